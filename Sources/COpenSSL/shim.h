@@ -1,0 +1,6 @@
+// Only the libcrypto headers Orchard uses: SHA-256 and Ed25519 through EVP, PEM key files.
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/crypto.h>

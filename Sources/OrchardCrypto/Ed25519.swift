@@ -1,0 +1,128 @@
+// Ed25519 (RFC 8032) keys and signatures through OpenSSL's EVP interface. This file alone
+// holds the unsafe code that owns EVP_PKEY handles.
+import COpenSSL
+
+/// An owned `EVP_PKEY` handle, freed when the last reference goes.
+final class PKeyHandle: @unchecked Sendable {
+    // EVP_PKEY is safe to share between threads for signing and verifying once built
+    // (OpenSSL 3 threading rules); it is never mutated after init.
+    let pointer: OpaquePointer
+
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { EVP_PKEY_free(pointer) }
+}
+
+/// An Ed25519 public key.
+public struct Ed25519PublicKey: Hashable, Sendable {
+    /// The 32 raw key bytes (RFC 8032 encoding).
+    public let rawRepresentation: [UInt8]
+    let handle: PKeyHandle
+
+    /// Builds a key from its 32 raw bytes.
+    public init(rawRepresentation raw: [UInt8]) throws(CryptoError) {
+        guard raw.count == 32 else { throw .invalidLength(expected: 32, actual: raw.count) }
+        let made = raw.withUnsafeBufferPointer {
+            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
+        }
+        guard let made else { throw .openSSL("cannot load public key") }
+        self.rawRepresentation = raw
+        self.handle = PKeyHandle(made)
+    }
+
+    init(handle: PKeyHandle) throws(CryptoError) {
+        guard EVP_PKEY_get_id(handle.pointer) == EVP_PKEY_ED25519 else { throw .notEd25519 }
+        var raw = [UInt8](repeating: 0, count: 32)
+        var len = 32
+        guard EVP_PKEY_get_raw_public_key(handle.pointer, &raw, &len) == 1, len == 32 else {
+            throw .openSSL("cannot read public key")
+        }
+        self.rawRepresentation = raw
+        self.handle = handle
+    }
+
+    /// The key's identifier, derived from its bytes.
+    public var keyID: KeyID { KeyID(publicKey: rawRepresentation) }
+
+    /// Verifies an Ed25519 signature over `message`. Returns false for any malformed signature.
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        message.withUnsafeBytes { isValidSignature(signature, for: $0) }
+    }
+
+    /// Verifies an Ed25519 signature over a message buffer.
+    public func isValidSignature(_ signature: [UInt8], for message: UnsafeRawBufferPointer) -> Bool {
+        guard signature.count == 64 else { return false }
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, handle.pointer) == 1 else { return false }
+        let ok = signature.withUnsafeBufferPointer { sig in
+            EVP_DigestVerify(ctx, sig.baseAddress, 64,
+                             message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
+        }
+        if ok != 1 { ERR_clear_error() }
+        return ok == 1
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.rawRepresentation == b.rawRepresentation }
+    public func hash(into h: inout Hasher) { h.combine(rawRepresentation) }
+}
+
+/// An Ed25519 private key.
+public struct Ed25519PrivateKey: Sendable {
+    let handle: PKeyHandle
+    /// The matching public key.
+    public let publicKey: Ed25519PublicKey
+
+    /// Generates a fresh key from OpenSSL's CSPRNG.
+    public init() throws(CryptoError) {
+        var key: OpaquePointer? = nil
+        guard let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { throw .openSSL("no context") }
+        defer { EVP_PKEY_CTX_free(ctx) }
+        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_keygen(ctx, &key) == 1, let key else {
+            throw .openSSL("key generation failed")
+        }
+        try self.init(handle: PKeyHandle(key))
+    }
+
+    /// Builds a key from its 32-byte seed (RFC 8032 "secret key").
+    public init(seed: [UInt8]) throws(CryptoError) {
+        guard seed.count == 32 else { throw .invalidLength(expected: 32, actual: seed.count) }
+        let made = seed.withUnsafeBufferPointer {
+            EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
+        }
+        guard let made else { throw .openSSL("cannot load private key") }
+        try self.init(handle: PKeyHandle(made))
+    }
+
+    init(handle: PKeyHandle) throws(CryptoError) {
+        guard EVP_PKEY_get_id(handle.pointer) == EVP_PKEY_ED25519 else { throw .notEd25519 }
+        self.handle = handle
+        var raw = [UInt8](repeating: 0, count: 32)
+        var len = 32
+        guard EVP_PKEY_get_raw_public_key(handle.pointer, &raw, &len) == 1 else {
+            throw .openSSL("cannot derive public key")
+        }
+        self.publicKey = try Ed25519PublicKey(rawRepresentation: raw)
+    }
+
+    /// The 32-byte seed.
+    public var seed: [UInt8] {
+        var raw = [UInt8](repeating: 0, count: 32)
+        var len = 32
+        _ = EVP_PKEY_get_raw_private_key(handle.pointer, &raw, &len)
+        return raw
+    }
+
+    /// Signs `message` (pure Ed25519: the message itself, not a prehash).
+    public func signature(for message: [UInt8]) throws(CryptoError) -> [UInt8] {
+        guard let ctx = EVP_MD_CTX_new() else { throw .openSSL("no context") }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestSignInit(ctx, nil, nil, nil, handle.pointer) == 1 else { throw .openSSL("sign init") }
+        var sig = [UInt8](repeating: 0, count: 64)
+        var len = 64
+        let ok = message.withUnsafeBufferPointer { m in
+            EVP_DigestSign(ctx, &sig, &len, m.baseAddress, m.count)
+        }
+        guard ok == 1, len == 64 else { throw .openSSL("signing failed") }
+        return sig
+    }
+}

@@ -1,0 +1,37 @@
+// Key identifiers: derived from the public key, never chosen by hand.
+
+/// Identifies an Ed25519 public key: `ed25519:` and the first 16 bytes of SHA-256 of the raw
+/// 32-byte key, in lowercase hex (see Docs/FORMAT.md).
+public struct KeyID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    /// The textual form, e.g. `ed25519:3f1c…` (32 hex digits).
+    public let rawValue: String
+
+    /// Derives the key ID of a raw public key.
+    public init(publicKey raw: [UInt8]) {
+        rawValue = "ed25519:" + Hex.encode(SHA256.hash(raw).bytes.prefix(16))
+    }
+
+    /// Parses a key ID's text; nil unless it has the exact form.
+    public init?(_ text: String) {
+        guard text.hasPrefix("ed25519:") else { return nil }
+        let hex = text.dropFirst(8)
+        guard hex.count == 32, hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        rawValue = text
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = KeyID(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid key ID \(text)"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+    public static func < (a: KeyID, b: KeyID) -> Bool { a.rawValue < b.rawValue }
+}
