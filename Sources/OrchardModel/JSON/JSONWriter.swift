@@ -1,0 +1,125 @@
+// Serialises `JSONValue`s: compact (member order and number text kept) and RFC 8785 canonical.
+
+/// Writes JSON text.
+public enum JSONWriter {
+    /// Compact JSON in the value's own member order, numbers as written in their source.
+    public static func compact(_ value: JSONValue) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(512)
+        write(value, into: &out, canonical: false)
+        return out
+    }
+
+    /// Compact JSON as a string.
+    public static func compactString(_ value: JSONValue) -> String {
+        String(decoding: compact(value), as: UTF8.self)
+    }
+
+    /// Indented JSON for people, member order kept.
+    public static func pretty(_ value: JSONValue, indent: Int = 0) -> String {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let end = String(repeating: "  ", count: indent)
+        switch value {
+        case let .array(items) where !items.isEmpty:
+            return "[\n" + items.map { pad + pretty($0, indent: indent + 1) }.joined(separator: ",\n") + "\n\(end)]"
+        case let .object(members) where !members.isEmpty:
+            return "{\n" + members.map { m in
+                var k = [UInt8](); writeString(m.key, into: &k)
+                return pad + String(decoding: k, as: UTF8.self) + ": " + pretty(m.value, indent: indent + 1)
+            }.joined(separator: ",\n") + "\n\(end)}"
+        default:
+            return compactString(value)
+        }
+    }
+
+    /// RFC 8785 (JCS) canonical bytes: members sorted by UTF-16 code units, numbers in the
+    /// ECMAScript shortest form, minimal string escaping, no whitespace.
+    public static func canonical(_ value: JSONValue) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(512)
+        write(value, into: &out, canonical: true)
+        return out
+    }
+
+    static func write(_ value: JSONValue, into out: inout [UInt8], canonical: Bool) {
+        switch value {
+        case .null: out += [0x6E, 0x75, 0x6C, 0x6C]
+        case .bool(true): out += [0x74, 0x72, 0x75, 0x65]
+        case .bool(false): out += [0x66, 0x61, 0x6C, 0x73, 0x65]
+        case let .number(n):
+            out += canonical ? Array(ECMAScriptNumber.format(n.value).utf8) : Array(n.text.utf8)
+        case let .string(s): writeString(s, into: &out)
+        case let .array(items):
+            out.append(UInt8(ascii: "["))
+            for (k, item) in items.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out, canonical: canonical)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(members):
+            out.append(UInt8(ascii: "{"))
+            let ordered = canonical ? members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) } : members
+            for (k, m) in ordered.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(m.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(m.value, into: &out, canonical: canonical)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x08: out += [0x5C, UInt8(ascii: "b")]
+            case 0x0C: out += [0x5C, UInt8(ascii: "f")]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case 0x00..<0x20: out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
+    }
+}
+
+/// ECMAScript `Number.prototype.toString` for doubles (ECMA-262 §7.1.12.1), as RFC 8785 requires.
+public enum ECMAScriptNumber {
+    /// Formats a finite double; NaN and infinities (not JSON) format as `null`.
+    public static func format(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == 0 { return "0" }
+        // Swift's description gives the shortest round-tripping digits; re-lay them out per ECMA-262.
+        var text = Substring(value.magnitude.description)
+        var exp10 = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exp10 = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        var digits = [Character]()
+        var pointAt: Int? = nil
+        for c in text {
+            if c == "." { pointAt = digits.count } else { digits.append(c) }
+        }
+        var n = (pointAt ?? digits.count) + exp10
+        while let f = digits.first, f == "0", digits.count > 1 { digits.removeFirst(); n -= 1 }
+        while let l = digits.last, l == "0", digits.count > 1 { digits.removeLast() }
+        let k = digits.count
+        let ds = String(digits)
+        let sign = value < 0 ? "-" : ""
+        if k <= n && n <= 21 { return sign + ds + String(repeating: "0", count: n - k) }
+        if 0 < n && n <= 21 { return sign + String(digits[0..<n]) + "." + String(digits[n...]) }
+        if -6 < n && n <= 0 { return sign + "0." + String(repeating: "0", count: -n) + ds }
+        let e = n - 1
+        let expText = e < 0 ? "e-\(-e)" : "e+\(e)"
+        if k == 1 { return sign + ds + expText }
+        return sign + String(digits[0]) + "." + String(digits[1...]) + expText
+    }
+}

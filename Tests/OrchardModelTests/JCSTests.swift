@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import OrchardModel
+import OrchardTesting
+
+/// RFC 8785 vectors from ../shared/conformance/jcs (cyberphone/json-canonicalization).
+struct JCSTests {
+    static let names: [String] = Conformance.files(under: "jcs/input", ext: "json").map { $0.lastPathComponent }
+
+    @Test("JCS input canonicalises to the expected output", arguments: names)
+    func canonicalForm(name: String) throws {
+        let input = try Conformance.data("jcs/input/\(name)")
+        let expected = try Conformance.data("jcs/output/\(name)")
+        let value = try JSONParser.parse(Array(input))
+        #expect(JSONWriter.canonical(value) == Array(expected))
+    }
+
+    @Test("The JCS vector set is present")
+    func vectorsPresent() { #expect(Self.names.count >= 5) }
+
+    @Test("ES6 number formatting matches 10,000 reference doubles")
+    func es6Numbers() throws {
+        let text = String(decoding: try Conformance.data("jcs/es6numbers/es6testfile_10000.txt"), as: UTF8.self)
+        var checked = 0
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ",", maxSplits: 1)
+            guard parts.count == 2, let bits = UInt64(parts[0], radix: 16) else { continue }
+            let d = Double(bitPattern: bits)
+            #expect(ECMAScriptNumber.format(d) == String(parts[1]), "bits \(parts[0])")
+            checked += 1
+        }
+        #expect(checked == 10_000)
+    }
+
+    @Test("Malformed JSON is refused with its position", arguments: ["{\"a\":}", "[1,]", "\"\\ud800\"", "01", "{\"a\":1} x"])
+    func malformed(text: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("Compact output keeps member order and number text")
+    func compactRoundTrip() throws {
+        let text = #"{"z":1.50,"a":[true,null,"x\u0001"],"m":-0.0e0}"#
+        let v = try JSONParser.parse(text)
+        #expect(JSONWriter.compactString(v) == #"{"z":1.50,"a":[true,null,"x\u0001"],"m":-0.0e0}"#)
+    }
+}
