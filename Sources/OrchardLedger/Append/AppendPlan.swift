@@ -1,0 +1,52 @@
+// The outcome of validating a batch: the new leaves with everything the store must index, and
+// for each input record either its new position or the receipt it already has.
+import OrchardCrypto
+import OrchardModel
+
+/// A validated record ready to be written.
+public struct PlannedRecord: Sendable {
+    public let kind: RecordKind
+    /// Canonical record bytes (Merkle leaf data).
+    public let recordBytes: [UInt8]
+    public let leafHash: SHA256Digest
+    /// Set for event records.
+    public let eventID: EventID?
+    /// Lots (EPC classes) the event names, for the lot index.
+    public let lots: [String]
+    /// Lineage edges: (output lot or parent, input lot or child).
+    public let lineage: [(from: String, to: String)]
+    /// Position of the record in the submitted input.
+    public let inputIndex: Int
+}
+
+/// What happened to one submitted record.
+public enum PlannedOutcome: Sendable {
+    /// New: it will be the plan's `records[n]`.
+    case new(Int)
+    /// Already in the ledger (idempotent append): its location.
+    case duplicate(EventID, EventLocation)
+    /// A repeat, within the same batch, of the plan's `records[n]`.
+    case repeatInBatch(Int)
+}
+
+/// A fully validated batch.
+public struct AppendPlan: Sendable {
+    public var records: [PlannedRecord] = []
+    public var outcomes: [PlannedOutcome] = []
+    /// Lot balances after the batch, for every lot it touched.
+    public var lotBalances: [String: LotBalance] = [:]
+    /// The registry after the batch.
+    public var registry: Registry
+    /// Registry changes in the batch, with their leaf offsets within it.
+    public var registryChanges: [(offset: Int, change: JSONValue)] = []
+}
+
+/// Every problem found in a refused batch (the ledger is left unchanged).
+public struct AppendRejection: Error, Sendable, CustomStringConvertible {
+    public let problems: [EventProblem]
+    public var description: String {
+        let head = problems.prefix(20).map(\.description).joined(separator: "\n")
+        let more = problems.count > 20 ? "\n… and \(problems.count - 20) more problems" : ""
+        return "rejected: \(problems.count) problem\(problems.count == 1 ? "" : "s"); the ledger is unchanged\n" + head + more
+    }
+}

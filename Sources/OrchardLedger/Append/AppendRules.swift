@@ -1,0 +1,35 @@
+// Vocabulary helpers for the append rules: which steps move quantity out of a lot.
+import OrchardModel
+
+enum CBVWord {
+    /// The bare CBV word of a bizStep or disposition in any of its three spellings; other URIs as-is.
+    static func bare(_ value: String) -> String {
+        for prefix in ["urn:epcglobal:cbv:bizstep:", "urn:epcglobal:cbv:disp:",
+                       "https://ref.gs1.org/cbv/BizStep-", "https://ref.gs1.org/cbv/Disp-"] where value.hasPrefix(prefix) {
+            return String(value.dropFirst(prefix.count))
+        }
+        return value
+    }
+}
+
+/// How an event changes the lots it names (Docs/FORMAT.md §Mass balance).
+enum LotEffect {
+    case create, consume, observe, none
+}
+
+extension EPCISEvent {
+    /// The effect on a quantity element of this event.
+    func effect(on q: QuantityElement) -> LotEffect {
+        let step = bizStep.map(CBVWord.bare)
+        switch (type, q.role) {
+        case (.transformation, .output): return .create
+        case (.transformation, .input): return .consume
+        case (.object, .subject):
+            if action == .add { return .create }
+            if action == .delete || step == "retail_selling" || step == "destroying" { return .consume }
+            return .observe
+        case (.aggregation, .child), (.transaction, .subject), (.association, .child): return .observe
+        default: return .none
+        }
+    }
+}

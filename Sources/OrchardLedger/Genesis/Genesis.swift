@@ -1,0 +1,154 @@
+// The genesis configuration of a ledger: who runs it, who may write what, which products exist,
+// and the rules' parameters. Its canonical bytes are leaf 0; its block's hash names the ledger.
+import OrchardCrypto
+import OrchardModel
+
+/// A key as it appears in genesis and registry records: raw Ed25519 public key, base64.
+public struct PublicKeyEntry: Hashable, Sendable {
+    public let key: Ed25519PublicKey
+    public var keyID: KeyID { key.keyID }
+}
+
+/// A participant role and the business steps it may sign.
+public struct Role: Hashable, Sendable {
+    public let name: String
+    /// Business steps as written in genesis (bare CBV words or extension URIs).
+    public let bizSteps: Set<String>
+}
+
+/// A party that signs events: a farm, a packhouse, a carrier, a retailer, an auditor…
+public struct Participant: Hashable, Sendable {
+    public let id: String
+    public let gln: String?
+    public let name: String
+    public let role: String
+    public let province: String?
+    public let location: String?
+    /// The participant as JSON, as it was registered (kept for bundles and `registry show`).
+    public let json: JSONValue
+    /// Keys listed when the participant was registered.
+    public let keys: [Ed25519PublicKey]
+}
+
+/// A product of the programme.
+public struct Product: Hashable, Sendable {
+    public let gtin: String
+    public let name: String
+    public let unit: String
+    /// Safe storage temperature range, °C.
+    public let minTemperature: Double
+    public let maxTemperature: Double
+}
+
+/// The parameters of the append rules.
+public struct LedgerRules: Hashable, Sendable {
+    /// A lot may give out at most (1 + tolerance) × what came in.
+    public var massBalanceTolerance: Double = 0.005
+    /// How far in the future an eventTime may be, in seconds.
+    public var maxClockSkewSeconds: Int64 = 300
+    /// The most records a block holds.
+    public var maxRecordsPerBlock: Int = 10_000
+}
+
+/// Why a genesis file was refused.
+public struct GenesisError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "genesis: \(path): \(reason)" }
+}
+
+/// A parsed, checked genesis configuration.
+public struct Genesis: Sendable {
+    /// The log origin: first line of every checkpoint, and the signing domain of every record.
+    public let origin: String
+    public let name: String
+    public let createdAt: String
+    public let authorityKey: Ed25519PublicKey
+    public let sequencerKey: Ed25519PublicKey
+    public let rules: LedgerRules
+    public let roles: [String: Role]
+    public let participants: [Participant]
+    public let products: [Product]
+    /// The genesis document as given.
+    public let json: JSONValue
+
+    /// Reads a genesis document. Throws ``GenesisError`` naming the field at fault.
+    public init(json: JSONValue) throws(GenesisError) {
+        func fail(_ path: String, _ reason: String) -> GenesisError { GenesisError(path: path, reason: reason) }
+        func string(_ v: JSONValue?, _ path: String) throws(GenesisError) -> String {
+            guard let s = v?.stringValue, !s.isEmpty else { throw fail(path, "missing or empty string") }
+            return s
+        }
+        self.json = json
+        guard json["orchardGenesis"]?.doubleValue == 1 else { throw fail("orchardGenesis", "must be 1 (format version)") }
+        origin = try string(json["origin"], "origin")
+        guard !origin.contains("\n"), !origin.contains(" ") else { throw fail("origin", "must be one line without spaces") }
+        name = try string(json["name"], "name")
+        createdAt = try string(json["createdAt"], "createdAt")
+        authorityKey = try Genesis.key(json["authority"]?["publicKey"], "authority.publicKey")
+        sequencerKey = try Genesis.key(json["sequencer"]?["publicKey"], "sequencer.publicKey")
+        var rules = LedgerRules()
+        if let r = json["rules"] {
+            if let t = r["massBalanceTolerance"]?.doubleValue { rules.massBalanceTolerance = t }
+            if let s = r["maxClockSkewSeconds"]?.doubleValue { rules.maxClockSkewSeconds = Int64(s) }
+            if let m = r["maxRecordsPerBlock"]?.doubleValue, m >= 1 { rules.maxRecordsPerBlock = Int(m) }
+        }
+        self.rules = rules
+        guard let roleMembers = json["roles"]?.objectMembers else { throw fail("roles", "missing roles object") }
+        var roles = [String: Role]()
+        for m in roleMembers {
+            guard let steps = m.value["bizSteps"]?.arrayValue?.compactMap(\.stringValue) else {
+                throw fail("roles.\(m.key).bizSteps", "missing list of business steps")
+            }
+            roles[m.key] = Role(name: m.key, bizSteps: Set(steps))
+        }
+        self.roles = roles
+        guard let people = json["participants"]?.arrayValue else { throw fail("participants", "missing array") }
+        var participants = [Participant]()
+        var seen = Set<String>()
+        for (i, p) in people.enumerated() {
+            let participant = try Genesis.participant(p, path: "participants[\(i)]", roles: roles)
+            guard seen.insert(participant.id).inserted else { throw fail("participants[\(i)].id", "duplicate participant \(participant.id)") }
+            participants.append(participant)
+        }
+        self.participants = participants
+        var products = [Product]()
+        for (i, p) in (json["products"]?.arrayValue ?? []).enumerated() {
+            let at = "products[\(i)]"
+            guard let lo = p["safeTemperature"]?["min"]?.doubleValue, let hi = p["safeTemperature"]?["max"]?.doubleValue, lo <= hi else {
+                throw fail("\(at).safeTemperature", "needs numeric min ≤ max (°C)")
+            }
+            products.append(Product(gtin: try string(p["gtin"], "\(at).gtin"), name: try string(p["name"], "\(at).name"),
+                                    unit: try string(p["unit"], "\(at).unit"), minTemperature: lo, maxTemperature: hi))
+        }
+        self.products = products
+    }
+
+    /// Reads one participant object (genesis or a registry `add` record).
+    public static func participant(_ p: JSONValue, path: String, roles: [String: Role]) throws(GenesisError) -> Participant {
+        func fail(_ sub: String, _ reason: String) -> GenesisError { GenesisError(path: "\(path).\(sub)", reason: reason) }
+        guard let id = p["id"]?.stringValue, !id.isEmpty else { throw fail("id", "missing participant id") }
+        guard let name = p["name"]?.stringValue else { throw fail("name", "missing name") }
+        guard let role = p["role"]?.stringValue else { throw fail("role", "missing role") }
+        guard roles[role] != nil else { throw fail("role", "unknown role \"\(role)\" (known: \(roles.keys.sorted().joined(separator: ", ")))") }
+        var keys = [Ed25519PublicKey]()
+        for (k, entry) in (p["publicKeys"]?.arrayValue ?? []).enumerated() {
+            keys.append(try key(entry, "\(path).publicKeys[\(k)]"))
+        }
+        guard !keys.isEmpty else { throw fail("publicKeys", "a participant needs at least one public key") }
+        return Participant(id: id, gln: p["gln"]?.stringValue, name: name, role: role,
+                           province: p["province"]?.stringValue, location: p["location"]?.stringValue,
+                           json: p, keys: keys)
+    }
+
+    static func key(_ v: JSONValue?, _ path: String) throws(GenesisError) -> Ed25519PublicKey {
+        guard let text = v?.stringValue, let raw = Base64.decode(text), raw.count == 32,
+              let key = try? Ed25519PublicKey(rawRepresentation: raw) else {
+            throw GenesisError(path: path, reason: "must be a base64 raw 32-byte Ed25519 public key")
+        }
+        return key
+    }
+
+    /// The product a GTIN names, if the programme lists it.
+    public func product(gtin: String) -> Product? { products.first { $0.gtin == gtin } }
+}

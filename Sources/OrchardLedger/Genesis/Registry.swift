@@ -1,0 +1,106 @@
+// The participant registry as it stands at a point of the chain: who holds which key, since
+// which leaf, and until which leaf. Registry records change it; nothing else does.
+import OrchardCrypto
+import OrchardModel
+
+/// One registered key and the span of leaves over which it may sign.
+public struct KeyState: Hashable, Sendable {
+    public let key: Ed25519PublicKey
+    public let participantID: String
+    /// First leaf index at which the key may sign.
+    public let validFrom: UInt64
+    /// Leaf index from which the key may no longer sign (nil while valid).
+    public var revokedAt: UInt64?
+}
+
+/// Why a registry change was refused.
+public struct RegistryError: Error, Sendable, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+    public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
+}
+
+/// The participant registry.
+public struct Registry: Sendable {
+    public let authorityKey: Ed25519PublicKey
+    public let sequencerKey: Ed25519PublicKey
+    public let roles: [String: Role]
+    public private(set) var participants: [String: Participant] = [:]
+    public private(set) var keys: [KeyID: KeyState] = [:]
+
+    /// The registry defined by genesis (its keys valid from leaf 1, the first after genesis).
+    public init(genesis: Genesis) {
+        authorityKey = genesis.authorityKey
+        sequencerKey = genesis.sequencerKey
+        roles = genesis.roles
+        for p in genesis.participants {
+            participants[p.id] = p
+            for k in p.keys { keys[k.keyID] = KeyState(key: k, participantID: p.id, validFrom: 1) }
+        }
+    }
+
+    /// The signer of an event: its key and participant, if the key may sign at `leaf`.
+    public func signer(_ id: KeyID, atLeaf leaf: UInt64) -> Result<(KeyState, Participant), RegistryError> {
+        guard let state = keys[id], let p = participants[state.participantID] else {
+            return .failure(RegistryError(path: "signer", reason: "unknown key \(id): not registered in this ledger"))
+        }
+        if let revoked = state.revokedAt, leaf >= revoked {
+            return .failure(RegistryError(path: "signer", reason: "key \(id) of \(p.id) was revoked at leaf \(revoked)"))
+        }
+        guard leaf >= state.validFrom else {
+            return .failure(RegistryError(path: "signer", reason: "key \(id) is valid only from leaf \(state.validFrom)"))
+        }
+        return .success((state, p))
+    }
+
+    /// Applies a registry change (already authenticated) taking effect at `leaf`.
+    public mutating func apply(_ change: JSONValue, atLeaf leaf: UInt64) throws(RegistryError) {
+        guard let op = change["op"]?.stringValue else { throw RegistryError(path: "change.op", reason: "missing op (add, rotate or revoke)") }
+        switch op {
+        case "add":
+            guard let pj = change["participant"] else { throw RegistryError(path: "change.participant", reason: "missing participant") }
+            let p: Participant
+            do { p = try Genesis.participant(pj, path: "change.participant", roles: roles) } catch {
+                throw RegistryError(path: error.path, reason: error.reason)
+            }
+            guard participants[p.id] == nil else { throw RegistryError(path: "change.participant.id", reason: "participant \(p.id) already exists") }
+            for k in p.keys where keys[k.keyID] != nil {
+                throw RegistryError(path: "change.participant.publicKeys", reason: "key \(k.keyID) is already registered")
+            }
+            participants[p.id] = p
+            for k in p.keys { keys[k.keyID] = KeyState(key: k, participantID: p.id, validFrom: leaf + 1) }
+        case "rotate":
+            let id = try participantID(change)
+            guard let text = change["publicKey"]?.stringValue, let raw = Base64.decode(text),
+                  let key = try? Ed25519PublicKey(rawRepresentation: raw) else {
+                throw RegistryError(path: "change.publicKey", reason: "must be a base64 raw 32-byte Ed25519 public key")
+            }
+            guard keys[key.keyID] == nil else { throw RegistryError(path: "change.publicKey", reason: "key \(key.keyID) is already registered") }
+            for (kid, state) in keys where state.participantID == id && state.revokedAt == nil {
+                keys[kid]?.revokedAt = leaf + 1
+            }
+            keys[key.keyID] = KeyState(key: key, participantID: id, validFrom: leaf + 1)
+        case "revoke":
+            let id = try participantID(change)
+            guard let kt = change["keyID"]?.stringValue, let kid = KeyID(kt) else {
+                throw RegistryError(path: "change.keyID", reason: "missing or malformed key ID")
+            }
+            guard let state = keys[kid], state.participantID == id else {
+                throw RegistryError(path: "change.keyID", reason: "\(kt) is not a key of \(id)")
+            }
+            guard state.revokedAt == nil else { throw RegistryError(path: "change.keyID", reason: "\(kt) is already revoked") }
+            keys[kid]?.revokedAt = leaf + 1
+        default:
+            throw RegistryError(path: "change.op", reason: "unknown op \"\(op)\" (add, rotate or revoke)")
+        }
+    }
+
+    private func participantID(_ change: JSONValue) throws(RegistryError) -> String {
+        guard let id = change["participant"]?.stringValue else { throw RegistryError(path: "change.participant", reason: "missing participant id") }
+        guard participants[id] != nil else { throw RegistryError(path: "change.participant", reason: "unknown participant \(id)") }
+        return id
+    }
+
+    /// The participant registered with a role, by id.
+    public func participant(_ id: String) -> Participant? { participants[id] }
+}

@@ -1,0 +1,118 @@
+// Signed records: the leaves of the ledger. An actor signs the canonical bytes of an event (or
+// the authority a registry change) under a domain string that names the ledger and the purpose.
+import OrchardCrypto
+import OrchardModel
+
+/// What a record carries.
+public enum RecordKind: String, Sendable, Hashable {
+    /// Leaf 0: the genesis configuration, unsigned (the sequencer signs block 0).
+    case genesis
+    /// An EPCIS event signed by a participant.
+    case event
+    /// A participant registry change signed by the programme authority.
+    case registry
+
+    /// The member of the record object that holds the payload.
+    var payloadKey: String {
+        switch self {
+        case .genesis: return "genesis"
+        case .event: return "event"
+        case .registry: return "change"
+        }
+    }
+}
+
+/// A record as it is stored in the ledger: its kind, payload, signer and signature.
+///
+/// Record bytes (the Merkle leaf data) are the RFC 8785 canonical JSON of
+/// `{"type": kind, <payloadKey>: payload, "signer": keyID, "sig": base64}`; see Docs/FORMAT.md.
+public struct SignedRecord: Sendable {
+    public let kind: RecordKind
+    public let payload: JSONValue
+    /// RFC 8785 bytes of `payload`, computed once.
+    public let canonicalPayload: [UInt8]
+    public let signer: KeyID?
+    public let signature: [UInt8]
+
+    /// The bytes an actor signs: `orchard-v1:<kind>\n<origin>\n` followed by the canonical payload.
+    public static func signingMessage(kind: RecordKind, origin: String, canonicalPayload: [UInt8]) -> [UInt8] {
+        Array("orchard-v1:\(kind.rawValue)\n\(origin)\n".utf8) + canonicalPayload
+    }
+
+    /// Signs a payload with `key` for the ledger named `origin`.
+    public static func sign(kind: RecordKind, payload: JSONValue, origin: String, key: Ed25519PrivateKey) throws(CryptoError) -> SignedRecord {
+        let canonical = JSONWriter.canonical(payload)
+        let sig = try key.signature(for: signingMessage(kind: kind, origin: origin, canonicalPayload: canonical))
+        return SignedRecord(kind: kind, payload: payload, canonicalPayload: canonical, signer: key.publicKey.keyID, signature: sig)
+    }
+
+    /// The unsigned genesis record.
+    public static func genesis(_ json: JSONValue) -> SignedRecord {
+        SignedRecord(kind: .genesis, payload: json, canonicalPayload: JSONWriter.canonical(json), signer: nil, signature: [])
+    }
+
+    init(kind: RecordKind, payload: JSONValue, canonicalPayload: [UInt8], signer: KeyID?, signature: [UInt8]) {
+        self.kind = kind
+        self.payload = payload
+        self.canonicalPayload = canonicalPayload
+        self.signer = signer
+        self.signature = signature
+    }
+
+    /// Reads a record object (as `orchard sign` writes it). `index` is its position, for errors.
+    public init(json: JSONValue, index: Int) throws(EventProblem) {
+        func problem(_ path: String, _ reason: String) -> EventProblem { EventProblem(index: index, path: path, reason: reason) }
+        guard case .object = json else { throw problem("", "a signed record must be a JSON object (use `orchard sign` to make one)") }
+        guard let typeText = json["type"]?.stringValue, let kind = RecordKind(rawValue: typeText), kind != .genesis else {
+            throw problem("type", "a signed record has type \"event\" or \"registry\"; to sign a raw EPCIS event use `orchard sign` or `orchard import`")
+        }
+        guard let payload = json[kind.payloadKey] else { throw problem(kind.payloadKey, "missing") }
+        guard let signerText = json["signer"]?.stringValue else { throw problem("signer", "missing signer key ID") }
+        guard let signer = KeyID(signerText) else { throw problem("signer", "not a key ID: \"\(signerText)\"") }
+        guard let sigText = json["sig"]?.stringValue, let sig = Base64.decode(sigText), sig.count == 64 else {
+            throw problem("sig", "must be a base64 64-byte Ed25519 signature")
+        }
+        for m in json.objectMembers ?? [] where !["type", kind.payloadKey, "signer", "sig"].contains(m.key) {
+            throw problem(m.key, "unexpected member in a signed record")
+        }
+        self.init(kind: kind, payload: payload, canonicalPayload: JSONWriter.canonical(payload), signer: signer, signature: sig)
+    }
+
+    /// The record's leaf data: canonical JSON, assembled from the already canonical payload
+    /// (members in RFC 8785 order: change/event/genesis, sig, signer, type).
+    public var recordBytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(canonicalPayload.count + 200)
+        out += Array("{\"\(kind.payloadKey)\":".utf8)
+        out += canonicalPayload
+        if let signer {
+            out += Array(",\"sig\":\"\(Base64.encode(signature))\",\"signer\":\"\(signer.rawValue)\"".utf8)
+        }
+        out += Array(",\"type\":\"\(kind.rawValue)\"}".utf8)
+        return out
+    }
+
+    /// The record as a JSON value (for output).
+    public var json: JSONValue {
+        var members = [JSONMember("type", .string(kind.rawValue)), JSONMember(kind.payloadKey, payload)]
+        if let signer {
+            members += [JSONMember("signer", .string(signer.rawValue)), JSONMember("sig", .string(Base64.encode(signature)))]
+        }
+        return .object(members)
+    }
+
+    /// Checks the signature against `key` for the ledger named `origin`.
+    public func hasValidSignature(by key: Ed25519PublicKey, origin: String) -> Bool {
+        key.isValidSignature(signature, for: Self.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
+    }
+
+    /// Reads stored record bytes back.
+    public init(recordBytes: [UInt8]) throws {
+        let json = try JSONParser.parse(recordBytes)
+        if json["type"]?.stringValue == "genesis", let g = json["genesis"] {
+            self = .genesis(g)
+        } else {
+            try self.init(json: json, index: 0)
+        }
+    }
+}

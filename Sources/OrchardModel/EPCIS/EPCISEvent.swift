@@ -1,0 +1,173 @@
+// A captured EPCIS 2.0 event (JSON-LD binding): the JSON exactly as received, plus the fields
+// the ledger's rules read, extracted and checked once.
+
+/// The five EPCIS 2.0 event types.
+public enum EPCISEventType: String, Sendable, CaseIterable {
+    case object = "ObjectEvent"
+    case aggregation = "AggregationEvent"
+    case transformation = "TransformationEvent"
+    case transaction = "TransactionEvent"
+    case association = "AssociationEvent"
+}
+
+/// EPCIS `action`.
+public enum EPCISAction: String, Sendable {
+    case add = "ADD", observe = "OBSERVE", delete = "DELETE"
+}
+
+/// Where a quantity or EPC appears in an event.
+public enum EPCISListRole: String, Sendable {
+    /// `quantityList` / `epcList`.
+    case subject
+    /// `childQuantityList` / `childEPCs`.
+    case child
+    /// `inputQuantityList` / `inputEPCList`.
+    case input
+    /// `outputQuantityList` / `outputEPCList`.
+    case output
+}
+
+/// One element of a quantity list: a class of objects (a lot), how much, in which unit.
+public struct QuantityElement: Hashable, Sendable {
+    public var role: EPCISListRole
+    /// The `epcClass` as written (an LGTIN URN or a Digital Link URI).
+    public var epcClass: String
+    public var quantity: Double
+    /// UN/ECE Rec. 20 unit code, e.g. `KGM`.
+    public var uom: String
+}
+
+/// One sensor reading (`sensorElementList[].sensorReport[]`) with a numeric value.
+public struct SensorReading: Hashable, Sendable {
+    /// Measurement type as written, e.g. `gs1:Temperature`.
+    public var type: String
+    public var value: Double
+    public var uom: String?
+    /// Reading time if the report has one, else the sensor metadata's time, else nil.
+    public var time: String?
+}
+
+/// An EPCIS event: the captured JSON and the fields the ledger's rules use.
+public struct EPCISEvent: Sendable {
+    /// The event exactly as captured (member order and number text kept).
+    public let json: JSONValue
+    public let type: EPCISEventType
+    public let action: EPCISAction?
+    /// `eventTime` text (RFC 3339 with offset).
+    public let eventTime: String
+    /// `bizStep` as written (bare CBV word, CBV URI or an extension URI), nil if absent.
+    public let bizStep: String?
+    public let disposition: String?
+    public let readPoint: String?
+    public let bizLocation: String?
+    public let parentID: String?
+    /// Every quantity element with its list role.
+    public let quantities: [QuantityElement]
+    /// Every instance-level EPC with its list role.
+    public let epcs: [(role: EPCISListRole, epc: String)]
+    /// Numeric sensor readings.
+    public let sensorReadings: [SensorReading]
+
+    /// Reads and checks the structure of one event. `index` is its position in the input, used
+    /// in errors.
+    public init(json: JSONValue, index: Int) throws(EventProblem) {
+        func problem(_ path: String, _ reason: String) -> EventProblem {
+            EventProblem(index: index, path: path, reason: reason)
+        }
+        guard case .object = json else { throw problem("", "an event must be a JSON object") }
+        self.json = json
+        guard let typeText = json["type"]?.stringValue else { throw problem("type", "missing event type") }
+        guard let type = EPCISEventType(rawValue: typeText) else {
+            throw problem("type", "unknown event type \"\(typeText)\" (expected ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent or AssociationEvent)")
+        }
+        self.type = type
+        guard let time = json["eventTime"]?.stringValue else { throw problem("eventTime", "missing eventTime") }
+        eventTime = time
+        guard json["eventTimeZoneOffset"]?.stringValue != nil else {
+            throw problem("eventTimeZoneOffset", "missing eventTimeZoneOffset (e.g. \"+08:00\")")
+        }
+        if let a = json["action"] {
+            guard let text = a.stringValue, let action = EPCISAction(rawValue: text) else {
+                throw problem("action", "action must be ADD, OBSERVE or DELETE")
+            }
+            self.action = action
+        } else {
+            if type != .transformation { throw problem("action", "missing action (ADD, OBSERVE or DELETE)") }
+            action = nil
+        }
+        bizStep = try Self.optionalString(json, "bizStep", problem)
+        disposition = try Self.optionalString(json, "disposition", problem)
+        readPoint = try Self.locationID(json, "readPoint", problem)
+        bizLocation = try Self.locationID(json, "bizLocation", problem)
+        parentID = try Self.optionalString(json, "parentID", problem)
+
+        var quantities = [QuantityElement]()
+        for (key, role) in [("quantityList", EPCISListRole.subject), ("childQuantityList", .child),
+                            ("inputQuantityList", .input), ("outputQuantityList", .output)] {
+            quantities += try Self.quantityList(json, key, role, problem)
+        }
+        self.quantities = quantities
+        var epcs = [(role: EPCISListRole, epc: String)]()
+        for (key, role) in [("epcList", EPCISListRole.subject), ("childEPCs", .child),
+                            ("inputEPCList", .input), ("outputEPCList", .output)] {
+            guard let list = json[key] else { continue }
+            guard let items = list.arrayValue else { throw problem(key, "must be an array of EPC URIs") }
+            for (i, item) in items.enumerated() {
+                guard let s = item.stringValue, !s.isEmpty else { throw problem("\(key)[\(i)]", "must be an EPC URI string") }
+                epcs.append((role, s))
+            }
+        }
+        self.epcs = epcs
+        sensorReadings = try Self.sensorReadings(json, problem)
+    }
+
+    private static func optionalString(_ json: JSONValue, _ key: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> String? {
+        guard let v = json[key] else { return nil }
+        guard let s = v.stringValue, !s.isEmpty else { throw problem(key, "must be a non-empty string") }
+        return s
+    }
+
+    private static func locationID(_ json: JSONValue, _ key: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> String? {
+        guard let v = json[key] else { return nil }
+        guard let id = v["id"]?.stringValue, !id.isEmpty else { throw problem("\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
+        return id
+    }
+
+    private static func quantityList(_ json: JSONValue, _ key: String, _ role: EPCISListRole,
+                                     _ problem: (String, String) -> EventProblem) throws(EventProblem) -> [QuantityElement] {
+        guard let list = json[key] else { return [] }
+        guard let items = list.arrayValue else { throw problem(key, "must be an array of quantity elements") }
+        var out = [QuantityElement]()
+        for (i, item) in items.enumerated() {
+            let at = "\(key)[\(i)]"
+            guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem("\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
+            guard let q = item["quantity"] else { throw problem("\(at).quantity", "missing quantity") }
+            guard let amount = q.doubleValue else { throw problem("\(at).quantity", "quantity must be a number") }
+            guard amount > 0 else { throw problem("\(at).quantity", "quantity must be positive, got \(amount)") }
+            guard let uom = item["uom"]?.stringValue else { throw problem("\(at).uom", "missing unit of measure (a UN/ECE code such as KGM)") }
+            guard uom.utf8.count >= 2, uom.utf8.count <= 3, uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) else {
+                throw problem("\(at).uom", "unknown unit \"\(uom)\" (expected a UN/ECE Rec. 20 code such as KGM)")
+            }
+            out.append(QuantityElement(role: role, epcClass: cls, quantity: amount, uom: uom))
+        }
+        return out
+    }
+
+    private static func sensorReadings(_ json: JSONValue, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> [SensorReading] {
+        guard let list = json["sensorElementList"] else { return [] }
+        guard let elements = list.arrayValue else { throw problem("sensorElementList", "must be an array") }
+        var out = [SensorReading]()
+        for (i, element) in elements.enumerated() {
+            guard let reports = element["sensorReport"]?.arrayValue else {
+                throw problem("sensorElementList[\(i)].sensorReport", "missing sensorReport array")
+            }
+            let metaTime = element["sensorMetadata"]?["time"]?.stringValue
+            for report in reports {
+                guard let type = report["type"]?.stringValue, let value = report["value"]?.doubleValue else { continue }
+                out.append(SensorReading(type: type, value: value, uom: report["uom"]?.stringValue,
+                                         time: report["time"]?.stringValue ?? metaTime))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,30 @@
+// Event identity: the CBV 2.0 hash-based event ID, so that two systems hashing one event agree.
+import OrchardCrypto
+
+/// A CBV 2.0 event ID, `ni:///sha-256;<64 hex>?ver=CBV2.0`.
+public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// The SHA-256 of the event's pre-hash string.
+    public let digest: SHA256Digest
+
+    public init(digest: SHA256Digest) { self.digest = digest }
+
+    /// Parses the `ni:` URI form.
+    public init?(uri: String) {
+        let prefix = "ni:///sha-256;", suffix = "?ver=CBV2.0"
+        guard uri.hasPrefix(prefix), uri.hasSuffix(suffix) else { return nil }
+        let hex = uri.dropFirst(prefix.count).dropLast(suffix.count)
+        guard hex.count == 64, let bytes = Hex.decode(String(hex)), let d = try? SHA256Digest(bytes: bytes) else { return nil }
+        digest = d
+    }
+
+    /// The `ni:` URI.
+    public var uri: String { "ni:///sha-256;\(digest.hex)?ver=CBV2.0" }
+    public var description: String { uri }
+    public static func < (a: Self, b: Self) -> Bool { a.digest < b.digest }
+
+    /// Computes the CBV 2.0 event ID of an event (JSON-LD), with the `@context` of its document.
+    public static func compute(for event: JSONValue, context: JSONValue? = nil) throws -> EventID {
+        let pre = try EventHashStub.preHashString(for: event, context: context)
+        return EventID(digest: SHA256.hash(pre))
+    }
+}

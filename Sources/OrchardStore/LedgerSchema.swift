@@ -1,0 +1,64 @@
+// The named LMDB databases of a ledger and the encoding of their keys (Docs/FORMAT.md §Storage).
+import OrchardCrypto
+import OrchardLedger
+
+/// Handles of the ledger's named databases.
+struct LedgerSchema: Sendable {
+    /// `head` → head state; `genesis` → genesis hash.
+    let meta: LMDBDatabase
+    /// Block height (u64 BE) → stored block JSON (header, signature, checkpoint).
+    let blocks: LMDBDatabase
+    /// Leaf index (u64 BE) → canonical record bytes.
+    let records: LMDBDatabase
+    /// (level u8, index u64 BE) → 32-byte hash of the perfect subtree.
+    let tree: LMDBDatabase
+    /// Event ID digest (32 bytes) → leaf index ‖ block height (u64 BE each).
+    let events: LMDBDatabase
+    /// Lot (EPC class, UTF-8) → leaf indices of the events naming it (dup-sorted u64 BE).
+    let lots: LMDBDatabase
+    /// Lot → running mass balance.
+    let balances: LMDBDatabase
+    /// Output lot or parent → input lots or children (dup-sorted UTF-8).
+    let lineage: LMDBDatabase
+    /// Input lot or child → output lots or parents (the reverse edges, for forward traces).
+    let descendants: LMDBDatabase
+    /// Leaf index → registry change JSON, so the registry can be rebuilt at open.
+    let registryLog: LMDBDatabase
+
+    init(env: LMDBEnvironment) throws {
+        meta = try env.openDatabase("meta")
+        blocks = try env.openDatabase("blocks")
+        records = try env.openDatabase("records")
+        tree = try env.openDatabase("tree")
+        events = try env.openDatabase("events")
+        lots = try env.openDatabase("lots", dupSort: true, dupFixed: true)
+        balances = try env.openDatabase("balances")
+        lineage = try env.openDatabase("lineage", dupSort: true)
+        descendants = try env.openDatabase("descendants", dupSort: true)
+        registryLog = try env.openDatabase("registry")
+    }
+
+    static func treeKey(level: Int, index: UInt64) -> [UInt8] { [UInt8(level)] + [UInt8](bigEndian: index) }
+}
+
+/// The head of the ledger, stored under `meta/head`.
+struct HeadState: Sendable {
+    var height: UInt64
+    var blockHash: SHA256Digest
+    var frontier: MerkleFrontier
+
+    var encoded: [UInt8] { [UInt8](bigEndian: height) + blockHash.bytes + frontier.serialized() }
+
+    init(height: UInt64, blockHash: SHA256Digest, frontier: MerkleFrontier) {
+        self.height = height
+        self.blockHash = blockHash
+        self.frontier = frontier
+    }
+
+    init(encoded b: [UInt8]) throws {
+        guard b.count >= 40 else { throw StoreError.corrupt("head record too short") }
+        height = Array(b[0..<8]).bigEndianUInt64
+        blockHash = try SHA256Digest(bytes: Array(b[8..<40]))
+        frontier = try MerkleFrontier(serialized: Array(b[40...]))
+    }
+}

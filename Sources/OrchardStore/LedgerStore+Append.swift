@@ -1,0 +1,112 @@
+// Appending a batch: validate against a snapshot, then write every block of the batch in one
+// LMDB write transaction (one fsync), so the batch lands whole or not at all.
+import Foundation
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+
+extension LedgerStore {
+    /// Validates and appends signed records, returning one receipt per input record in order.
+    /// Throws ``AppendRejection`` (every problem found) and leaves the ledger unchanged when any
+    /// record is refused.
+    public func append(_ inputs: [RecordInput], nowMillis: Int64 = currentMillis()) throws -> [Receipt] {
+        guard !inputs.isEmpty else { return [] }
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        let fileLock = try DirectoryLock(directory + "/write.lock")
+        defer { fileLock.release() }
+
+        let planner = AppendPlanner(genesis: genesis)
+        let registryBefore = registry
+        let (plan, head) = try env.read { txn in
+            let head = try Self.headState(txn, db)
+            let plan = try planner.plan(inputs, treeSize: head.frontier.treeSize, registry: registryBefore,
+                                        state: StoreStateReader(txn: txn, db: db), nowMillis: nowMillis)
+            return (plan, head)
+        }
+        let key = try sequencerKey()
+        let receipts = try env.write { txn in try write(plan, head: head, key: key, nowMillis: nowMillis, txn: txn) }
+        registry = plan.registry
+        return receipts
+    }
+
+    private func write(_ plan: AppendPlan, head: HeadState, key: Ed25519PrivateKey, nowMillis: Int64,
+                       txn: LMDBTransaction) throws -> [Receipt] {
+        var frontier = head.frontier
+        var height = head.height
+        var previous = head.blockHash
+        var placed = [(leaf: UInt64, height: UInt64, checkpoint: Checkpoint)]()
+        placed.reserveCapacity(plan.records.count)
+        let time = UTCTime.format(millis: nowMillis)
+        var changeAt = [Int: JSONValue]()
+        for c in plan.registryChanges { changeAt[c.offset] = c.change }
+
+        var start = 0
+        while start < plan.records.count {
+            let end = min(start + genesis.rules.maxRecordsPerBlock, plan.records.count)
+            height += 1
+            let firstLeaf = frontier.treeSize
+            for i in start..<end {
+                let r = plan.records[i]
+                let leaf = frontier.treeSize
+                let leafKey = [UInt8](bigEndian: leaf)
+                for w in try frontier.append(leafHash: r.leafHash) {
+                    try txn.put(db.tree, LedgerSchema.treeKey(level: w.level, index: w.index), w.hash.bytes)
+                }
+                try txn.put(db.records, leafKey, r.recordBytes, append: true)
+                if let id = r.eventID { try txn.put(db.events, id.digest.bytes, leafKey + [UInt8](bigEndian: height)) }
+                for lot in r.lots { try txn.put(db.lots, Array(lot.utf8), leafKey, noDupData: true) }
+                for edge in r.lineage {
+                    try txn.put(db.lineage, Array(edge.from.utf8), Array(edge.to.utf8), noDupData: true)
+                    try txn.put(db.descendants, Array(edge.to.utf8), Array(edge.from.utf8), noDupData: true)
+                }
+                if let change = changeAt[i] { try txn.put(db.registryLog, leafKey, JSONWriter.compact(change), append: true) }
+            }
+            let header = BlockHeader(height: height, previousHash: previous, time: time, firstLeaf: firstLeaf,
+                                     recordCount: UInt64(end - start), treeSize: frontier.treeSize,
+                                     rootHash: frontier.rootHash, sequencer: key.publicKey.keyID)
+            let checkpoint = try Checkpoint.sign(origin: genesis.origin, treeSize: frontier.treeSize, rootHash: frontier.rootHash, key: key)
+            let block = SignedBlock(header: header, signature: try key.signature(for: header.signingMessage(origin: genesis.origin)),
+                                    checkpoint: checkpoint)
+            try txn.put(db.blocks, [UInt8](bigEndian: height), JSONWriter.compact(block.json), append: true)
+            previous = header.hash
+            for i in start..<end { placed.append((firstLeaf + UInt64(i - start), height, checkpoint)) }
+            start = end
+        }
+        for (lot, balance) in plan.lotBalances { try txn.put(db.balances, Array(lot.utf8), balance.encoded) }
+        try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
+
+        var receipts = [Receipt]()
+        receipts.reserveCapacity(plan.outcomes.count)
+        for outcome in plan.outcomes {
+            switch outcome {
+            case let .new(i):
+                let p = placed[i]
+                receipts.append(Receipt(eventID: plan.records[i].eventID, leafIndex: p.leaf, blockHeight: p.height, checkpoint: p.checkpoint, duplicate: false))
+            case let .repeatInBatch(i):
+                let p = placed[i]
+                receipts.append(Receipt(eventID: plan.records[i].eventID, leafIndex: p.leaf, blockHeight: p.height, checkpoint: p.checkpoint, duplicate: true))
+            case let .duplicate(id, loc):
+                let block = try Self.block(txn, db, height: loc.blockHeight)
+                receipts.append(Receipt(eventID: id, leafIndex: loc.leafIndex, blockHeight: loc.blockHeight, checkpoint: block.checkpoint, duplicate: true))
+            }
+        }
+        return receipts
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+public func currentMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+/// An exclusive advisory lock on a file, so two processes never plan against the same head.
+struct DirectoryLock {
+    private let fd: Int32
+
+    init(_ path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw StoreError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX) == 0 else { close(fd); throw StoreError.io("cannot lock \(path)") }
+    }
+
+    func release() { flock(fd, LOCK_UN); close(fd) }
+}

@@ -1,0 +1,191 @@
+// A ledger directory: LMDB environment, the sequencer's key, and the operations the CLI and the
+// server share: create, append (validate, then one write transaction), read, prove.
+import Foundation
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+
+/// An open ledger.
+public final class LedgerStore: @unchecked Sendable {
+    // Mutable state (`registry`) is only touched while holding the LMDB writer lock in `append`.
+    public let directory: String
+    let env: LMDBEnvironment
+    let db: LedgerSchema
+    public let genesis: Genesis
+    /// The hash of block 0: the ledger's name.
+    public let genesisHash: SHA256Digest
+    let writerLock = NSLockLite()
+    public internal(set) var registry: Registry
+
+    static let dataDir = "data"
+    static let sequencerKeyFile = "sequencer.pem"
+
+    /// Creates a ledger in `directory` from a genesis document, signing block 0 with `sequencerKey`
+    /// (which must be the genesis sequencer key; it is copied into the directory, mode 0600).
+    public static func create(directory: String, genesisJSON: JSONValue, sequencerKey: Ed25519PrivateKey,
+                              nowMillis: Int64) throws -> LedgerStore {
+        let genesis = try Genesis(json: genesisJSON)
+        guard sequencerKey.publicKey == genesis.sequencerKey else {
+            throw StoreError.io("the sequencer key does not match sequencer.publicKey of the genesis file")
+        }
+        let fm = FileManager.default
+        let data = directory + "/" + dataDir
+        if fm.fileExists(atPath: data) { throw StoreError.alreadyExists(directory) }
+        try fm.createDirectory(atPath: data, withIntermediateDirectories: true)
+        try sequencerKey.write(toPEMFile: directory + "/" + sequencerKeyFile)
+        let env = try LMDBEnvironment(directory: data)
+        let schema = try LedgerSchema(env: env)
+        let record = SignedRecord.genesis(genesisJSON)
+        let bytes = record.recordBytes
+        var frontier = MerkleFrontier()
+        let writes = try frontier.append(leafHash: MerkleHash.leaf(bytes))
+        let header = BlockHeader(height: 0, previousHash: zeroDigest, time: UTCTime.format(millis: nowMillis), firstLeaf: 0,
+                                 recordCount: 1, treeSize: 1, rootHash: frontier.rootHash, sequencer: sequencerKey.publicKey.keyID)
+        let block = SignedBlock(header: header, signature: try sequencerKey.signature(for: header.signingMessage(origin: genesis.origin)),
+                                checkpoint: try Checkpoint.sign(origin: genesis.origin, treeSize: 1, rootHash: frontier.rootHash, key: sequencerKey))
+        try env.write { txn in
+            try txn.put(schema.records, [UInt8](bigEndian: 0), bytes, append: true)
+            for w in writes { try txn.put(schema.tree, LedgerSchema.treeKey(level: w.level, index: w.index), w.hash.bytes) }
+            try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
+            try txn.put(schema.meta, Array("genesis".utf8), header.hash.bytes)
+            try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: header.hash, frontier: frontier).encoded)
+        }
+        return try LedgerStore(directory: directory, env: env, schema: schema)
+    }
+
+    /// Opens an existing ledger directory.
+    public static func open(directory: String) throws -> LedgerStore {
+        let data = directory + "/" + dataDir
+        guard FileManager.default.fileExists(atPath: data + "/data.mdb") else { throw StoreError.notALedger(directory) }
+        let env = try LMDBEnvironment(directory: data)
+        return try LedgerStore(directory: directory, env: env, schema: try LedgerSchema(env: env))
+    }
+
+    private init(directory: String, env: LMDBEnvironment, schema: LedgerSchema) throws {
+        self.directory = directory
+        self.env = env
+        self.db = schema
+        let (genesisRecord, hash, changes): ([UInt8], [UInt8], [(UInt64, [UInt8])]) = try env.read { txn in
+            guard let g = try txn.get(schema.records, [UInt8](bigEndian: 0)), let h = try txn.get(schema.meta, Array("genesis".utf8)) else {
+                throw StoreError.notALedger(directory)
+            }
+            var changes = [(UInt64, [UInt8])]()
+            try txn.scan(schema.registryLog) { k, v in changes.append((k.bigEndianUInt64, v)); return true }
+            return (g, h, changes)
+        }
+        let record = try SignedRecord(recordBytes: genesisRecord)
+        genesis = try Genesis(json: record.payload)
+        genesisHash = try SHA256Digest(bytes: hash)
+        var registry = Registry(genesis: genesis)
+        for (leaf, change) in changes { try registry.apply(try JSONParser.parse(change), atLeaf: leaf) }
+        self.registry = registry
+    }
+
+    /// The sequencer's private key, kept in the ledger directory.
+    func sequencerKey() throws -> Ed25519PrivateKey {
+        try Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)
+    }
+
+    // MARK: Reading
+
+    /// The latest block.
+    public func head() throws -> SignedBlock {
+        try env.read { txn in
+            let head = try Self.headState(txn, db)
+            return try Self.block(txn, db, height: head.height)
+        }
+    }
+
+    /// The block at `height`.
+    public func block(height: UInt64) throws -> SignedBlock {
+        try env.read { txn in try Self.block(txn, db, height: height) }
+    }
+
+    /// The record at `leaf`.
+    public func record(leaf: UInt64) throws -> SignedRecord {
+        try env.read { txn in
+            guard let b = try txn.get(db.records, [UInt8](bigEndian: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
+            return try SignedRecord(recordBytes: b)
+        }
+    }
+
+    /// The raw canonical bytes of the record at `leaf`.
+    public func recordBytes(leaf: UInt64) throws -> [UInt8] {
+        try env.read { txn in
+            guard let b = try txn.get(db.records, [UInt8](bigEndian: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
+            return b
+        }
+    }
+
+    /// Where an event is, if the ledger has it.
+    public func location(of id: EventID) throws -> EventLocation? {
+        try env.read { txn in try StoreStateReader(txn: txn, db: db).location(of: id) }
+    }
+
+    /// The mass balance of a lot.
+    public func lotBalance(_ lot: String) throws -> LotBalance? {
+        try env.read { txn in try StoreStateReader(txn: txn, db: db).lotBalance(lot) }
+    }
+
+    /// Leaf indices of the events that name a lot, in ledger order.
+    public func leaves(ofLot lot: String) throws -> [UInt64] {
+        try env.read { txn in try txn.duplicates(db.lots, Array(lot.utf8)).map(\.bigEndianUInt64) }
+    }
+
+    /// Lineage edges from a lot: its inputs (for outputs of transformations) or children (for parents).
+    public func lineage(of lot: String) throws -> [String] {
+        try env.read { txn in try txn.duplicates(db.lineage, Array(lot.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Reverse lineage: the outputs made from a lot, or the parents that contain it.
+    public func descendants(of lot: String) throws -> [String] {
+        try env.read { txn in try txn.duplicates(db.descendants, Array(lot.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// RFC 9162 inclusion proof of `leaf` in the tree of `treeSize` (default: the head's).
+    public func inclusionProof(leaf: UInt64, treeSize: UInt64? = nil) throws -> (treeSize: UInt64, proof: [SHA256Digest]) {
+        try env.read { txn in
+            let size = try treeSize ?? Self.headState(txn, db).frontier.treeSize
+            guard leaf < size else { throw StoreError.notFound("leaf \(leaf) in a tree of size \(size)") }
+            return (size, try MerkleProofs.inclusionProof(leafIndex: leaf, treeSize: size, reader: StoreNodeReader(txn: txn, db: db)))
+        }
+    }
+
+    /// RFC 9162 consistency proof between two tree sizes (`to` defaults to the head's).
+    public func consistencyProof(from: UInt64, to: UInt64? = nil) throws -> (to: UInt64, proof: [SHA256Digest]) {
+        try env.read { txn in
+            let size = try to ?? Self.headState(txn, db).frontier.treeSize
+            return (size, try MerkleProofs.consistencyProof(from: from, to: size, reader: StoreNodeReader(txn: txn, db: db)))
+        }
+    }
+
+    /// The RFC 9162 root of the tree at `treeSize`, computed from stored nodes.
+    public func rootHash(treeSize: UInt64) throws -> SHA256Digest {
+        try env.read { txn in try MerkleProofs.rootHash(treeSize: treeSize, reader: StoreNodeReader(txn: txn, db: db)) }
+    }
+
+    /// The block that holds `leaf` (binary search over block first leaves).
+    public func blockHeight(containing leaf: UInt64) throws -> UInt64 {
+        try env.read { txn in
+            var lo: UInt64 = 0, hi = try Self.headState(txn, db).height
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if try Self.block(txn, db, height: mid).header.firstLeaf <= leaf { lo = mid } else { hi = mid - 1 }
+            }
+            return lo
+        }
+    }
+
+    /// Bytes of the LMDB data file in use.
+    public var usedBytes: Int { env.usedBytes() }
+
+    static func headState(_ txn: LMDBTransaction, _ db: LedgerSchema) throws -> HeadState {
+        guard let h = try txn.get(db.meta, Array("head".utf8)) else { throw StoreError.corrupt("no head") }
+        return try HeadState(encoded: h)
+    }
+
+    static func block(_ txn: LMDBTransaction, _ db: LedgerSchema, height: UInt64) throws -> SignedBlock {
+        guard let b = try txn.get(db.blocks, [UInt8](bigEndian: height)) else { throw StoreError.notFound("block \(height)") }
+        return try SignedBlock(json: try JSONParser.parse(b))
+    }
+}
