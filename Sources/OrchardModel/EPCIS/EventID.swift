@@ -28,3 +28,10 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
         return EventID(digest: SHA256.hash(pre))
     }
 }
+
+extension EventID {
+    /// The CBV 2.0 pre-hash string of an event (what is hashed to make its ID).
+    public static func preHashString(for event: JSONValue, context: JSONValue? = nil) throws -> String {
+        try EventHashStub.preHashString(for: event, context: context)
+    }
+}

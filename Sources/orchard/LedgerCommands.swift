@@ -1,0 +1,200 @@
+// init, keygen, sign, append, import: creating a ledger and putting signed events into it.
+import ArgumentParser
+import Foundation
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+import OrchardStore
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a ledger from a genesis configuration.",
+        discussion: """
+        Writes block 0 (the genesis record, signed by the sequencer) into a new ledger directory and
+        keeps a copy of the sequencer key there (mode 0600).
+
+        EXAMPLES
+          orchard init --genesis Genesis/duoduo-orchard.json
+          orchard --ledger /srv/orchard init --genesis my.json --sequencer-key keys/sequencer.pem
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Option(help: ArgumentHelp("Genesis configuration (JSON).", valueName: "FILE")) var genesis: String
+    @Option(help: ArgumentHelp("The sequencer's private key (PEM). Default: demo-keys/sequencer.pem beside the genesis file (demo only).", valueName: "FILE"))
+    var sequencerKey: String?
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let json = try JSONParser.parse(try readInput(genesis))
+            let keyPath = sequencerKey ?? (URL(fileURLWithPath: genesis).deletingLastPathComponent().path + "/demo-keys/sequencer.pem")
+            if sequencerKey == nil && !options.json {
+                FileHandle.standardError.write(Data("note: using the DEMO sequencer key \(keyPath) (never for real produce)\n".utf8))
+            }
+            let store = try LedgerStore.create(directory: options.directory, genesisJSON: json, sequencerKey: try loadKey(keyPath),
+                                               nowMillis: currentMillis())
+            let head = try store.head()
+            if options.json {
+                outJSON(["ledger": .string(options.directory), "origin": .string(store.genesis.origin),
+                         "genesisHash": .string(store.genesisHash.hex), "checkpoint": .string(head.checkpoint.text)])
+            } else {
+                out("created ledger \(options.directory)")
+                out("origin:       \(store.genesis.origin)")
+                out("genesis hash: \(store.genesisHash.hex)")
+                out("participants: \(store.genesis.participants.count), products: \(store.genesis.products.count)")
+            }
+        }
+    }
+}
+
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate an Ed25519 key pair.",
+        discussion: """
+        Writes the private key as PKCS#8 PEM (mode 0600, the format of `openssl genpkey -algorithm ed25519`)
+        and the public key beside it as FILE.pub (SPKI PEM). Prints the key ID and the base64 public key
+        that genesis files and registry records use.
+
+        EXAMPLE
+          orchard keygen --out keys/farm-42.pem
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Option(help: ArgumentHelp("Where to write the private key (must not exist).", valueName: "FILE")) var out: String
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let key = try Ed25519PrivateKey()
+            try key.write(toPEMFile: out)
+            try Data(try key.publicKey.pemRepresentation().utf8).write(to: URL(fileURLWithPath: out + ".pub"))
+            let raw = Base64.encode(key.publicKey.rawRepresentation)
+            if options.json {
+                outJSON(["keyID": .string(key.publicKey.keyID.rawValue), "publicKey": .string(raw),
+                         "privateKeyFile": .string(out), "publicKeyFile": .string(out + ".pub")])
+            } else {
+                OrchardCLI.out("private key: \(out) (0600)")
+                OrchardCLI.out("public key:  \(out).pub")
+                OrchardCLI.out("key ID:      \(key.publicKey.keyID)")
+                OrchardCLI.out("publicKey (for genesis / registry records): \(raw)")
+            }
+        }
+    }
+}
+
+/// Namespacing for helpers whose names collide with option properties.
+enum OrchardCLI {
+    static func out(_ s: String) { print(s) }
+}
+
+/// Signs the events of an input (event, array or EPCIS document) with `key` for `origin`.
+func signEvents(_ bytes: [UInt8], key: Ed25519PrivateKey, origin: String) throws -> [SignedRecord] {
+    var records = [SignedRecord]()
+    for value in try parseJSONOrLines(bytes) {
+        let input = try EPCISInput(json: value)
+        for (i, var event) in input.events.enumerated() {
+            // Extension prefixes are declared in the document's @context; keep the declarations
+            // with the event so its hash ID can be recomputed from the record alone.
+            if event["@context"] == nil, let ctx = input.context, ctx.arrayValue?.contains(where: { $0.objectMembers != nil }) == true || ctx.objectMembers != nil {
+                event = .object([JSONMember("@context", ctx)] + (event.objectMembers ?? []))
+            }
+            _ = try EPCISEvent(json: event, index: records.count + i)
+            records.append(try SignedRecord.sign(kind: .event, payload: event, origin: origin, key: key))
+        }
+    }
+    return records
+}
+
+/// The origin to sign for: --origin, else the ledger's.
+func signingOrigin(_ origin: String?, _ options: LedgerOptions) throws -> String {
+    if let origin { return origin }
+    do { return try options.open().genesis.origin } catch {
+        throw CommandFailure(code: Exit.ledgerError, description: "cannot tell which ledger to sign for: \(error); pass --origin ORIGIN or --ledger DIR")
+    }
+}
+
+struct Sign: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign EPCIS events as a participant; print signed records as JSON Lines.",
+        discussion: """
+        Input: one EPCIS 2.0 event, a JSON array of events, or an EPCIS document (JSON-LD). Each event
+        is signed over its RFC 8785 canonical bytes under the ledger's origin, so a signature cannot be
+        replayed on another ledger. Output lines are ready for `orchard append`.
+
+        EXAMPLES
+          orchard sign --key Genesis/demo-keys/farm-sn-luochuan-01.pem harvest.jsonld > signed.jsonl
+          cat events.json | orchard sign --key k.pem --origin orchard.example/duoduo-orchard -
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Option(help: ArgumentHelp("The signer's private key (PEM).", valueName: "FILE")) var key: String
+    @Option(help: ArgumentHelp("Ledger origin to sign for (default: the --ledger's).", valueName: "ORIGIN")) var origin: String?
+    @Argument(help: ArgumentHelp("Events to sign (default: standard input).", valueName: "EVENTS")) var input: String?
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let records = try signEvents(try readInput(input), key: try loadKey(key), origin: try signingOrigin(origin, options))
+            for r in records { print(JSONWriter.compactString(r.json)) }
+        }
+    }
+}
+
+/// Appends and prints receipts.
+func appendAndReport(_ inputs: [RecordInput], options: LedgerOptions) throws {
+    let store = try options.open()
+    let receipts = try store.append(inputs)
+    if options.json {
+        outJSON(.object([JSONMember("receipts", .array(receipts.map(\.json)))]))
+        return
+    }
+    for r in receipts.prefix(20) { out(r.line) }
+    if receipts.count > 20 { out("… \(receipts.count - 20) more") }
+    let fresh = receipts.filter { !$0.duplicate }.count
+    if let last = receipts.last {
+        out("\(fresh) new, \(receipts.count - fresh) already present; checkpoint:")
+        print(last.checkpoint.text, terminator: "")
+    }
+}
+
+struct Append: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate and append signed records (all or nothing).",
+        discussion: """
+        Input: JSON Lines of signed records (as `orchard sign` writes), or a JSON array of them. Every
+        record is checked (signature by a registered, unrevoked key; role; lots; mass balance; time);
+        if any fails, every problem is listed, nothing is written and the exit code is 1. Appending an
+        event that is already in the ledger returns its original receipt.
+
+        EXAMPLES
+          orchard append signed.jsonl
+          orchard sign --key k.pem event.json | orchard append --json
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: ArgumentHelp("Signed records (default: standard input).", valueName: "FILE")) var input: String?
+
+    func run() throws {
+        try runCommand(json: options.json) { try appendAndReport(try recordInputs(try readInput(input)), options: options) }
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign the events of an EPCIS document with one key and append them.",
+        discussion: """
+        `orchard import --key K DOC` is `orchard sign --key K DOC | orchard append`, in one step.
+
+        EXAMPLE
+          orchard import --key Genesis/demo-keys/pack-sn-xian.pem packing-2026-09-14.jsonld
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Option(help: ArgumentHelp("The signer's private key (PEM).", valueName: "FILE")) var key: String
+    @Argument(help: ArgumentHelp("EPCIS document, event or array of events.", valueName: "EPCIS-DOC")) var document: String
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let origin = try options.open().genesis.origin
+            let records = try signEvents(try readInput(document), key: try loadKey(key), origin: origin)
+            try appendAndReport(records.map { .json($0.json) }, options: options)
+        }
+    }
+}
