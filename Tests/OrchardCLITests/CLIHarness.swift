@@ -1,0 +1,77 @@
+// Runs the built `orchard` binary as a user would, in a temporary working directory.
+import Foundation
+import OrchardModel
+import OrchardTesting
+
+/// The result of one `orchard` run.
+struct RunResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// Standard output parsed as JSON.
+    func json() throws -> JSONValue { try JSONParser.parse(stdout) }
+}
+
+/// A scratch directory with a ledger path, and a way to run `orchard` in it.
+struct CLIHarness {
+    let dir: URL
+    var ledger: String { dir.appendingPathComponent("ledger").path }
+    let repo = Conformance.packageRoot
+
+    init() throws {
+        dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("orchard-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    /// The `orchard` executable: $ORCHARD_BIN, or the one built beside this test bundle.
+    static var binary: URL {
+        if let env = ProcessInfo.processInfo.environment["ORCHARD_BIN"] { return URL(fileURLWithPath: env) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // Swift Testing may run from inside the .xctest bundle directory.
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("orchard")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return Conformance.packageRoot.appendingPathComponent(".build/debug/orchard")
+    }
+
+    /// Runs `orchard args…` with `ORCHARD_LEDGER` set to this harness's ledger, feeding `stdin`.
+    @discardableResult
+    func run(_ args: [String], stdin: String? = nil) throws -> RunResult {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["ORCHARD_LEDGER"] = ledger
+        p.environment = env
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A path in the repository.
+    func repoPath(_ relative: String) -> String { repo.appendingPathComponent(relative).path }
+
+    /// A file in the scratch directory.
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    /// The bytes of the ledger's LMDB data file (to show a refused append changed nothing).
+    func ledgerBytes() throws -> Data { try Data(contentsOf: URL(fileURLWithPath: ledger + "/data/data.mdb")) }
+
+    /// Creates the ledger from the default genesis.
+    func initLedger() throws {
+        let r = try run(["init", "--genesis", repoPath("Genesis/duoduo-orchard.json")])
+        precondition(r.status == 0, "init failed: \(r.stderr)")
+    }
+}
