@@ -122,24 +122,24 @@ public final class LedgerStore: @unchecked Sendable {
         try env.read { txn in try StoreStateReader(txn: txn, db: db).location(of: id) }
     }
 
-    /// The mass balance of a lot.
+    /// The mass balance of a lot (any spelling: LGTIN URN or Digital Link).
     public func lotBalance(_ lot: String) throws -> LotBalance? {
-        try env.read { txn in try StoreStateReader(txn: txn, db: db).lotBalance(lot) }
+        try env.read { txn in try StoreStateReader(txn: txn, db: db).lotBalance(LotKey.canonical(lot)) }
     }
 
-    /// Leaf indices of the events that name a lot, in ledger order.
+    /// Leaf indices of the events that name a lot (any spelling), in ledger order.
     public func leaves(ofLot lot: String) throws -> [UInt64] {
-        try env.read { txn in try txn.duplicates(db.lots, Array(lot.utf8)).map(\.bigEndianUInt64) }
+        try env.read { txn in try txn.duplicates(db.lots, Array(LotKey.canonical(lot).utf8)).map(\.bigEndianUInt64) }
     }
 
     /// Lineage edges from a lot: its inputs (for outputs of transformations) or children (for parents).
     public func lineage(of lot: String) throws -> [String] {
-        try env.read { txn in try txn.duplicates(db.lineage, Array(lot.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        try env.read { txn in try txn.duplicates(db.lineage, Array(LotKey.canonical(lot).utf8)).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Reverse lineage: the outputs made from a lot, or the parents that contain it.
     public func descendants(of lot: String) throws -> [String] {
-        try env.read { txn in try txn.duplicates(db.descendants, Array(lot.utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        try env.read { txn in try txn.duplicates(db.descendants, Array(LotKey.canonical(lot).utf8)).map { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// RFC 9162 inclusion proof of `leaf` in the tree of `treeSize` (default: the head's).

@@ -147,7 +147,7 @@ public struct AppendPlanner: Sendable {
     }
 
     func checkTime(_ event: EPCISEvent, nowMillis: Int64, _ problem: (String, String) -> Void) {
-        guard let t = try? TimestampStub(event.eventTime) else {
+        guard let t = try? EPCISTimestamp(event.eventTime) else {
             problem("eventTime", "not an RFC 3339 date-time with offset: \"\(event.eventTime)\""); return
         }
         if t.millisecondsSinceEpoch > nowMillis + rules.maxClockSkewSeconds * 1000 {
@@ -162,14 +162,14 @@ public struct AppendPlanner: Sendable {
             let effect = event.effect(on: q)
             if effect == .none { continue }
             var balance: LotBalance?
-            if let pending = plan.lotBalances[q.epcClass] { balance = pending } else {
-                do { balance = try state.lotBalance(q.epcClass) } catch { problem(path, "ledger read failed: \(error)"); continue }
+            if let pending = plan.lotBalances[q.lot] { balance = pending } else {
+                do { balance = try state.lotBalance(q.lot) } catch { problem(path, "ledger read failed: \(error)"); continue }
             }
             if effect == .create {
                 var b = balance ?? LotBalance(uom: q.uom, quantityIn: 0, quantityOut: 0, firstLeaf: leaf)
                 guard b.uom == q.uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(q.uom)"); continue }
                 b.quantityIn += q.quantity
-                plan.lotBalances[q.epcClass] = b
+                plan.lotBalances[q.lot] = b
                 continue
             }
             guard var b = balance else {
@@ -183,7 +183,7 @@ public struct AppendPlanner: Sendable {
                     continue
                 }
                 b.quantityOut += q.quantity
-                plan.lotBalances[q.epcClass] = b
+                plan.lotBalances[q.lot] = b
             } else if q.quantity > b.onHand + b.quantityIn * rules.massBalanceTolerance + 1e-9 {
                 problem("\(path).quantity", "mass balance: \(fmt(q.quantity)) \(q.uom) of lot \(q.epcClass) named, but only \(fmt(b.onHand)) \(q.uom) is on hand")
             }
@@ -193,7 +193,7 @@ public struct AppendPlanner: Sendable {
     func lotsNamed(_ event: EPCISEvent?) -> [String] {
         guard let event else { return [] }
         var lots = [String]()
-        for q in event.quantities where !lots.contains(q.epcClass) { lots.append(q.epcClass) }
+        for q in event.quantities where !lots.contains(q.lot) { lots.append(q.lot) }
         return lots
     }
 
@@ -201,13 +201,14 @@ public struct AppendPlanner: Sendable {
         guard let event else { return [] }
         var edges = [(from: String, to: String)]()
         if event.type == .transformation {
-            let outputs = event.quantities.filter { $0.role == .output }.map(\.epcClass) + event.epcs.filter { $0.role == .output }.map(\.epc)
-            let inputs = event.quantities.filter { $0.role == .input }.map(\.epcClass) + event.epcs.filter { $0.role == .input }.map(\.epc)
+            let outputs = event.quantities.filter { $0.role == .output }.map(\.lot) + event.epcs.filter { $0.role == .output }.map { LotKey.canonical($0.epc) }
+            let inputs = event.quantities.filter { $0.role == .input }.map(\.lot) + event.epcs.filter { $0.role == .input }.map { LotKey.canonical($0.epc) }
             for o in outputs { for i in inputs { edges.append((o, i)) } }
         }
-        if let parent = event.parentID, event.type == .aggregation || event.type == .association, event.action != .delete {
-            for q in event.quantities where q.role == .child { edges.append((parent, q.epcClass)) }
-            for e in event.epcs where e.role == .child { edges.append((parent, e.epc)) }
+        if let parentID = event.parentID, event.type == .aggregation || event.type == .association, event.action != .delete {
+            let parent = LotKey.canonical(parentID)
+            for q in event.quantities where q.role == .child { edges.append((parent, q.lot)) }
+            for e in event.epcs where e.role == .child { edges.append((parent, LotKey.canonical(e.epc))) }
         }
         return edges
     }

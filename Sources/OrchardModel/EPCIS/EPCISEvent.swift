@@ -32,6 +32,9 @@ public struct QuantityElement: Hashable, Sendable {
     public var role: EPCISListRole
     /// The `epcClass` as written (an LGTIN URN or a Digital Link URI).
     public var epcClass: String
+    /// The lot's key in the ledger: the canonical `https://id.gs1.org/01/…/10/…` Digital Link of
+    /// `epcClass`, so that URN and Digital Link spellings of one lot are one lot.
+    public var lot: String
     public var quantity: Double
     /// UN/ECE Rec. 20 unit code, e.g. `KGM`.
     public var uom: String
@@ -96,7 +99,13 @@ public struct EPCISEvent: Sendable {
             action = nil
         }
         bizStep = try Self.optionalString(json, "bizStep", problem)
+        if let step = bizStep, !CBV.isStandard(bizStep: step), !Self.isExtensionURI(step) {
+            throw problem("bizStep", "\"\(step)\" is not a CBV 2.0 business step (e.g. shipping, receiving, commissioning) nor an extension URI")
+        }
         disposition = try Self.optionalString(json, "disposition", problem)
+        if let d = disposition, !CBV.isStandard(disposition: d), !Self.isExtensionURI(d) {
+            throw problem("disposition", "\"\(d)\" is not a CBV 2.0 disposition (e.g. active, in_transit, destroyed) nor an extension URI")
+        }
         readPoint = try Self.locationID(json, "readPoint", problem)
         bizLocation = try Self.locationID(json, "bizLocation", problem)
         parentID = try Self.optionalString(json, "parentID", problem)
@@ -119,6 +128,12 @@ public struct EPCISEvent: Sendable {
         }
         self.epcs = epcs
         sensorReadings = try Self.sensorReadings(json, problem)
+    }
+
+    /// A namespaced extension term: an absolute http(s) URI or a URN outside the CBV namespace.
+    static func isExtensionURI(_ s: String) -> Bool {
+        (s.hasPrefix("https://") || s.hasPrefix("http://") || s.hasPrefix("urn:")) && !s.hasPrefix("urn:epcglobal:cbv:")
+            && !s.hasPrefix("https://ref.gs1.org/cbv/")
     }
 
     private static func optionalString(_ json: JSONValue, _ key: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> String? {
@@ -148,7 +163,10 @@ public struct EPCISEvent: Sendable {
             guard uom.utf8.count >= 2, uom.utf8.count <= 3, uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) else {
                 throw problem("\(at).uom", "unknown unit \"\(uom)\" (expected a UN/ECE Rec. 20 code such as KGM)")
             }
-            out.append(QuantityElement(role: role, epcClass: cls, quantity: amount, uom: uom))
+            if cls.hasPrefix("urn:epc:class:lgtin:") {
+                do { _ = try LGTIN(urn: cls) } catch { throw problem("\(at).epcClass", "\(error)") }
+            }
+            out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom))
         }
         return out
     }

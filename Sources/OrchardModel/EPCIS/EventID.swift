@@ -24,14 +24,13 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     /// Computes the CBV 2.0 event ID of an event (JSON-LD), with the `@context` of its document.
     public static func compute(for event: JSONValue, context: JSONValue? = nil) throws -> EventID {
-        let pre = try EventHashStub.preHashString(for: event, context: context)
-        return EventID(digest: SHA256.hash(pre))
+        EventID(digest: SHA256.hash(try preHashString(for: event, context: context)))
     }
 }
 
 extension EventID {
     /// The CBV 2.0 pre-hash string of an event (what is hashed to make its ID).
     public static func preHashString(for event: JSONValue, context: JSONValue? = nil) throws -> String {
-        try EventHashStub.preHashString(for: event, context: context)
+        try EventHash.preHashString(for: event, context: EventHashContext(jsonLDContext: context))
     }
 }

@@ -1,0 +1,175 @@
+// A fast RFC 3339 timestamp type for EPCIS event times: parse once, keep the offset, and
+// write the UTC millisecond form the CBV event hash and the ledger use.
+
+/// Why a timestamp could not be read.
+public struct EPCISTimestampError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The text that was refused.
+    public let text: String
+    /// What is wrong with it.
+    public let reason: String
+    public var description: String { "timestamp \"\(text)\": \(reason)" }
+}
+
+/// An RFC 3339 date-time with a time-zone offset, held at millisecond precision.
+///
+/// Fractional seconds beyond milliseconds are rounded half-up on the fourth fractional digit
+/// (`…03.1415Z` → `…03.142Z`), as the CBV 2.0 event hash requires.
+public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    public let millisecondsSinceEpoch: Int64
+    /// The offset written in the text, in minutes east of UTC (`Z` is 0).
+    public let timeZoneOffsetMinutes: Int
+
+    /// The offset as written in EPCIS, `+hh:mm` / `-hh:mm` (`Z` becomes `+00:00`).
+    public var timeZoneOffset: String {
+        let m = abs(timeZoneOffsetMinutes)
+        return (timeZoneOffsetMinutes < 0 ? "-" : "+") + Self.two(m / 60) + ":" + Self.two(m % 60)
+    }
+
+    /// Creates a timestamp from milliseconds since the epoch and an offset in minutes.
+    public init(millisecondsSinceEpoch: Int64, timeZoneOffsetMinutes: Int = 0) {
+        self.millisecondsSinceEpoch = millisecondsSinceEpoch
+        self.timeZoneOffsetMinutes = timeZoneOffsetMinutes
+    }
+
+    /// Parses `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)`; `t`/`z` in lower case and any number
+    /// of fractional digits are accepted.
+    ///
+    /// - Throws: ``EPCISTimestampError`` for anything else, including a missing offset, an
+    ///   impossible date (February 30) or a leap second.
+    public init(_ text: String) throws(EPCISTimestampError) {
+        var copy = text
+        let parsed = copy.withUTF8 { Self.parse($0) }
+        switch parsed {
+        case let .success(ms, offset):
+            millisecondsSinceEpoch = ms
+            timeZoneOffsetMinutes = offset
+        case let .failure(reason):
+            throw EPCISTimestampError(text: text, reason: reason)
+        }
+    }
+
+    /// The UTC form with exactly three fractional digits, e.g. `2019-10-07T15:39:40.123Z`.
+    public var utcMillisecondString: String {
+        var ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        ms -= days * 86_400_000
+        if ms < 0 { ms += 86_400_000; days -= 1 }
+        let (y, m, d) = Self.civil(fromDays: days)
+        let secs = Int(ms / 1000), milli = Int(ms % 1000)
+        var s = Self.four(y) + "-" + Self.two(m) + "-" + Self.two(d) + "T"
+        s += Self.two(secs / 3600) + ":" + Self.two(secs / 60 % 60) + ":" + Self.two(secs % 60)
+        s += "." + String(milli / 100) + String(milli / 10 % 10) + String(milli % 10) + "Z"
+        return s
+    }
+
+    public var description: String { utcMillisecondString }
+
+    public static func < (a: Self, b: Self) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }
+
+    /// Equal when they denote the same instant, whatever offset was written.
+    public static func == (a: Self, b: Self) -> Bool { a.millisecondsSinceEpoch == b.millisecondsSinceEpoch }
+    public func hash(into h: inout Hasher) { h.combine(millisecondsSinceEpoch) }
+
+    // MARK: - Parsing
+
+    private enum Parsed { case success(Int64, Int), failure(String) }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Parsed {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= b.count else { return nil }
+            var v = 0
+            for k in i..<(i + n) {
+                let c = b[k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8, _ alt: UInt8? = nil) -> Bool {
+            guard i < b.count, b[i] == c || b[i] == alt else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else {
+            return .failure("expected a date YYYY-MM-DD")
+        }
+        guard expect(0x54, 0x74) else { return .failure("expected \"T\" between date and time") }
+        guard let hour = digits(2), expect(0x3A), let minute = digits(2), expect(0x3A), let second = digits(2) else {
+            return .failure("expected a time hh:mm:ss")
+        }
+        guard (1...12).contains(month) else { return .failure("month \(month) is not 01–12") }
+        guard (1...daysIn(month: month, year: year)).contains(day) else { return .failure("day \(day) does not exist in that month") }
+        guard hour < 24, minute < 60, second < 60 else { return .failure("time of day out of range") }
+        var millis = 0
+        if i < b.count && b[i] == 0x2E {
+            i += 1
+            var n = 0
+            var roundUp = false
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                let dgt = Int(b[i] - 0x30)
+                if n < 3 { millis = millis * 10 + dgt } else if n == 3 { roundUp = dgt >= 5 }
+                n += 1; i += 1
+            }
+            guard n > 0 else { return .failure("expected digits after the decimal point") }
+            for _ in n..<max(n, 3) { millis *= 10 }
+            if roundUp { millis += 1 }
+        }
+        var offset = 0
+        if expect(0x5A, 0x7A) {
+            offset = 0
+        } else if i < b.count, b[i] == 0x2B || b[i] == 0x2D {
+            let negative = b[i] == 0x2D
+            i += 1
+            guard let oh = digits(2), expect(0x3A), let om = digits(2), oh < 24, om < 60 else {
+                return .failure("time-zone offset must be ±hh:mm")
+            }
+            offset = (oh * 60 + om) * (negative ? -1 : 1)
+        } else {
+            return .failure("missing time-zone offset (Z or ±hh:mm)")
+        }
+        guard i == b.count else { return .failure("unexpected text after the offset") }
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let secondsOfDay = Int64(hour * 3600 + minute * 60 + second - offset * 60)
+        return .success((days * 86_400 + secondsOfDay) * 1000 + Int64(millis), offset)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+        let z = Int(z0) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func two(_ v: Int) -> String { v < 10 ? "0" + String(v) : String(v) }
+    private static func four(_ v: Int) -> String {
+        let s = String(v)
+        return s.count >= 4 ? s : String(repeating: "0", count: 4 - s.count) + s
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import OrchardModel
+import OrchardTesting
+
+/// CBV 2.0 event hash vectors from ../shared/conformance/event-hash (RalphTro/epcis-event-hash-generator).
+///
+/// Out of scope: inputs that exist only as `.xml` (SensorDataExamples, epcisDocWith2Different-
+/// TransformationEvents, *WithExtension*, epcisXml*, and the XML files of expected_equal/) —
+/// Orchard hashes the JSON-LD binding only.
+struct EventHashTests {
+    static let examples: [String] = Conformance.files(under: "event-hash/examples", ext: "jsonld")
+        .map { $0.deletingPathExtension().lastPathComponent }
+
+    static func lines(_ relative: String) throws -> [String] {
+        String(decoding: try Conformance.data(relative), as: UTF8.self)
+            .split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+    }
+
+    static func document(_ relative: String) throws -> (events: [JSONValue], context: EventHashContext) {
+        try EventHash.events(inDocument: try JSONParser.parse(Array(try Conformance.data(relative))))
+    }
+
+    @Test("Every JSON-LD example hashes to its expected IDs, one per event in order", arguments: examples)
+    func exampleHashes(name: String) throws {
+        let (events, context) = try Self.document("event-hash/examples/\(name).jsonld")
+        let expected = try Self.lines("event-hash/examples/\(name).hashes")
+        let actual = try events.map { try EventHash.eventID(for: $0, context: context) }
+        #expect(actual == expected)
+    }
+
+    /// Pre-hash files: `regenerated/` replaces the three stale upstream ones;
+    /// epcisDocHavingEventWithComment has no pre-hash file and is checked by its hash only.
+    static let prehashExamples: [String] = examples.filter { name in
+        let url = Conformance.url("event-hash/examples/\(name).prehashes")
+        return ((try? Data(contentsOf: url))?.isEmpty == false)
+    }
+
+    @Test("Every JSON-LD example gives the expected pre-hash strings", arguments: prehashExamples)
+    func examplePrehashes(name: String) throws {
+        let regenerated = "event-hash/regenerated/\(name).prehashes"
+        let file = FileManager.default.fileExists(atPath: Conformance.url(regenerated).path)
+            ? regenerated : "event-hash/examples/\(name).prehashes"
+        let (events, context) = try Self.document("event-hash/examples/\(name).jsonld")
+        let actual = try events.map { try EventHash.preHashString(for: $0, context: context) }
+        #expect(actual == (try Self.lines(file)))
+    }
+
+    @Test("Only epcisDocHavingEventWithComment lacks a pre-hash file")
+    func examplesWithoutPrehashes() {
+        #expect(Set(Self.examples).subtracting(Self.prehashExamples) == ["epcisDocHavingEventWithComment"])
+        #expect(Self.examples.count == 22)
+    }
+
+    @Test("All spellings of one event in expected_equal/ReferenceEventHashAlgorithm.json hash alike")
+    func expectedEqualJSON() throws {
+        let (events, context) = try Self.document("event-hash/expected_equal/ReferenceEventHashAlgorithm.json")
+        #expect(events.count == 2)
+        let ids = Set(try events.map { try EventHash.eventID(for: $0, context: context) })
+        #expect(ids.count == 1)
+    }
+
+    struct NormalisationCase: Sendable, CustomStringConvertible {
+        let input: String, expected: String?
+        var description: String { input }
+    }
+
+    static let normalisationCases: [NormalisationCase] = {
+        guard let data = try? Conformance.data("event-hash/dl_normalisation_cases.json"),
+              let doc = try? JSONParser.parse(Array(data)) else { return [] }
+        return (doc["cases"]?.arrayValue ?? []).compactMap { c in
+            guard let input = c["input"]?.stringValue else { return nil }
+            return NormalisationCase(input: input, expected: c["expected"]?.stringValue)
+        }
+    }()
+
+    @Test("Identifiers normalise to the constrained canonical Digital Link", arguments: normalisationCases)
+    func dlNormalisation(c: NormalisationCase) {
+        #expect(CanonicalDigitalLink.normalise(c.input) == c.expected)
+    }
+
+    @Test("All 70 normalisation cases are present")
+    func normalisationCount() { #expect(Self.normalisationCases.count == 70) }
+
+    @Test("An event without a type is refused")
+    func missingType() {
+        #expect(throws: EventHashError.missingEventType) {
+            try EventHash.preHashString(for: ["eventTime": "2020-01-01T00:00:00Z"])
+        }
+    }
+
+    @Test("Member order, time-zone spelling and number spelling do not change the hash")
+    func spellingIndependence() throws {
+        let a: JSONValue = ["type": "ObjectEvent", "eventTime": "2020-03-04T11:00:30+01:00", "eventTimeZoneOffset": "+01:00",
+                            "epcList": ["urn:epc:id:sscc:4012345.0000000333", "urn:epc:id:sscc:4012345.0000000111"],
+                            "action": "OBSERVE", "bizStep": "shipping",
+                            "quantityList": [["epcClass": "urn:epc:class:lgtin:4012345.012345.Lot1", "quantity": 5.0, "uom": "KGM"]]]
+        let b: JSONValue = ["bizStep": "urn:epcglobal:cbv:bizstep:shipping", "action": "OBSERVE",
+                            "quantityList": [["uom": "KGM", "quantity": 5, "epcClass": "https://example.com/01/04012345123456/10/Lot1"]],
+                            "epcList": ["https://id.gs1.org/00/040123450000001112", "urn:epc:id:sscc:4012345.0000000333"],
+                            "eventTimeZoneOffset": "+01:00", "eventTime": "2020-03-04T10:00:30.000Z", "type": "ObjectEvent"]
+        #expect(try EventHash.eventID(for: a) == (try EventHash.eventID(for: b)))
+    }
+
+    @Test("A changed field changes the hash")
+    func sensitivity() throws {
+        let a: JSONValue = ["type": "ObjectEvent", "eventTime": "2020-03-04T11:00:30+01:00", "action": "OBSERVE"]
+        let b = a.setting("action", to: "ADD")
+        #expect(try EventHash.eventID(for: a) != (try EventHash.eventID(for: b)))
+    }
+
+    @Test("The ID has the RFC 6920 ni form with the CBV version")
+    func idForm() throws {
+        let id = try EventHash.eventID(for: ["type": "ObjectEvent", "eventTime": "2020-03-04T11:00:30Z"])
+        #expect(id.hasPrefix("ni:///sha-256;") && id.hasSuffix("?ver=CBV2.0"))
+        #expect(id.count == "ni:///sha-256;".count + 64 + "?ver=CBV2.0".count)
+    }
+
+    @Test("Hashing is fast enough for ingestion")
+    func throughput() throws {
+        let (events, context) = try Self.document("event-hash/examples/epcisDocWithVariousEventTypes.jsonld")
+        let clock = ContinuousClock()
+        var n = 0
+        let elapsed = try clock.measure {
+            for _ in 0..<200 { for e in events { _ = try EventHash.eventID(for: e, context: context); n += 1 } }
+        }
+        let perSecond = Double(n) / (Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        // Loose bound so debug builds on a busy CI pass; release builds are far faster.
+        #expect(perSecond > 1_000, "\(Int(perSecond)) events/s")
+    }
+
+    @Test("Timestamps convert to UTC with milliseconds, rounding the fourth digit half-up", arguments: [
+        ("2023-02-02T11:04:03.1415Z", "2023-02-02T11:04:03.142Z"),
+        ("2023-02-02T11:04:03.1414Z", "2023-02-02T11:04:03.141Z"),
+        ("2022-02-16T20:33:31.116000-06:00", "2022-02-17T02:33:31.116Z"),
+        ("2019-12-31T23:59:59.9996Z", "2020-01-01T00:00:00.000Z"),
+        ("2020-03-04T11:00:30+01:00", "2020-03-04T10:00:30.000Z"),
+        ("1969-12-31T23:59:59.5z", "1969-12-31T23:59:59.500Z"),
+    ])
+    func timestamps(input: String, utc: String) throws {
+        #expect(try EPCISTimestamp(input).utcMillisecondString == utc)
+    }
+
+    @Test("A timestamp keeps its offset and epoch milliseconds")
+    func timestampParts() throws {
+        let t = try EPCISTimestamp("1970-01-01T01:00:00.250+01:00")
+        #expect(t.millisecondsSinceEpoch == 250)
+        #expect(t.timeZoneOffsetMinutes == 60 && t.timeZoneOffset == "+01:00")
+        #expect(t == (try EPCISTimestamp("1970-01-01T00:00:00.250Z")))
+    }
+
+    @Test("Malformed timestamps are refused", arguments: [
+        "", "2020-02-30T00:00:00Z", "2020-01-01T00:00:00", "2020-01-01 00:00:00Z", "2020-01-01T24:00:00Z",
+        "2020-01-01T00:00:00.Z", "2020-01-01T00:00:00+1:00", "2020-01-01T00:00:60Z", "2020-01-01T00:00:00Zx",
+    ])
+    func badTimestamps(input: String) {
+        #expect(throws: EPCISTimestampError.self) { try EPCISTimestamp(input) }
+    }
+}
