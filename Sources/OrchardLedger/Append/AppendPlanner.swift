@@ -157,8 +157,12 @@ public struct AppendPlanner: Sendable {
 
     func checkLots(_ event: EPCISEvent, leaf: UInt64, plan: inout AppendPlan, state: some LedgerStateReader,
                    _ problem: (String, String) -> Void) {
-        for (i, q) in event.quantities.enumerated() {
-            let path = "\(listName(q.role))[\(event.quantities[..<i].filter { $0.role == q.role }.count)]"
+        for q in event.quantities {
+            let path = q.path
+            // Every quantity in this ledger is a positive amount in a stated unit.
+            guard let amount = q.quantity else { problem("\(path).quantity", "missing quantity (this ledger needs an amount for every lot)"); continue }
+            guard amount > 0 else { problem("\(path).quantity", "quantity must be positive, got \(fmt(amount))"); continue }
+            guard let uom = q.uom else { problem("\(path).uom", "missing unit of measure (a UN/ECE code such as KGM)"); continue }
             let effect = event.effect(on: q)
             if effect == .none { continue }
             var balance: LotBalance?
@@ -166,26 +170,26 @@ public struct AppendPlanner: Sendable {
                 do { balance = try state.lotBalance(q.lot) } catch { problem(path, "ledger read failed: \(error)"); continue }
             }
             if effect == .create {
-                var b = balance ?? LotBalance(uom: q.uom, quantityIn: 0, quantityOut: 0, firstLeaf: leaf)
-                guard b.uom == q.uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(q.uom)"); continue }
-                b.quantityIn += q.quantity
+                var b = balance ?? LotBalance(uom: uom, quantityIn: 0, quantityOut: 0, firstLeaf: leaf)
+                guard b.uom == uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(uom)"); continue }
+                b.quantityIn += amount
                 plan.lotBalances[q.lot] = b
                 continue
             }
             guard var b = balance else {
                 problem("\(path).epcClass", "lot \(q.epcClass) does not exist in the ledger (no event created it)"); continue
             }
-            guard b.uom == q.uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(q.uom)"); continue }
+            guard b.uom == uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(uom)"); continue }
             let limit = b.quantityIn * (1 + rules.massBalanceTolerance)
             if effect == .consume {
-                if b.quantityOut + q.quantity > limit + 1e-9 {
-                    problem("\(path).quantity", "mass balance: lot \(q.epcClass) would give out \(fmt(b.quantityOut + q.quantity)) \(q.uom) but only \(fmt(b.quantityIn)) \(q.uom) came in (tolerance \(rules.massBalanceTolerance * 100)%)")
+                if b.quantityOut + amount > limit + 1e-9 {
+                    problem("\(path).quantity", "mass balance: lot \(q.epcClass) would give out \(fmt(b.quantityOut + amount)) \(uom) but only \(fmt(b.quantityIn)) \(uom) came in (tolerance \(rules.massBalanceTolerance * 100)%)")
                     continue
                 }
-                b.quantityOut += q.quantity
+                b.quantityOut += amount
                 plan.lotBalances[q.lot] = b
-            } else if q.quantity > b.onHand + b.quantityIn * rules.massBalanceTolerance + 1e-9 {
-                problem("\(path).quantity", "mass balance: \(fmt(q.quantity)) \(q.uom) of lot \(q.epcClass) named, but only \(fmt(b.onHand)) \(q.uom) is on hand")
+            } else if amount > b.onHand + b.quantityIn * rules.massBalanceTolerance + 1e-9 {
+                problem("\(path).quantity", "mass balance: \(fmt(amount)) \(uom) of lot \(q.epcClass) named, but only \(fmt(b.onHand)) \(uom) is on hand")
             }
         }
     }
@@ -211,15 +215,6 @@ public struct AppendPlanner: Sendable {
             for e in event.epcs where e.role == .child { edges.append((parent, LotKey.canonical(e.epc))) }
         }
         return edges
-    }
-
-    private func listName(_ role: EPCISListRole) -> String {
-        switch role {
-        case .subject: return "quantityList"
-        case .child: return "childQuantityList"
-        case .input: return "inputQuantityList"
-        case .output: return "outputQuantityList"
-        }
     }
 
     private func fmt(_ d: Double) -> String { ECMAScriptNumber.format((d * 1000).rounded() / 1000) }

@@ -48,6 +48,9 @@ public struct LedgerRules: Hashable, Sendable {
     public var maxClockSkewSeconds: Int64 = 300
     /// The most records a block holds.
     public var maxRecordsPerBlock: Int = 10_000
+
+    /// The defaults: 0.5 % tolerance, 300 s skew, 10,000 records a block.
+    public init() {}
 }
 
 /// Why a genesis file was refused.

@@ -18,6 +18,11 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible, Equatable
     public let path: String
     public let reason: String
     public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
 }
 
 /// The participant registry.

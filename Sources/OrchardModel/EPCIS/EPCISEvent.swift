@@ -35,9 +35,12 @@ public struct QuantityElement: Hashable, Sendable {
     /// The lot's key in the ledger: the canonical `https://id.gs1.org/01/…/10/…` Digital Link of
     /// `epcClass`, so that URN and Digital Link spellings of one lot are one lot.
     public var lot: String
-    public var quantity: Double
-    /// UN/ECE Rec. 20 unit code, e.g. `KGM`.
-    public var uom: String
+    /// How much; EPCIS allows it to be absent (an unspecified quantity).
+    public var quantity: Double?
+    /// UN/ECE Rec. 20 unit code, e.g. `KGM`; absent means a count of items.
+    public var uom: String?
+    /// JSON path of this element, e.g. `quantityList[0]`.
+    public var path: String
 }
 
 /// One sensor reading (`sensorElementList[].sensorReport[]`) with a numeric value.
@@ -156,17 +159,19 @@ public struct EPCISEvent: Sendable {
         for (i, item) in items.enumerated() {
             let at = "\(key)[\(i)]"
             guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem("\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
-            guard let q = item["quantity"] else { throw problem("\(at).quantity", "missing quantity") }
-            guard let amount = q.doubleValue else { throw problem("\(at).quantity", "quantity must be a number") }
-            guard amount > 0 else { throw problem("\(at).quantity", "quantity must be positive, got \(amount)") }
-            guard let uom = item["uom"]?.stringValue else { throw problem("\(at).uom", "missing unit of measure (a UN/ECE code such as KGM)") }
-            guard uom.utf8.count >= 2, uom.utf8.count <= 3, uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) }) else {
+            var amount: Double? = nil
+            if let q = item["quantity"] {
+                guard let d = q.doubleValue else { throw problem("\(at).quantity", "quantity must be a number") }
+                amount = d
+            }
+            let uom = item["uom"]?.stringValue
+            if let uom, !(uom.utf8.count >= 2 && uom.utf8.count <= 3 && uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) })) {
                 throw problem("\(at).uom", "unknown unit \"\(uom)\" (expected a UN/ECE Rec. 20 code such as KGM)")
             }
             if cls.hasPrefix("urn:epc:class:lgtin:") {
                 do { _ = try LGTIN(urn: cls) } catch { throw problem("\(at).epcClass", "\(error)") }
             }
-            out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom))
+            out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom, path: at))
         }
         return out
     }
