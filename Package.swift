@@ -23,9 +23,10 @@ let package = Package(
         .target(name: "OrchardModel", dependencies: ["OrchardCrypto"]),
         .target(name: "OrchardLedger", dependencies: ["OrchardCrypto", "OrchardModel"]),
         .target(name: "OrchardStore", dependencies: ["CLMDB", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
+        .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
-            "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+            "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -37,6 +38,7 @@ let package = Package(
         .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardTesting"]),
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
+        .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"]),
     ]
 )
