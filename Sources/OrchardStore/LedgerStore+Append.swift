@@ -17,17 +17,30 @@ extension LedgerStore {
         defer { fileLock.release() }
 
         let planner = AppendPlanner(genesis: genesis)
-        let registryBefore = registry
-        let (plan, head) = try env.read { txn in
+        let (plan, head, duplicateReceipts) = try env.read { txn in
             let head = try Self.headState(txn, db)
-            let plan = try planner.plan(inputs, treeSize: head.frontier.treeSize, registry: registryBefore,
+            // Another process may have appended registry changes since this handle last looked.
+            let (current, size) = try Self.syncRegistry(registry, from: registrySyncedSize, txn: txn, db: db)
+            setRegistry(current, syncedTo: size)
+            let plan = try planner.plan(inputs, treeSize: head.frontier.treeSize, registry: current,
                                         state: StoreStateReader(txn: txn, db: db), nowMillis: nowMillis)
-            return (plan, head)
+            // Nothing new: answer from the snapshot, without a write (and its fsync).
+            let receipts = plan.records.isEmpty ? try receiptsForDuplicates(plan, txn: txn) : nil
+            return (plan, head, receipts)
         }
+        if let duplicateReceipts { return duplicateReceipts }
         let key = try sequencerKey()
         let receipts = try env.write { txn in try write(plan, head: head, key: key, nowMillis: nowMillis, txn: txn) }
-        registry = plan.registry
+        setRegistry(plan.registry, syncedTo: head.frontier.treeSize + UInt64(plan.records.count))
         return receipts
+    }
+
+    private func receiptsForDuplicates(_ plan: AppendPlan, txn: LMDBTransaction) throws -> [Receipt] {
+        try plan.outcomes.map { outcome in
+            guard case let .duplicate(id, loc) = outcome else { throw StoreError.corrupt("a new record in an all-duplicate batch") }
+            let block = try Self.block(txn, db, height: loc.blockHeight)
+            return Receipt(eventID: id, leafIndex: loc.leafIndex, blockHeight: loc.blockHeight, checkpoint: block.checkpoint, duplicate: true)
+        }
     }
 
     private func write(_ plan: AppendPlan, head: HeadState, key: Ed25519PrivateKey, nowMillis: Int64,

@@ -15,7 +15,24 @@ public final class LedgerStore: @unchecked Sendable {
     /// The hash of block 0: the ledger's name.
     public let genesisHash: SHA256Digest
     let writerLock = NSLockLite()
-    public internal(set) var registry: Registry
+    private let registryLock = NSLockLite()
+    private var registryState: Registry
+    /// The tree size up to which `registryState` has applied the registry log.
+    var registrySyncedSize: UInt64
+
+    /// The participant registry as of the latest append this handle has seen.
+    public var registry: Registry {
+        registryLock.lock()
+        defer { registryLock.unlock() }
+        return registryState
+    }
+
+    func setRegistry(_ r: Registry, syncedTo size: UInt64) {
+        registryLock.lock()
+        registryState = r
+        registrySyncedSize = size
+        registryLock.unlock()
+    }
 
     static let dataDir = "data"
     static let sequencerKeyFile = "sequencer.pem"
@@ -65,20 +82,22 @@ public final class LedgerStore: @unchecked Sendable {
         self.directory = directory
         self.env = env
         self.db = schema
-        let (genesisRecord, hash, changes): ([UInt8], [UInt8], [(UInt64, [UInt8])]) = try env.read { txn in
+        let (genesisRecord, hash): ([UInt8], [UInt8]) = try env.read { txn in
             guard let g = try txn.get(schema.records, [UInt8](bigEndian: 0)), let h = try txn.get(schema.meta, Array("genesis".utf8)) else {
                 throw StoreError.notALedger(directory)
             }
-            var changes = [(UInt64, [UInt8])]()
-            try txn.scan(schema.registryLog) { k, v in changes.append((k.bigEndianUInt64, v)); return true }
-            return (g, h, changes)
+            return (g, h)
         }
         let record = try SignedRecord(recordBytes: genesisRecord)
         genesis = try Genesis(json: record.payload)
         genesisHash = try SHA256Digest(bytes: hash)
-        var registry = Registry(genesis: genesis)
-        for (leaf, change) in changes { try registry.apply(try JSONParser.parse(change), atLeaf: leaf) }
-        self.registry = registry
+        registryState = Registry(genesis: genesis)
+        registrySyncedSize = 1
+        try env.read { txn in
+            let (r, size) = try Self.syncRegistry(registryState, from: 1, txn: txn, db: schema)
+            registryState = r
+            registrySyncedSize = size
+        }
     }
 
     /// The sequencer's private key, kept in the ledger directory.
@@ -178,6 +197,21 @@ public final class LedgerStore: @unchecked Sendable {
 
     /// Bytes of the LMDB data file in use.
     public var usedBytes: Int { env.usedBytes() }
+
+    /// Applies registry changes logged at leaves ≥ `from` (written by this or another process),
+    /// returning the registry and the tree size it is now current to.
+    static func syncRegistry(_ registry: Registry, from: UInt64, txn: LMDBTransaction, db: LedgerSchema) throws -> (Registry, UInt64) {
+        var r = registry
+        let size = try headState(txn, db).frontier.treeSize
+        guard size > from else { return (r, size) }
+        var failure: (any Error)?
+        try txn.scan(db.registryLog, from: [UInt8](bigEndian: from)) { k, v in
+            do { try r.apply(try JSONParser.parse(v), atLeaf: k.bigEndianUInt64) } catch { failure = error; return false }
+            return true
+        }
+        if let failure { throw StoreError.corrupt("registry log: \(failure)") }
+        return (r, size)
+    }
 
     static func headState(_ txn: LMDBTransaction, _ db: LedgerSchema) throws -> HeadState {
         guard let h = try txn.get(db.meta, Array("head".utf8)) else { throw StoreError.corrupt("no head") }

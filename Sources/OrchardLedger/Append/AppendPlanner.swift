@@ -140,9 +140,11 @@ public struct AppendPlanner: Sendable {
 
     func checkRole(_ event: EPCISEvent, _ participant: Participant, _ registry: Registry, _ problem: (String, String) -> Void) {
         guard let step = event.bizStep else { problem("bizStep", "missing bizStep: this ledger needs every event's business step"); return }
-        let permitted = registry.roles[participant.role]?.bizSteps.map(CBVWord.bare) ?? []
-        if !permitted.contains(CBVWord.bare(step)) {
-            problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(CBVWord.bare(step)); its role permits: \(permitted.sorted().joined(separator: ", "))")
+        // Compare canonical forms, so a role listing `shipping` permits every spelling of it.
+        let permitted = registry.roles[participant.role]?.bizSteps ?? []
+        if !permitted.contains(where: { CBV.canonicalBizStep($0) == CBV.canonicalBizStep(step) }) {
+            let names = permitted.map(CBVWord.bare).sorted().joined(separator: ", ")
+            problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(CBVWord.bare(step)); its role permits: \(names)")
         }
     }
 

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+import OrchardTesting
+
+/// A ledger state held in memory, so the planner can be tested without storage.
+struct MemoryState: LedgerStateReader {
+    var locations: [EventID: EventLocation] = [:]
+    var balances: [String: LotBalance] = [:]
+    func location(of id: EventID) throws -> EventLocation? { locations[id] }
+    func lotBalance(_ lot: String) throws -> LotBalance? { balances[lot] }
+}
+
+/// The append planner on its own: what a valid batch plans, and the rules it applies.
+struct AppendPlannerTests {
+    let genesis: Genesis
+    let planner: AppendPlanner
+    let registry: Registry
+    static let farm = "farm-sn-luochuan-01"
+    static let packhouse = "pack-sn-xian"
+    /// The ledger's key for lot A: its canonical Digital Link.
+    let keyA = LotKey.canonical(FixtureEvents.lotClass("LC20260915A"))
+
+    init() throws {
+        genesis = try Fixtures.genesis()
+        planner = AppendPlanner(genesis: genesis)
+        registry = Registry(genesis: genesis)
+    }
+
+    /// A state in which lot A holds 1000 kg harvested at leaf 1.
+    var stateWithLotA: MemoryState {
+        MemoryState(balances: [keyA: LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 1)])
+    }
+
+    func plan(_ records: [SignedRecord], state: MemoryState = MemoryState(), treeSize: UInt64 = 2) throws -> AppendPlan {
+        try planner.plan(records.map(\.input), treeSize: treeSize, registry: registry, state: state, nowMillis: Fixtures.now)
+    }
+
+    func problems(_ records: [SignedRecord], state: MemoryState = MemoryState()) -> [EventProblem] {
+        let error = #expect(throws: AppendRejection.self) { try plan(records, state: state) }
+        return error?.problems ?? []
+    }
+
+    func sign(_ event: JSONValue, as participant: String = farm) throws -> SignedRecord {
+        try Fixtures.sign(event, as: participant)
+    }
+
+    @Test("A harvest plans one new record whose leaf hash is the RFC 9162 hash of its bytes")
+    func harvestPlan() throws {
+        let record = try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000))
+        let p = try plan([record])
+        #expect(p.records.count == 1)
+        guard case .new(0) = try #require(p.outcomes.first) else { Issue.record("not planned as new"); return }
+        #expect(p.records[0].recordBytes == record.recordBytes)
+        #expect(p.records[0].leafHash == MerkleHash.leaf(record.recordBytes))
+        #expect(p.records[0].lots == [keyA])
+    }
+
+    @Test("A harvest opens a balance whose first leaf is the record's leaf")
+    func harvestBalance() throws {
+        let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000))], treeSize: 9)
+        #expect(p.lotBalances[keyA] == LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 9))
+    }
+
+    @Test("An event the state already holds is planned as a duplicate, not a new record")
+    func duplicateFromState() throws {
+        let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 10)
+        let id = try EventID.compute(for: event, context: event["@context"])
+        var state = stateWithLotA
+        state.locations[id] = EventLocation(leafIndex: 4, blockHeight: 3)
+        let p = try plan([try sign(event)], state: state)
+        #expect(p.records.isEmpty)
+        guard case let .duplicate(dupID, loc) = try #require(p.outcomes.first) else { Issue.record("not a duplicate"); return }
+        #expect(dupID == id && loc == EventLocation(leafIndex: 4, blockHeight: 3))
+    }
+
+    @Test("A transformation plans lineage edges from the output lot to each input lot")
+    func transformationLineage() throws {
+        var state = stateWithLotA
+        let lotB = LotKey.canonical(FixtureEvents.lotClass("LC20260915B"))
+        state.balances[lotB] = LotBalance(uom: "KGM", quantityIn: 500, quantityOut: 0, firstLeaf: 1)
+        let event = FixtureEvents.transformation(inputs: [("LC20260915A", 1000), ("LC20260915B", 500)], output: ("XA20260918G", 1450))
+        let p = try plan([try sign(event, as: Self.packhouse)], state: state)
+        let graded = LotKey.canonical(FixtureEvents.lotClass("XA20260918G"))
+        #expect(p.records[0].lineage.map { "\($0.from)>\($0.to)" } == ["\(graded)>\(keyA)", "\(graded)>\(lotB)"])
+        #expect(p.lotBalances[keyA]?.quantityOut == 1000)
+        #expect(p.lotBalances[graded]?.quantityIn == 1450)
+    }
+
+    @Test("An aggregation ADD plans lineage from the pallet to its child lots; a DELETE plans none")
+    func aggregationLineage() throws {
+        let pallet = FixtureEvents.pallet(7)
+        let add = FixtureEvents.aggregation(pallet: pallet, children: [("LC20260915A", 400)])
+        let delete = add.setting("action", to: "DELETE").setting("eventTime", to: .string(FixtureEvents.time(day: 20)))
+        let p = try plan([try sign(add, as: Self.packhouse), try sign(delete, as: Self.packhouse)], state: stateWithLotA)
+        #expect(p.records[0].lineage.map(\.from) == [LotKey.canonical(pallet)])
+        #expect(p.records[0].lineage.map(\.to) == [keyA])
+        #expect(p.records[1].lineage.isEmpty)
+    }
+
+    @Test("Business steps in CBV URN and web URI form count as the bare word for role checks",
+          arguments: ["urn:epcglobal:cbv:bizstep:shipping", "https://ref.gs1.org/cbv/BizStep-shipping"])
+    func bizStepSpellings(step: String) throws {
+        let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 10).setting("bizStep", to: .string(step))
+        #expect(try plan([try sign(event)], state: stateWithLotA).records.count == 1)
+    }
+
+    @Test("A farm may sign the Orchard harvesting step in the Orchard vocabulary's URI form")
+    func orchardStepAsInVocabulary() throws {
+        let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 10)
+            .setting("bizStep", to: "https://orchard.example/voc/BizStep-harvesting")
+        #expect(try plan([try sign(event)], state: stateWithLotA).records.count == 1)
+    }
+
+    @Test("An event without a bizStep is refused at bizStep")
+    func missingBizStep() throws {
+        let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 10).removing("bizStep")
+        #expect(problems([try sign(event)], state: stateWithLotA).map(\.path) == ["bizStep"])
+    }
+
+    @Test("An eventTime that is not RFC 3339 is refused at eventTime")
+    func badEventTime() throws {
+        let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 10).setting("eventTime", to: "16/09/2026 14:00")
+        #expect(problems([try sign(event)], state: stateWithLotA).map(\.path) == ["eventTime"])
+    }
+
+    @Test("A genesis record cannot be appended")
+    func genesisRecordRefused() throws {
+        let record = SignedRecord.genesis(try Fixtures.genesisJSON())
+        let error = #expect(throws: AppendRejection.self) {
+            try planner.plan([.json(record.json)], treeSize: 2, registry: registry, state: MemoryState(), nowMillis: Fixtures.now)
+        }
+        #expect(error?.problems.map(\.path) == ["type"])
+    }
+
+    @Test("A registry change in a batch is planned with its offset and applied to the plan's registry")
+    func registryChangePlanned() throws {
+        let key = try Ed25519PrivateKey().publicKey
+        let change = try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-new", "name": "New farm", "role": "farm", "publicKeys": [.string(Base64.encode(key.rawRepresentation))]]])
+        let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 10)), change])
+        #expect(p.registryChanges.map(\.offset) == [1])
+        #expect(p.registry.participant("farm-new") != nil)
+        #expect(registry.participant("farm-new") == nil)
+    }
+
+    // MARK: LotBalance
+
+    @Test("A lot balance survives its binary encoding", arguments: [
+        LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 1),
+        LotBalance(uom: "KGM", quantityIn: 1234.567, quantityOut: 0.001, firstLeaf: 1 << 40),
+        LotBalance(uom: "H87", quantityIn: 1e-9, quantityOut: 1e15, firstLeaf: UInt64.max),
+    ])
+    func lotBalanceRoundTrip(balance: LotBalance) {
+        #expect(LotBalance(encoded: balance.encoded) == balance)
+    }
+
+    @Test("A lot balance encodes in, out and first leaf big-endian, then the unit")
+    func lotBalanceLayout() {
+        let bytes = LotBalance(uom: "KGM", quantityIn: 1, quantityOut: 0, firstLeaf: 258).encoded
+        #expect(bytes.count == 27)
+        #expect(Array(bytes[0..<8]) == [0x3F, 0xF0, 0, 0, 0, 0, 0, 0])
+        #expect(Array(bytes[16..<24]) == [0, 0, 0, 0, 0, 0, 1, 2])
+        #expect(Array(bytes[24...]) == Array("KGM".utf8))
+    }
+
+    @Test("Fewer than 24 bytes do not decode as a lot balance")
+    func lotBalanceTooShort() {
+        #expect(LotBalance(encoded: [UInt8](repeating: 0, count: 23)) == nil)
+    }
+
+    @Test("On hand is what came in less what went out")
+    func onHand() {
+        #expect(LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 250.5, firstLeaf: 1).onHand == 749.5)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+import OrchardTesting
+
+/// Block headers: JSON form, canonical hash, signing message; signed blocks' stored form.
+struct BlockTests {
+    let sequencer: Ed25519PrivateKey
+    let header: BlockHeader
+    static let origin = "orchard.example/duoduo-orchard"
+
+    init() throws {
+        sequencer = try Fixtures.key("sequencer")
+        header = BlockHeader(height: 7, previousHash: SHA256.hash(Array("block 6".utf8)), time: "2026-09-16T06:00:00.123Z",
+                             firstLeaf: 41, recordCount: 5, treeSize: 46, rootHash: SHA256.hash(Array("root".utf8)),
+                             sequencer: sequencer.publicKey.keyID)
+    }
+
+    @Test("A header survives a JSON round trip")
+    func jsonRoundTrip() throws {
+        #expect(try BlockHeader(json: header.json) == header)
+    }
+
+    @Test("A header survives writing as compact JSON text and parsing back")
+    func textRoundTrip() throws {
+        let parsed = try BlockHeader(json: try JSONParser.parse(JSONWriter.compact(header.json)))
+        #expect(parsed == header)
+        #expect(parsed.hash == header.hash)
+    }
+
+    @Test("A header's version survives the round trip")
+    func versionRoundTrip() throws {
+        var v2 = header
+        v2.version = 2
+        #expect(try BlockHeader(json: v2.json).version == 2)
+    }
+
+    @Test("The header hash is SHA-256 of its RFC 8785 canonical JSON")
+    func hashOfCanonicalJSON() {
+        let canonical = String(decoding: header.canonicalBytes, as: UTF8.self)
+        #expect(canonical.hasPrefix("{\"firstLeaf\":41,\"height\":7,\"previousHash\":\""))
+        #expect(header.hash == SHA256.hash(header.canonicalBytes))
+    }
+
+    @Test("Hashes are written as lowercase hex")
+    func hexFields() {
+        #expect(header.json["rootHash"]?.stringValue == SHA256.hash(Array("root".utf8)).hex)
+        #expect(header.json["previousHash"]?.stringValue?.count == 64)
+    }
+
+    @Test("Changing any field changes the header hash")
+    func hashCoversEveryField() {
+        var variants = [BlockHeader]()
+        for change in 0..<7 {
+            var h = header
+            switch change {
+            case 0: h.height += 1
+            case 1: h.previousHash = zeroDigest
+            case 2: h.time = "2026-09-16T06:00:00.124Z"
+            case 3: h.firstLeaf += 1
+            case 4: h.recordCount += 1
+            case 5: h.treeSize += 1
+            default: h.rootHash = zeroDigest
+            }
+            variants.append(h)
+        }
+        #expect(variants.allSatisfy { $0.hash != header.hash })
+    }
+
+    @Test("The signing message is the block domain, the origin and the canonical header")
+    func signingMessage() {
+        let expected = Array("orchard-v1:block\n\(Self.origin)\n".utf8) + header.canonicalBytes
+        #expect(header.signingMessage(origin: Self.origin) == expected)
+    }
+
+    @Test("A header with a malformed previousHash is refused")
+    func badPreviousHash() {
+        let json = header.json.setting("previousHash", to: "abcd")
+        #expect(throws: LedgerFormatError.self) { try BlockHeader(json: json) }
+    }
+
+    @Test("A header with a negative or fractional height is refused", arguments: [-1.0, 1.5])
+    func badHeight(value: Double) {
+        let json = header.json.setting("height", to: .number(JSONNumber(value)))
+        #expect(throws: LedgerFormatError.self) { try BlockHeader(json: json) }
+    }
+
+    @Test("A header without a sequencer key ID is refused")
+    func missingSequencer() {
+        #expect(throws: LedgerFormatError.self) { try BlockHeader(json: header.json.removing("sequencer")) }
+    }
+
+    @Test("A signed block survives its stored JSON form")
+    func signedBlockRoundTrip() throws {
+        let signature = try sequencer.signature(for: header.signingMessage(origin: Self.origin))
+        let checkpoint = try Checkpoint.sign(origin: Self.origin, treeSize: header.treeSize, rootHash: header.rootHash, key: sequencer)
+        let block = SignedBlock(header: header, signature: signature, checkpoint: checkpoint)
+        let parsed = try SignedBlock(json: try JSONParser.parse(JSONWriter.compact(block.json)))
+        #expect(parsed.header == header)
+        #expect(parsed.signature == signature)
+        #expect(parsed.checkpoint == checkpoint)
+        #expect(sequencer.publicKey.isValidSignature(parsed.signature, for: parsed.header.signingMessage(origin: Self.origin)))
+    }
+
+    @Test("A stored block without its checkpoint is refused")
+    func signedBlockMissingCheckpoint() throws {
+        let block: JSONValue = ["header": header.json, "signature": .string(Base64.encode([UInt8](repeating: 0, count: 64)))]
+        #expect(throws: LedgerFormatError.self) { try SignedBlock(json: block) }
+    }
+
+    @Test("Block times are UTC with milliseconds")
+    func utcTime() {
+        #expect(UTCTime.format(millis: 1_790_812_800_000) == "2026-10-01T00:00:00.000Z")
+        #expect(UTCTime.format(millis: 1_789_538_400_123) == "2026-09-16T06:00:00.123Z")
+        #expect(UTCTime.format(millis: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(UTCTime.format(millis: -1) == "1969-12-31T23:59:59.999Z")
+    }
+}

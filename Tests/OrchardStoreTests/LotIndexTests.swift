@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+import OrchardStore
+import OrchardTesting
+
+/// The lot indexes a supply chain builds: balances, the events naming a lot, and lineage through
+/// transformations and aggregations.
+struct LotIndexTests {
+    let ledger: TestLedger
+    static let farm = "farm-sn-luochuan-01"
+    static let packhouse = "pack-sn-xian"
+    let lotA = FixtureEvents.lotClass("LC20260915A")
+    let lotB = FixtureEvents.lotClass("LC20260915B")
+    let graded = FixtureEvents.lotClass("XA20260918G")
+
+    /// Two harvested lots (1000 kg and 600 kg), shipped to and received by the packhouse.
+    init() throws {
+        ledger = try Fixtures.makeLedger()
+        try ledger.append([
+            try Fixtures.sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000), as: Self.farm),
+            try Fixtures.sign(FixtureEvents.harvest(lot: "LC20260915B", kilograms: 600), as: Self.farm),
+            try Fixtures.sign(FixtureEvents.shipping(lot: "LC20260915A", kilograms: 1000), as: Self.farm),
+            try Fixtures.sign(FixtureEvents.receiving(lot: "LC20260915A", kilograms: 1000), as: Self.packhouse),
+        ])
+    }
+
+    func grade() throws -> SignedRecord {
+        try Fixtures.sign(FixtureEvents.transformation(inputs: [("LC20260915A", 1000), ("LC20260915B", 600)],
+                                                       output: ("XA20260918G", 1550)), as: Self.packhouse)
+    }
+
+    @Test("A harvest opens the lot's balance in its unit, with nothing out yet")
+    func harvestOpensBalance() throws {
+        let balance = try #require(try ledger.store.lotBalance(lotA))
+        #expect(balance == LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 1))
+    }
+
+    @Test("Shipping and receiving observe a lot without changing its balance")
+    func observingKeepsBalance() throws {
+        #expect(try ledger.store.lotBalance(lotA)?.onHand == 1000)
+    }
+
+    @Test("The lot index lists every event naming a lot, in ledger order")
+    func leavesOfLot() throws {
+        #expect(try ledger.store.leaves(ofLot: lotA) == [1, 3, 4])
+        #expect(try ledger.store.leaves(ofLot: lotB) == [2])
+    }
+
+    @Test("A transformation consumes its inputs and creates its output lot")
+    func transformationBalances() throws {
+        try ledger.append([try grade()])
+        #expect(try ledger.store.lotBalance(lotA)?.quantityOut == 1000)
+        #expect(try ledger.store.lotBalance(lotB)?.quantityOut == 600)
+        #expect(try ledger.store.lotBalance(graded)?.quantityIn == 1550)
+    }
+
+    @Test("A transformation records lineage from the output lot to each input lot, and back")
+    func transformationLineage() throws {
+        try ledger.append([try grade()])
+        #expect(Set(try ledger.store.lineage(of: graded)) == [LotKey.canonical(lotA), LotKey.canonical(lotB)])
+        #expect(try ledger.store.descendants(of: lotA) == [LotKey.canonical(graded)])
+    }
+
+    @Test("A transformation using more of an input than is left is refused at its inputQuantityList")
+    func transformationOverdraws() throws {
+        let event = FixtureEvents.transformation(inputs: [("LC20260915B", 700)], output: ("XA20260918H", 690))
+        let problems = try rejection(of: [try Fixtures.sign(event, as: Self.packhouse).input], in: ledger)
+        #expect(problems.map(\.path) == ["inputQuantityList[0].quantity"])
+    }
+
+    @Test("An aggregation records lineage from the pallet to the lots loaded on it")
+    func aggregationLineage() throws {
+        try ledger.append([try grade()])
+        let pallet = FixtureEvents.pallet(1)
+        let event = FixtureEvents.aggregation(pallet: pallet, children: [("XA20260918G", 800), ("XA20260918G", 750)])
+        try ledger.append([try Fixtures.sign(event, as: Self.packhouse)])
+        #expect(try ledger.store.lineage(of: pallet) == [LotKey.canonical(graded)])
+        #expect(try ledger.store.descendants(of: graded) == [LotKey.canonical(pallet)])
+        #expect(try ledger.store.lotBalance(graded)?.onHand == 1550)
+    }
+
+    @Test("Aggregating more of a lot than is on hand is refused at its childQuantityList")
+    func aggregationOverdraws() throws {
+        let event = FixtureEvents.aggregation(pallet: FixtureEvents.pallet(2), children: [("LC20260915B", 650)])
+        let problems = try rejection(of: [try Fixtures.sign(event, as: Self.packhouse).input], in: ledger)
+        #expect(problems.map(\.path) == ["childQuantityList[0].quantity"])
+    }
+
+    @Test("A carrier's temperature report on a lot is accepted and indexed under the lot")
+    func sensorReport() throws {
+        let event = FixtureEvents.sensorReport(lot: "LC20260915A", kilograms: 1000, celsius: [2.1, 2.4, 3.0, 2.2])
+        let receipt = try #require(try ledger.append([try Fixtures.sign(event, as: "carrier-coldchain-north")]).first)
+        #expect(try ledger.store.leaves(ofLot: lotA).last == receipt.leafIndex)
+        let stored = try ledger.store.record(leaf: receipt.leafIndex)
+        let readings = try EPCISEvent(json: stored.payload, index: 0).sensorReadings
+        #expect(readings.map(\.value) == [2.1, 2.4, 3.0, 2.2])
+        #expect(readings.allSatisfy { $0.uom == "CEL" && $0.type == "Temperature" })
+    }
+
+    @Test("A carrier may not sign a shipping event")
+    func carrierMayNotShip() throws {
+        let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 1000, by: "carrier-coldchain-north")
+        let problems = try rejection(of: [try Fixtures.sign(event, as: "carrier-coldchain-north").input], in: ledger)
+        #expect(problems.map(\.path) == ["bizStep"])
+    }
+}
