@@ -29,8 +29,10 @@ extension LedgerStore {
             return (plan, head, receipts)
         }
         if let duplicateReceipts { return duplicateReceipts }
+        let trace = StageTrace()
         let key = try sequencerKey()
         let receipts = try env.write { txn in try write(plan, head: head, key: key, nowMillis: nowMillis, txn: txn) }
+        trace.mark("write (one LMDB transaction, fsync)")
         setRegistry(plan.registry, syncedTo: head.frontier.treeSize + UInt64(plan.records.count))
         return receipts
     }

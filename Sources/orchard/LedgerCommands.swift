@@ -172,7 +172,13 @@ struct Append: ParsableCommand {
     @Argument(help: ArgumentHelp("Signed records (default: standard input).", valueName: "FILE")) var input: String?
 
     func run() throws {
-        try runCommand(json: options.json) { try appendAndReport(try recordInputs(try readInput(input)), options: options) }
+        try runCommand(json: options.json) {
+            let trace = StageTrace()
+            let inputs = try recordInputs(try readInput(input))
+            trace.mark("read and split input")
+            try appendAndReport(inputs, options: options)
+            trace.mark("append and report")
+        }
     }
 }
 

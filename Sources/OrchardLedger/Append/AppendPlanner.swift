@@ -35,6 +35,7 @@ public struct AppendPlanner: Sendable {
     /// Throws ``AppendRejection`` listing every problem found; nothing is written either way.
     public func plan(_ inputs: [RecordInput], treeSize: UInt64, registry: Registry, state: some LedgerStateReader,
                      nowMillis: Int64) throws -> AppendPlan {
+        let trace = StageTrace()
         let prepared: [Result<Prepared, EventProblem>] = parallelMap(Array(inputs.enumerated())) { pair in
             Self.prepare(pair.element, index: pair.offset)
         }
@@ -42,6 +43,7 @@ public struct AppendPlanner: Sendable {
         for case let .failure(p) in prepared { problems.append(p) }
         if !problems.isEmpty { throw AppendRejection(problems: problems) }
 
+        trace.mark("stage 1 (parse, canonical JSON, event ID, leaf hash; all cores)")
         var plan = AppendPlan(registry: registry)
         var seen = [EventID: Int]()
         var toVerify = [(Int, Ed25519PublicKey)]()  // (plan record index, key)
@@ -92,6 +94,7 @@ public struct AppendPlanner: Sendable {
             plan.outcomes.append(.new(plan.records.count - 1))
         }
 
+        trace.mark("stage 2 (duplicates, registry, roles, time, lots, mass balance)")
         let origin = self.origin
         let records = preparedByPlanIndex
         let badSignatures: [Int?] = parallelMap(toVerify, minChunk: 16) { (i, key) in
@@ -102,6 +105,7 @@ public struct AppendPlanner: Sendable {
             problems.append(EventProblem(index: p.inputIndex, eventID: p.eventID?.uri, path: "sig",
                                          reason: "signature does not verify with key \(records[i].record.signer?.rawValue ?? "?") (was the event changed after signing, or signed for another ledger?)"))
         }
+        trace.mark("stage 3 (signature checks; all cores)")
         if !problems.isEmpty {
             throw AppendRejection(problems: problems.sorted { $0.index < $1.index })
         }
@@ -141,9 +145,9 @@ public struct AppendPlanner: Sendable {
     func checkRole(_ event: EPCISEvent, _ participant: Participant, _ registry: Registry, _ problem: (String, String) -> Void) {
         guard let step = event.bizStep else { problem("bizStep", "missing bizStep: this ledger needs every event's business step"); return }
         // Compare canonical forms, so a role listing `shipping` permits every spelling of it.
-        let permitted = registry.roles[participant.role]?.bizSteps ?? []
-        if !permitted.contains(where: { CBV.canonicalBizStep($0) == CBV.canonicalBizStep(step) }) {
-            let names = permitted.map(CBVWord.bare).sorted().joined(separator: ", ")
+        let role = registry.roles[participant.role]
+        if role?.canonicalBizSteps.contains(CBV.canonicalBizStep(step)) != true {
+            let names = (role?.bizSteps ?? []).map(CBVWord.bare).sorted().joined(separator: ", ")
             problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(CBVWord.bare(step)); its role permits: \(names)")
         }
     }

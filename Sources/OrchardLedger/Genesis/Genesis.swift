@@ -14,6 +14,14 @@ public struct Role: Hashable, Sendable {
     public let name: String
     /// Business steps as written in genesis (bare CBV words or extension URIs).
     public let bizSteps: Set<String>
+    /// The same steps in canonical form (`CBV.canonicalBizStep`), for comparing any spelling.
+    public let canonicalBizSteps: Set<String>
+
+    public init(name: String, bizSteps: Set<String>) {
+        self.name = name
+        self.bizSteps = bizSteps
+        canonicalBizSteps = Set(bizSteps.map(CBV.canonicalBizStep))
+    }
 }
 
 /// A party that signs events: a farm, a packhouse, a carrier, a retailer, an auditor…

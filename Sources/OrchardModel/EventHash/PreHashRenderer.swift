@@ -61,10 +61,10 @@ enum PreHashRenderer {
     /// after its standard fields. Event-level extensions are left for the final, sorted part.
     static func takeExtensions(_ children: inout [HashNode]) -> [HashNode] {
         guard children.count > 1,
-              !children.contains(where: { $0.name.contains("eventTime") || $0.name.contains("action") }) else { return [] }
+              !children.contains(where: { $0.name.utf8Contains("eventTime") || $0.name.utf8Contains("action") }) else { return [] }
         var taken: [HashNode] = []
         children.removeAll { node in
-            let isExtension = node.name.hasPrefix("{") && node.name.contains("/}")
+            let isExtension = node.name.utf8.first == UInt8(ascii: "{") && node.name.utf8Contains("/}")
             if isExtension { taken.append(node) }
             return isExtension
         }
@@ -104,8 +104,7 @@ enum PreHashRenderer {
 
     /// Fields whose name mentions "time" (but not "offset") hold timestamps.
     static func isTimeField(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return lower.contains("time") && !lower.contains("offset")
+        name.utf8Contains("time", caseInsensitive: true) && !name.utf8Contains("offset", caseInsensitive: true)
     }
 
     /// UTC with milliseconds; text that is not a timestamp is kept as it is. A timestamp
@@ -137,4 +136,26 @@ enum PreHashRenderer {
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C }
 
     static func byteOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+}
+
+extension String {
+    /// Byte-wise substring test (ASCII case folding optional): the hash runs once per ingested
+    /// event, and the generic `contains` of _StringProcessing was a measurable share of it.
+    func utf8Contains(_ needle: StaticString, caseInsensitive: Bool = false) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        var s = self
+        return s.withUTF8 { h in
+            guard n.count <= h.count else { return false }
+            if n.isEmpty { return true }
+            @inline(__always) func fold(_ b: UInt8) -> UInt8 { caseInsensitive && b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+            var i = 0
+            while i + n.count <= h.count {
+                var j = 0
+                while j < n.count && fold(h[i + j]) == fold(n[j]) { j += 1 }
+                if j == n.count { return true }
+                i += 1
+            }
+            return false
+        }
+    }
 }

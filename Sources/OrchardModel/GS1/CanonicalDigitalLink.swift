@@ -20,6 +20,11 @@ public enum CanonicalDigitalLink {
     public static func normalise(_ identifier: String) -> String? {
         // Every identifier form the reference accepts contains a dot; this is also a cheap filter.
         guard identifier.utf8.contains(0x2E) else { return nil }
+        // Lots and locations repeat across a batch's events; each thread remembers its answers.
+        return NormalisationMemo.current.value(for: identifier) { computeNormalised(identifier) }
+    }
+
+    static func computeNormalised(_ identifier: String) -> String? {
         if identifier.hasPrefix("urn:epc:") {
             return EPCURNSchemes.digitalLinkPath(identifier).map { "https://id.gs1.org" + $0 }
         }

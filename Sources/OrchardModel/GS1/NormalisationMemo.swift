@@ -1,0 +1,35 @@
+// A per-thread memo of identifier normalisations. The event hash and the lot index normalise
+// the same lot and location URNs over and over; parsing them once per thread is enough.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bounded per-thread cache from identifier text to its normalised form.
+final class NormalisationMemo {
+    private var entries: [String: String?] = [:]
+    private static let limit = 65_536
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { raw in if let raw { Unmanaged<NormalisationMemo>.fromOpaque(raw).release() } }
+        return k
+    }()
+
+    /// This thread's memo.
+    static var current: NormalisationMemo {
+        if let raw = pthread_getspecific(key) { return Unmanaged<NormalisationMemo>.fromOpaque(raw).takeUnretainedValue() }
+        let memo = NormalisationMemo()
+        pthread_setspecific(key, Unmanaged.passRetained(memo).toOpaque())
+        return memo
+    }
+
+    /// The remembered value for `text`, computing (and remembering) it on a miss.
+    func value(for text: String, _ compute: () -> String?) -> String? {
+        if let hit = entries[text] { return hit }
+        // Memory stays bounded however long the process runs.
+        if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+        let v = compute()
+        entries[text] = v
+        return v
+    }
+}
