@@ -8,9 +8,9 @@ struct LedgerSchema: Sendable {
     let meta: LMDBDatabase
     /// Block height (u64 BE) → stored block JSON (header, signature, checkpoint).
     let blocks: LMDBDatabase
-    /// Leaf index (u64 BE) → canonical record bytes.
+    /// Leaf index (u64 BE) → record in its compact stored form (`SignedRecord.storedForm`).
     let records: LMDBDatabase
-    /// (level u8, index u64 BE) → 32-byte hash of the perfect subtree.
+    /// (level u8, tile u64 BE) → up to 32 consecutive perfect-subtree hashes of a level ≡ 0 mod 5.
     let tree: LMDBDatabase
     /// Event ID digest (32 bytes) → leaf index ‖ block height (u64 BE each).
     let events: LMDBDatabase
@@ -37,8 +37,6 @@ struct LedgerSchema: Sendable {
         descendants = try env.openDatabase("descendants", dupSort: true)
         registryLog = try env.openDatabase("registry")
     }
-
-    static func treeKey(level: Int, index: UInt64) -> [UInt8] { [UInt8(level)] + [UInt8](bigEndian: index) }
 }
 
 /// The head of the ledger, stored under `meta/head`.
@@ -60,5 +58,21 @@ struct HeadState: Sendable {
         height = Array(b[0..<8]).bigEndianUInt64
         blockHash = try SHA256Digest(bytes: Array(b[8..<40]))
         frontier = try MerkleFrontier(serialized: Array(b[40...]))
+    }
+}
+
+/// Lot keys as stored: the canonical Digital Link without its constant `https://id.gs1.org`
+/// host (18 bytes saved in every lot, balance and lineage key); other identifiers as they are.
+enum StoredLotKey {
+    private static let host = Array("https://id.gs1.org".utf8)
+
+    static func encode(_ lot: String) -> [UInt8] {
+        let b = Array(lot.utf8)
+        if b.starts(with: host), b.count > host.count, b[host.count] == UInt8(ascii: "/") { return Array(b[host.count...]) }
+        return b
+    }
+
+    static func decode(_ b: [UInt8]) -> String {
+        b.first == UInt8(ascii: "/") ? String(decoding: host + b, as: UTF8.self) : String(decoding: b, as: UTF8.self)
     }
 }

@@ -56,6 +56,7 @@ extension LedgerStore {
         var changeAt = [Int: JSONValue]()
         for c in plan.registryChanges { changeAt[c.offset] = c.change }
 
+        var tiles = TileWriter()
         var start = 0
         while start < plan.records.count {
             let end = min(start + genesis.rules.maxRecordsPerBlock, plan.records.count)
@@ -65,15 +66,13 @@ extension LedgerStore {
                 let r = plan.records[i]
                 let leaf = frontier.treeSize
                 let leafKey = [UInt8](bigEndian: leaf)
-                for w in try frontier.append(leafHash: r.leafHash) {
-                    try txn.put(db.tree, LedgerSchema.treeKey(level: w.level, index: w.index), w.hash.bytes)
-                }
-                try txn.put(db.records, leafKey, r.recordBytes, append: true)
+                for w in try frontier.append(leafHash: r.leafHash) { try tiles.add(w, txn: txn, db: db) }
+                try txn.put(db.records, leafKey, r.storedForm, append: true)
                 if let id = r.eventID { try txn.put(db.events, id.digest.bytes, leafKey + [UInt8](bigEndian: height)) }
-                for lot in r.lots { try txn.put(db.lots, Array(lot.utf8), leafKey, noDupData: true) }
+                for lot in r.lots { try txn.put(db.lots, StoredLotKey.encode(lot), leafKey, noDupData: true) }
                 for edge in r.lineage {
-                    try txn.put(db.lineage, Array(edge.from.utf8), Array(edge.to.utf8), noDupData: true)
-                    try txn.put(db.descendants, Array(edge.to.utf8), Array(edge.from.utf8), noDupData: true)
+                    try txn.put(db.lineage, StoredLotKey.encode(edge.from), StoredLotKey.encode(edge.to), noDupData: true)
+                    try txn.put(db.descendants, StoredLotKey.encode(edge.to), StoredLotKey.encode(edge.from), noDupData: true)
                 }
                 if let change = changeAt[i] { try txn.put(db.registryLog, leafKey, JSONWriter.compact(change), append: true) }
             }
@@ -88,7 +87,8 @@ extension LedgerStore {
             for i in start..<end { placed.append((firstLeaf + UInt64(i - start), height, checkpoint)) }
             start = end
         }
-        for (lot, balance) in plan.lotBalances { try txn.put(db.balances, Array(lot.utf8), balance.encoded) }
+        try tiles.flush(txn: txn, db: db)
+        for (lot, balance) in plan.lotBalances { try txn.put(db.balances, StoredLotKey.encode(lot), balance.encoded) }
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
 
         var receipts = [Receipt]()

@@ -61,8 +61,10 @@ public final class LedgerStore: @unchecked Sendable {
         let block = SignedBlock(header: header, signature: try sequencerKey.signature(for: header.signingMessage(origin: genesis.origin)),
                                 checkpoint: try Checkpoint.sign(origin: genesis.origin, treeSize: 1, rootHash: frontier.rootHash, key: sequencerKey))
         try env.write { txn in
-            try txn.put(schema.records, [UInt8](bigEndian: 0), bytes, append: true)
-            for w in writes { try txn.put(schema.tree, LedgerSchema.treeKey(level: w.level, index: w.index), w.hash.bytes) }
+            try txn.put(schema.records, [UInt8](bigEndian: 0), record.storedForm, append: true)
+            var tiles = TileWriter()
+            for w in writes { try tiles.add(w, txn: txn, db: schema) }
+            try tiles.flush(txn: txn, db: schema)
             try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
             try txn.put(schema.meta, Array("genesis".utf8), header.hash.bytes)
             try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: header.hash, frontier: frontier).encoded)
@@ -82,13 +84,13 @@ public final class LedgerStore: @unchecked Sendable {
         self.directory = directory
         self.env = env
         self.db = schema
-        let (genesisRecord, hash): ([UInt8], [UInt8]) = try env.read { txn in
+        let (genesisStored, hash): ([UInt8], [UInt8]) = try env.read { txn in
             guard let g = try txn.get(schema.records, [UInt8](bigEndian: 0)), let h = try txn.get(schema.meta, Array("genesis".utf8)) else {
                 throw StoreError.notALedger(directory)
             }
             return (g, h)
         }
-        let record = try SignedRecord(recordBytes: genesisRecord)
+        let record = try SignedRecord(storedForm: genesisStored)
         genesis = try Genesis(json: record.payload)
         genesisHash = try SHA256Digest(bytes: hash)
         registryState = Registry(genesis: genesis)
@@ -124,7 +126,7 @@ public final class LedgerStore: @unchecked Sendable {
     public func record(leaf: UInt64) throws -> SignedRecord {
         try env.read { txn in
             guard let b = try txn.get(db.records, [UInt8](bigEndian: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
-            return try SignedRecord(recordBytes: b)
+            return try SignedRecord(storedForm: b)
         }
     }
 
@@ -132,7 +134,7 @@ public final class LedgerStore: @unchecked Sendable {
     public func recordBytes(leaf: UInt64) throws -> [UInt8] {
         try env.read { txn in
             guard let b = try txn.get(db.records, [UInt8](bigEndian: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
-            return b
+            return try SignedRecord.recordBytes(storedForm: b)
         }
     }
 
@@ -148,17 +150,17 @@ public final class LedgerStore: @unchecked Sendable {
 
     /// Leaf indices of the events that name a lot (any spelling), in ledger order.
     public func leaves(ofLot lot: String) throws -> [UInt64] {
-        try env.read { txn in try txn.duplicates(db.lots, Array(LotKey.canonical(lot).utf8)).map(\.bigEndianUInt64) }
+        try env.read { txn in try txn.duplicates(db.lots, StoredLotKey.encode(LotKey.canonical(lot))).map(\.bigEndianUInt64) }
     }
 
     /// Lineage edges from a lot: its inputs (for outputs of transformations) or children (for parents).
     public func lineage(of lot: String) throws -> [String] {
-        try env.read { txn in try txn.duplicates(db.lineage, Array(LotKey.canonical(lot).utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        try env.read { txn in try txn.duplicates(db.lineage, StoredLotKey.encode(LotKey.canonical(lot))).map(StoredLotKey.decode) }
     }
 
     /// Reverse lineage: the outputs made from a lot, or the parents that contain it.
     public func descendants(of lot: String) throws -> [String] {
-        try env.read { txn in try txn.duplicates(db.descendants, Array(LotKey.canonical(lot).utf8)).map { String(decoding: $0, as: UTF8.self) } }
+        try env.read { txn in try txn.duplicates(db.descendants, StoredLotKey.encode(LotKey.canonical(lot))).map(StoredLotKey.decode) }
     }
 
     /// RFC 9162 inclusion proof of `leaf` in the tree of `treeSize` (default: the head's).

@@ -14,21 +14,11 @@ struct StoreStateReader: LedgerStateReader {
     }
 
     func lotBalance(_ lot: String) throws -> LotBalance? {
-        guard let v = try txn.get(db.balances, Array(lot.utf8)) else { return nil }
+        guard let v = try txn.get(db.balances, StoredLotKey.encode(lot)) else { return nil }
         guard let b = LotBalance(encoded: v) else { throw StoreError.corrupt("balance of \(lot)") }
         return b
     }
 }
 
-/// Merkle nodes from the `tree` database.
-struct StoreNodeReader: MerkleNodeReader {
-    let txn: LMDBTransaction
-    let db: LedgerSchema
-
-    func perfectNode(level: Int, index: UInt64) throws -> SHA256Digest {
-        guard let v = try txn.get(db.tree, LedgerSchema.treeKey(level: level, index: index)) else {
-            throw StoreError.corrupt("missing tree node level \(level) index \(index)")
-        }
-        return try SHA256Digest(bytes: v)
-    }
-}
+/// Merkle nodes from the `tree` database (stored as tiles: see TreeTiles.swift).
+typealias StoreNodeReader = TileNodeReader

@@ -53,7 +53,7 @@ struct AppendPlannerTests {
         let p = try plan([record])
         #expect(p.records.count == 1)
         guard case .new(0) = try #require(p.outcomes.first) else { Issue.record("not planned as new"); return }
-        #expect(p.records[0].recordBytes == record.recordBytes)
+        #expect(try SignedRecord.recordBytes(storedForm: p.records[0].storedForm) == record.recordBytes)
         #expect(p.records[0].leafHash == MerkleHash.leaf(record.recordBytes))
         #expect(p.records[0].lots == [keyA])
     }

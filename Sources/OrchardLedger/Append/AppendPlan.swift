@@ -6,8 +6,8 @@ import OrchardModel
 /// A validated record ready to be written.
 public struct PlannedRecord: Sendable {
     public let kind: RecordKind
-    /// Canonical record bytes (Merkle leaf data).
-    public let recordBytes: [UInt8]
+    /// The record in its compact stored form (see `SignedRecord.storedForm`).
+    public let storedForm: [UInt8]
     public let leafHash: SHA256Digest
     /// Set for event records.
     public let eventID: EventID?

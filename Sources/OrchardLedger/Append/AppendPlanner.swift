@@ -27,7 +27,7 @@ public struct AppendPlanner: Sendable {
         let record: SignedRecord
         let event: EPCISEvent?
         let eventID: EventID?
-        let recordBytes: [UInt8]
+        let storedForm: [UInt8]
         let leafHash: SHA256Digest
     }
 
@@ -88,7 +88,7 @@ public struct AppendPlanner: Sendable {
                 problem("type", "a genesis record cannot be appended"); continue
             }
             preparedByPlanIndex.append(p)
-            plan.records.append(PlannedRecord(kind: p.record.kind, recordBytes: p.recordBytes, leafHash: p.leafHash,
+            plan.records.append(PlannedRecord(kind: p.record.kind, storedForm: p.storedForm, leafHash: p.leafHash,
                                               eventID: p.eventID, lots: lotsNamed(p.event), lineage: lineage(p.event),
                                               inputIndex: index))
             plan.outcomes.append(.new(plan.records.count - 1))
@@ -132,9 +132,8 @@ public struct AppendPlanner: Sendable {
                 }
                 event = e
             }
-            let bytes = record.recordBytes
-            return .success(Prepared(record: record, event: event, eventID: id, recordBytes: bytes,
-                                     leafHash: MerkleHash.leaf(bytes)))
+            return .success(Prepared(record: record, event: event, eventID: id, storedForm: record.storedForm,
+                                     leafHash: MerkleHash.leaf(record.recordBytes)))
         } catch let p as EventProblem {
             return .failure(p)
         } catch {

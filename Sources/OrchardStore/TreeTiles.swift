@@ -1,0 +1,75 @@
+// Merkle tree hashes stored as tiles, in the spirit of C2SP tlog-tiles: only every fifth level
+// of perfect-subtree hashes is kept, 32 consecutive hashes of one level per LMDB value. Any
+// other node is hashed up from at most 16 stored hashes, so proofs still read O(log n) values
+// while the tree costs about 33 bytes per leaf instead of 2 keyed entries.
+import OrchardCrypto
+import OrchardLedger
+
+enum TreeTiles {
+    /// Levels stored: 0, 5, 10, …
+    static let height = 5
+    /// Hashes per tile.
+    static let width: UInt64 = 32
+
+    static func key(level: Int, tile: UInt64) -> [UInt8] { [UInt8(level)] + [UInt8](bigEndian: tile) }
+}
+
+/// Reads perfect-subtree hashes from tiles, remembering the tiles it has read.
+final class TileNodeReader: MerkleNodeReader {
+    private let txn: LMDBTransaction
+    private let db: LedgerSchema
+    private var cache: [[UInt8]: [UInt8]] = [:]
+
+    init(txn: LMDBTransaction, db: LedgerSchema) {
+        self.txn = txn
+        self.db = db
+    }
+
+    func perfectNode(level: Int, index: UInt64) throws -> SHA256Digest {
+        let base = level / TreeTiles.height * TreeTiles.height
+        let span = level - base
+        let first = index << UInt64(span)
+        let count = 1 << span
+        let key = TreeTiles.key(level: base, tile: first / TreeTiles.width)
+        let tile: [UInt8]
+        if let t = cache[key] { tile = t } else {
+            guard let t = try txn.get(db.tree, key) else { throw StoreError.corrupt("missing tree tile level \(base) index \(first / TreeTiles.width)") }
+            cache[key] = t
+            tile = t
+        }
+        let offset = Int(first % TreeTiles.width)
+        guard tile.count >= (offset + count) * 32 else {
+            throw StoreError.corrupt("tree tile too short for level \(level) index \(index)")
+        }
+        var hashes = try (0..<count).map { k in try SHA256Digest(bytes: Array(tile[(offset + k) * 32 ..< (offset + k + 1) * 32])) }
+        while hashes.count > 1 {
+            hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHash.node(hashes[$0], hashes[$0 + 1]) }
+        }
+        return hashes[0]
+    }
+}
+
+/// Collects the hashes of stored levels during a write and puts each touched tile once.
+struct TileWriter {
+    private var pending: [[UInt8]: [UInt8]] = [:]
+    private var order: [[UInt8]] = []
+
+    /// Adds a newly completed perfect node; nodes of unstored levels are dropped.
+    mutating func add(_ node: MerkleNodeWrite, txn: LMDBTransaction, db: LedgerSchema) throws {
+        guard node.level % TreeTiles.height == 0 else { return }
+        let key = TreeTiles.key(level: node.level, tile: node.index / TreeTiles.width)
+        if pending[key] == nil {
+            pending[key] = try txn.get(db.tree, key) ?? []
+            order.append(key)
+        }
+        guard pending[key]!.count == Int(node.index % TreeTiles.width) * 32 else {
+            throw StoreError.corrupt("tree tile out of step at level \(node.level) index \(node.index)")
+        }
+        pending[key]! += node.hash.bytes
+    }
+
+    /// Writes every touched tile.
+    func flush(txn: LMDBTransaction, db: LedgerSchema) throws {
+        for key in order { try txn.put(db.tree, key, pending[key]!) }
+    }
+}
