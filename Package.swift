@@ -31,7 +31,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "orchard-bench", dependencies: [
-            "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL",
+            "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL", "CLMDB",
         ]),
 
         .testTarget(name: "OrchardCryptoTests", dependencies: ["OrchardCrypto", "OrchardTesting"]),

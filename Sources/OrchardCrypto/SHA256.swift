@@ -46,20 +46,14 @@ public enum SHA256 {
         return s.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Hashes the concatenation of a prefix byte and further byte buffers, without copying them
-    /// together first (RFC 9162 leaf and node hashes).
+    /// Hashes the concatenation of a prefix byte and further byte buffers (RFC 9162 leaf and
+    /// node hashes).
     public static func hash(prefix: UInt8, _ parts: [UInt8]...) -> SHA256Digest {
-        let ctx = EVP_MD_CTX_new()
-        defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
-        var p = prefix
-        EVP_DigestUpdate(ctx, &p, 1)
-        for part in parts {
-            part.withUnsafeBytes { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) }
-        }
-        var out = [UInt8](repeating: 0, count: 32)
-        var len: UInt32 = 0
-        out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(ctx, $0.baseAddress, &len) }
-        return SHA256Digest(unchecked: out)
+        // One contiguous buffer and the one-shot digest: no context allocation per node hash.
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count })
+        buffer.append(prefix)
+        for part in parts { buffer += part }
+        return hash(buffer)
     }
 }

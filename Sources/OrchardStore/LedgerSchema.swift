@@ -14,7 +14,7 @@ struct LedgerSchema: Sendable {
     let tree: LMDBDatabase
     /// Event ID digest (32 bytes) → leaf index ‖ block height (u64 BE each).
     let events: LMDBDatabase
-    /// Lot (EPC class, UTF-8) → leaf indices of the events naming it (dup-sorted u64 BE).
+    /// Lot key ‖ 0x00 ‖ leaf index (u64 BE) → empty: the events naming a lot, in ledger order.
     let lots: LMDBDatabase
     /// Lot → running mass balance.
     let balances: LMDBDatabase
@@ -31,7 +31,7 @@ struct LedgerSchema: Sendable {
         records = try env.openDatabase("records")
         tree = try env.openDatabase("tree")
         events = try env.openDatabase("events")
-        lots = try env.openDatabase("lots", dupSort: true, dupFixed: true)
+        lots = try env.openDatabase("lots")
         balances = try env.openDatabase("balances")
         lineage = try env.openDatabase("lineage", dupSort: true)
         descendants = try env.openDatabase("descendants", dupSort: true)
@@ -65,6 +65,9 @@ struct HeadState: Sendable {
 /// host (18 bytes saved in every lot, balance and lineage key); other identifiers as they are.
 enum StoredLotKey {
     private static let host = Array("https://id.gs1.org".utf8)
+
+    /// The `lots` key of one event naming `lot`.
+    static func lotIndexKey(_ lot: String, leaf: UInt64) -> [UInt8] { encode(lot) + [0] + [UInt8](bigEndian: leaf) }
 
     static func encode(_ lot: String) -> [UInt8] {
         let b = Array(lot.utf8)

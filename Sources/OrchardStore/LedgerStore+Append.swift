@@ -15,9 +15,35 @@ extension LedgerStore {
         defer { writerLock.unlock() }
         let fileLock = try DirectoryLock(directory + "/write.lock")
         defer { fileLock.release() }
+        return try commitLocked(try validateLocked(inputs, nowMillis: nowMillis))
+    }
 
+    /// Validates a batch without writing it (the first half of ``append(_:nowMillis:)``; the
+    /// benchmarks time the halves apart). Commit it with ``commit(_:)`` before anything else
+    /// is appended.
+    public func validate(_ inputs: [RecordInput], nowMillis: Int64 = currentMillis()) throws -> ValidatedBatch {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        return try validateLocked(inputs, nowMillis: nowMillis)
+    }
+
+    /// Writes a validated batch: one write transaction, one fsync. Throws if the ledger moved on
+    /// since the batch was validated.
+    public func commit(_ batch: ValidatedBatch) throws -> [Receipt] {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        let fileLock = try DirectoryLock(directory + "/write.lock")
+        defer { fileLock.release() }
+        let now = try env.read { txn in try Self.headState(txn, db) }
+        guard now.frontier.treeSize == batch.head.frontier.treeSize, now.blockHash == batch.head.blockHash else {
+            throw StoreError.io("the ledger moved on since this batch was validated; validate it again")
+        }
+        return try commitLocked(batch)
+    }
+
+    private func validateLocked(_ inputs: [RecordInput], nowMillis: Int64) throws -> ValidatedBatch {
         let planner = AppendPlanner(genesis: genesis)
-        let (plan, head, duplicateReceipts) = try env.read { txn in
+        return try env.read { txn in
             let head = try Self.headState(txn, db)
             // Another process may have appended registry changes since this handle last looked.
             let (current, size) = try Self.syncRegistry(registry, from: registrySyncedSize, txn: txn, db: db)
@@ -26,14 +52,17 @@ extension LedgerStore {
                                         state: StoreStateReader(txn: txn, db: db), nowMillis: nowMillis)
             // Nothing new: answer from the snapshot, without a write (and its fsync).
             let receipts = plan.records.isEmpty ? try receiptsForDuplicates(plan, txn: txn) : nil
-            return (plan, head, receipts)
+            return ValidatedBatch(plan: plan, head: head, nowMillis: nowMillis, duplicateReceipts: receipts)
         }
-        if let duplicateReceipts { return duplicateReceipts }
+    }
+
+    private func commitLocked(_ batch: ValidatedBatch) throws -> [Receipt] {
+        if let receipts = batch.duplicateReceipts { return receipts }
         let trace = StageTrace()
         let key = try sequencerKey()
-        let receipts = try env.write { txn in try write(plan, head: head, key: key, nowMillis: nowMillis, txn: txn) }
+        let receipts = try env.write { txn in try write(batch.plan, head: batch.head, key: key, nowMillis: batch.nowMillis, txn: txn) }
         trace.mark("write (one LMDB transaction, fsync)")
-        setRegistry(plan.registry, syncedTo: head.frontier.treeSize + UInt64(plan.records.count))
+        setRegistry(batch.plan.registry, syncedTo: batch.head.frontier.treeSize + UInt64(batch.plan.records.count))
         return receipts
     }
 
@@ -56,7 +85,14 @@ extension LedgerStore {
         var changeAt = [Int: JSONValue]()
         for c in plan.registryChanges { changeAt[c.offset] = c.change }
 
+        let recordsTrace = StageTrace()
         var tiles = TileWriter()
+        // Index entries are collected and written in key order: sorted inserts touch each B-tree
+        // page once instead of at random, which is most of the cost of a batch's write.
+        var eventEntries = [([UInt8], [UInt8])]()
+        var lotEntries = [[UInt8]]()
+        eventEntries.reserveCapacity(plan.records.count)
+        lotEntries.reserveCapacity(plan.records.count)
         var start = 0
         while start < plan.records.count {
             let end = min(start + genesis.rules.maxRecordsPerBlock, plan.records.count)
@@ -68,8 +104,8 @@ extension LedgerStore {
                 let leafKey = [UInt8](bigEndian: leaf)
                 for w in try frontier.append(leafHash: r.leafHash) { try tiles.add(w, txn: txn, db: db) }
                 try txn.put(db.records, leafKey, r.storedForm, append: true)
-                if let id = r.eventID { try txn.put(db.events, id.digest.bytes, leafKey + [UInt8](bigEndian: height)) }
-                for lot in r.lots { try txn.put(db.lots, StoredLotKey.encode(lot), leafKey, noDupData: true) }
+                if let id = r.eventID { eventEntries.append((id.digest.bytes, leafKey + [UInt8](bigEndian: height))) }
+                for lot in r.lots { lotEntries.append(StoredLotKey.lotIndexKey(lot, leaf: leaf)) }
                 for edge in r.lineage {
                     try txn.put(db.lineage, StoredLotKey.encode(edge.from), StoredLotKey.encode(edge.to), noDupData: true)
                     try txn.put(db.descendants, StoredLotKey.encode(edge.to), StoredLotKey.encode(edge.from), noDupData: true)
@@ -87,8 +123,17 @@ extension LedgerStore {
             for i in start..<end { placed.append((firstLeaf + UInt64(i - start), height, checkpoint)) }
             start = end
         }
+        recordsTrace.mark("write: records, tree, blocks")
+        let trace = StageTrace()
         try tiles.flush(txn: txn, db: db)
-        for (lot, balance) in plan.lotBalances { try txn.put(db.balances, StoredLotKey.encode(lot), balance.encoded) }
+        eventEntries.sort { $0.0.lexicographicallyPrecedes($1.0) }
+        for (k, v) in eventEntries { try txn.put(db.events, k, v) }
+        trace.mark("write: event index")
+        lotEntries.sort { $0.lexicographicallyPrecedes($1) }
+        for k in lotEntries { try txn.put(db.lots, k, []) }
+        let balances = plan.lotBalances.map { (StoredLotKey.encode($0.key), $0.value.encoded) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+        for (k, v) in balances { try txn.put(db.balances, k, v) }
+        trace.mark("write: lot index and balances")
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
 
         var receipts = [Receipt]()
@@ -108,6 +153,15 @@ extension LedgerStore {
         }
         return receipts
     }
+}
+
+/// A batch that passed validation against a given head, ready for ``LedgerStore/commit(_:)``.
+public struct ValidatedBatch: Sendable {
+    /// The records to write and what each input became.
+    public let plan: AppendPlan
+    let head: HeadState
+    let nowMillis: Int64
+    let duplicateReceipts: [Receipt]?
 }
 
 /// Milliseconds since the Unix epoch, now.

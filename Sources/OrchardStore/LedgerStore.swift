@@ -150,7 +150,16 @@ public final class LedgerStore: @unchecked Sendable {
 
     /// Leaf indices of the events that name a lot (any spelling), in ledger order.
     public func leaves(ofLot lot: String) throws -> [UInt64] {
-        try env.read { txn in try txn.duplicates(db.lots, StoredLotKey.encode(LotKey.canonical(lot))).map(\.bigEndianUInt64) }
+        try env.read { txn in
+            let prefix = StoredLotKey.encode(LotKey.canonical(lot)) + [0]
+            var leaves = [UInt64]()
+            try txn.scan(db.lots, from: prefix) { key, _ in
+                guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
+                leaves.append(Array(key.suffix(8)).bigEndianUInt64)
+                return true
+            }
+            return leaves
+        }
     }
 
     /// Lineage edges from a lot: its inputs (for outputs of transformations) or children (for parents).

@@ -109,6 +109,17 @@ guard status == 0 else { print("orchard append failed with exit \(status)"); exi
 report("durable ingest (orchard append, \(eventCount) events)", Double(eventCount) / ingestTime, "events/s",
        ceiling: verifyCeiling, ceilingName: "verify ceiling", target: 0.7)
 
+// 3. The storage path alone (records already verified) vs raw LMDB MDB_APPEND of the same bytes.
+let storageDir = work.appendingPathComponent("storage-ledger").path
+let storageStore = try LedgerStore.create(directory: storageDir, genesisJSON: genesisJSON,
+    sequencerKey: try Ed25519PrivateKey(contentsOfPEMFile: repo.appendingPathComponent("Genesis/demo-keys/sequencer.pem").path),
+    nowMillis: currentMillis())
+let batch = try storageStore.validate(try Data(contentsOf: input).split(separator: 0x0A).map { .bytes(Array($0)) })
+let storageTime = try seconds { _ = try storageStore.commit(batch) }
+let rawTime = try rawLMDBAppend(batch.plan.records.map(\.storedForm), directory: work.appendingPathComponent("raw-lmdb").path)
+report("storage path (blocks, tree, indexes, one txn + fsync)", Double(eventCount) / storageTime, "records/s",
+       ceiling: Double(eventCount) / rawTime, ceilingName: "raw LMDB MDB_APPEND", target: 0.5)
+
 let store = try LedgerStore.open(directory: ledgerDir)
 let perEvent = Double(store.usedBytes) / Double(eventCount)
 let canonicalPerEvent = Double(canonicalEventBytes) / Double(min(eventCount, 1000))
