@@ -23,6 +23,11 @@ defer { if ProcessInfo.processInfo.environment["ORCHARD_BENCH_KEEP"] == nil { tr
 let workload = try tools.workload(events: options.events, into: work)
 print("workload: \(workload.source); \(workload.records) records, \(workload.canonicalEventBytes) canonical event bytes on average")
 
+if CommandLine.arguments.contains("--components") {
+    try componentBreakdown(workload.file, genesis: tools.genesis)
+    exit(0)
+}
+
 var ingestRatios = [Double](), storageRatios = [Double](), ingestRates = [Double](), ceilings = [Double]()
 var storageRates = [Double](), rawRates = [Double]()
 var lastLedger = ""

@@ -58,7 +58,7 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case let .object(members):
             out.append(UInt8(ascii: "{"))
-            let ordered = canonical ? members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) } : members
+            let ordered = canonical ? members.sorted { utf16Precedes($0.key, $1.key) } : members
             for (k, m) in ordered.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(m.key, into: &out)
@@ -67,6 +67,20 @@ public enum JSONWriter {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// RFC 8785 orders members by UTF-16 code units. UTF-8 byte order agrees with it unless a key
+    /// holds a character from U+E000 up (lead byte 0xEE or above), so the slower UTF-16 comparison
+    /// is only made for those keys.
+    static func utf16Precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        let fast: Bool? = a.withUTF8 { x in
+            b.withUTF8 { y in
+                if x.contains(where: { $0 >= 0xEE }) || y.contains(where: { $0 >= 0xEE }) { return nil }
+                return x.lexicographicallyPrecedes(y)
+            }
+        }
+        return fast ?? a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

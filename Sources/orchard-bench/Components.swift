@@ -1,0 +1,28 @@
+// `orchard-bench --components`: where one event's validation time goes, single-threaded, so
+// PERFORMANCE.md can name what limits ingest.
+import Foundation
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+
+func componentBreakdown(_ file: URL, genesis: Genesis) throws {
+    let lines = try Data(contentsOf: file).split(separator: 0x0A).prefix(5000).map { Array($0) }
+    let n = Double(lines.count)
+    var values = [JSONValue](), records = [SignedRecord]()
+    func per(_ t: Double) -> String { String(format: "%6.1f µs", t / n * 1e6) }
+    let tParse = seconds { values = lines.compactMap { try? JSONParser.parse($0) } }
+    let tRecord = seconds { records = values.enumerated().compactMap { try? SignedRecord(json: $0.element, index: $0.offset) } }
+    let tModel = seconds { for (i, r) in records.enumerated() { _ = try? EPCISEvent(json: r.payload, index: i) } }
+    let tHash = seconds { for r in records { _ = try? EventID.compute(for: r.payload, context: r.payload["@context"]) } }
+    let tBytes = seconds { for r in records { _ = MerkleHash.leaf(r.recordBytes); _ = r.storedForm } }
+    let registry = Registry(genesis: genesis)
+    let keys = records.map { r in r.signer.flatMap { try? registry.signer($0, atLeaf: 1).get().0.key } }
+    let tVerify = seconds { for (r, k) in zip(records, keys) { if let k { _ = r.hasValidSignature(by: k, origin: genesis.origin) } } }
+    print("per event, one core (\(lines.count) records):")
+    print("  JSON parse                      \(per(tParse))")
+    print("  record + RFC 8785 canonical     \(per(tRecord))")
+    print("  EPCIS model checks              \(per(tModel))")
+    print("  CBV 2.0 event ID                \(per(tHash))")
+    print("  record bytes, leaf hash, stored \(per(tBytes))")
+    print("  Ed25519 verify                  \(per(tVerify))")
+}
