@@ -229,7 +229,7 @@ final class NSLockLite: @unchecked Sendable {
 extension Array where Element == UInt8 {
     /// The big-endian bytes of a UInt64 (so LMDB's byte order is numeric order).
     init(bigEndian v: UInt64) {
-        self = (0..<8).map { UInt8(truncatingIfNeeded: v >> (56 - 8 * $0)) }
+        self = Swift.withUnsafeBytes(of: v.bigEndian) { Array($0) }
     }
 
     /// Reads a big-endian UInt64 from the first 8 bytes.
