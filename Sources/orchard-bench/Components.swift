@@ -18,6 +18,24 @@ func componentBreakdown(_ file: URL, genesis: Genesis) throws {
     let registry = Registry(genesis: genesis)
     let keys = records.map { r in r.signer.flatMap { try? registry.signer($0, atLeaf: 1).get().0.key } }
     let tVerify = seconds { for (r, k) in zip(records, keys) { if let k { _ = r.hasValidSignature(by: k, origin: genesis.origin) } } }
+    if CommandLine.arguments.contains("--hash-loop") {
+        // For profilers: hash the sensor-heavy events over and over.
+        let heavy = records.filter { $0.payload["sensorElementList"] != nil }
+        let t = seconds { for _ in 0..<20 { for r in heavy { _ = try? EventID.compute(for: r.payload, context: r.payload["@context"]) } } }
+        print(String(format: "hash loop: %.1f µs per sensor event", t / Double(heavy.count * 20) * 1e6))
+        return
+    }
+    var byStep = [String: (count: Int, seconds: Double, bytes: Int)]()
+    for r in records {
+        let step = r.payload["bizStep"]?.stringValue.map { String($0.split(separator: "/").last ?? "") } ?? "registry"
+        let t = seconds { _ = try? EventID.compute(for: r.payload, context: r.payload["@context"]) }
+        let old = byStep[step] ?? (0, 0, 0)
+        byStep[step] = (old.count + 1, old.seconds + t, old.bytes + r.canonicalPayload.count)
+    }
+    print("CBV 2.0 event ID by business step:")
+    for (step, v) in byStep.sorted(by: { $0.value.seconds > $1.value.seconds }) {
+        print(String(format: "  %-28@ %5d events, %7.1f µs each, %6d bytes each", step as NSString, v.count, v.seconds / Double(v.count) * 1e6, v.bytes / v.count))
+    }
     print("per event, one core (\(lines.count) records):")
     print("  JSON parse                      \(per(tParse))")
     print("  record + RFC 8785 canonical     \(per(tRecord))")
