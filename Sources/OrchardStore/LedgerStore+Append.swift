@@ -87,6 +87,7 @@ extension LedgerStore {
 
         let recordsTrace = StageTrace()
         var tiles = TileWriter()
+        var segments = SegmentWriter()
         // Index entries are collected and written in key order: sorted inserts touch each B-tree
         // page once instead of at random, which is most of the cost of a batch's write.
         var eventEntries = [([UInt8], [UInt8])]()
@@ -103,7 +104,7 @@ extension LedgerStore {
                 let leaf = frontier.treeSize
                 let leafKey = [UInt8](bigEndian: leaf)
                 for w in try frontier.append(leafHash: r.leafHash) { try tiles.add(w, txn: txn, db: db) }
-                try txn.put(db.records, leafKey, r.storedForm, append: true)
+                try segments.add(r.storedForm, leaf: leaf, txn: txn, db: db)
                 if let id = r.eventID { eventEntries.append((id.digest.bytes, leafKey + [UInt8](bigEndian: height))) }
                 for lot in r.lots { lotEntries.append(StoredLotKey.lotIndexKey(lot, leaf: leaf)) }
                 for edge in r.lineage {
@@ -123,6 +124,7 @@ extension LedgerStore {
             for i in start..<end { placed.append((firstLeaf + UInt64(i - start), height, checkpoint)) }
             start = end
         }
+        try segments.flush(txn: txn, db: db)
         recordsTrace.mark("write: records, tree, blocks")
         let trace = StageTrace()
         try tiles.flush(txn: txn, db: db)

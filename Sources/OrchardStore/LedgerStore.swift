@@ -61,7 +61,7 @@ public final class LedgerStore: @unchecked Sendable {
         let block = SignedBlock(header: header, signature: try sequencerKey.signature(for: header.signingMessage(origin: genesis.origin)),
                                 checkpoint: try Checkpoint.sign(origin: genesis.origin, treeSize: 1, rootHash: frontier.rootHash, key: sequencerKey))
         try env.write { txn in
-            try txn.put(schema.records, [UInt8](bigEndian: 0), record.storedForm, append: true)
+            try txn.put(schema.records, [UInt8](bigEndian: 0), RecordSegments.encode([record.storedForm]), append: true)
             var tiles = TileWriter()
             for w in writes { try tiles.add(w, txn: txn, db: schema) }
             try tiles.flush(txn: txn, db: schema)
@@ -88,7 +88,7 @@ public final class LedgerStore: @unchecked Sendable {
             guard let g = try txn.get(schema.records, [UInt8](bigEndian: 0)), let h = try txn.get(schema.meta, Array("genesis".utf8)) else {
                 throw StoreError.notALedger(directory)
             }
-            return (g, h)
+            return (try RecordSegments.record(0, in: g), h)
         }
         let record = try SignedRecord(storedForm: genesisStored)
         genesis = try Genesis(json: record.payload)
@@ -125,16 +125,14 @@ public final class LedgerStore: @unchecked Sendable {
     /// The record at `leaf`.
     public func record(leaf: UInt64) throws -> SignedRecord {
         try env.read { txn in
-            guard let b = try txn.get(db.records, [UInt8](bigEndian: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
-            return try SignedRecord(storedForm: b)
+            return try SignedRecord(storedForm: try Self.storedRecord(txn, db, leaf: leaf))
         }
     }
 
     /// The raw canonical bytes of the record at `leaf`.
     public func recordBytes(leaf: UInt64) throws -> [UInt8] {
         try env.read { txn in
-            guard let b = try txn.get(db.records, [UInt8](bigEndian: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
-            return try SignedRecord.recordBytes(storedForm: b)
+            return try SignedRecord.recordBytes(storedForm: try Self.storedRecord(txn, db, leaf: leaf))
         }
     }
 
@@ -222,6 +220,14 @@ public final class LedgerStore: @unchecked Sendable {
         }
         if let failure { throw StoreError.corrupt("registry log: \(failure)") }
         return (r, size)
+    }
+
+    /// The stored form of the record at `leaf`, from its segment.
+    static func storedRecord(_ txn: LMDBTransaction, _ db: LedgerSchema, leaf: UInt64) throws -> [UInt8] {
+        guard let segment = try txn.get(db.records, RecordSegments.key(forLeaf: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
+        do { return try RecordSegments.record(Int(leaf % RecordSegments.size), in: segment) } catch StoreError.notFound {
+            throw StoreError.notFound("leaf \(leaf)")
+        }
     }
 
     static func headState(_ txn: LMDBTransaction, _ db: LedgerSchema) throws -> HeadState {

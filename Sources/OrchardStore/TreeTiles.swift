@@ -1,12 +1,13 @@
 // Merkle tree hashes stored as tiles, in the spirit of C2SP tlog-tiles: only every fifth level
-// of perfect-subtree hashes is kept, 32 consecutive hashes of one level per LMDB value. Any
-// other node is hashed up from at most 16 stored hashes, so proofs still read O(log n) values
-// while the tree costs about 33 bytes per leaf instead of 2 keyed entries.
+// of perfect-subtree hashes is kept (5, 10, 15, …), 32 consecutive hashes of one level per LMDB
+// value. Leaf hashes are not stored at all: they are recomputed from the records, which sit 64
+// to a segment. Any other node is hashed up from at most 16 stored (or recomputed) hashes, so a
+// proof reads O(log n) values, and the tree costs about one byte per leaf.
 import OrchardCrypto
 import OrchardLedger
 
 enum TreeTiles {
-    /// Levels stored: 0, 5, 10, …
+    /// Levels stored: 5, 10, 15, … (level 0 is recomputed from the records).
     static let height = 5
     /// Hashes per tile.
     static let width: UInt64 = 32
@@ -19,6 +20,7 @@ final class TileNodeReader: MerkleNodeReader {
     private let txn: LMDBTransaction
     private let db: LedgerSchema
     private var cache: [[UInt8]: [UInt8]] = [:]
+    private var leafCache: [UInt64: SHA256Digest] = [:]
 
     init(txn: LMDBTransaction, db: LedgerSchema) {
         self.txn = txn
@@ -30,6 +32,7 @@ final class TileNodeReader: MerkleNodeReader {
         let span = level - base
         let first = index << UInt64(span)
         let count = 1 << span
+        if base == 0 { return try fold((0..<UInt64(count)).map { try leafHash(first + $0) }) }
         let key = TreeTiles.key(level: base, tile: first / TreeTiles.width)
         let tile: [UInt8]
         if let t = cache[key] { tile = t } else {
@@ -41,11 +44,32 @@ final class TileNodeReader: MerkleNodeReader {
         guard tile.count >= (offset + count) * 32 else {
             throw StoreError.corrupt("tree tile too short for level \(level) index \(index)")
         }
-        var hashes = try (0..<count).map { k in try SHA256Digest(bytes: Array(tile[(offset + k) * 32 ..< (offset + k + 1) * 32])) }
+        return try fold((0..<count).map { k in try SHA256Digest(bytes: Array(tile[(offset + k) * 32 ..< (offset + k + 1) * 32])) })
+    }
+
+    /// RFC 9162 leaf hash of the record at `leaf`, recomputed from its stored form.
+    func leafHash(_ leaf: UInt64) throws -> SHA256Digest {
+        if let h = leafCache[leaf] { return h }
+        let h = MerkleHash.leaf(try SignedRecord.recordBytes(storedForm: try LedgerStore.storedRecord(txn, db, leaf: leaf)))
+        leafCache[leaf] = h
+        return h
+    }
+
+    /// The root of a perfect subtree from its 2^k hashes of one level.
+    private func fold(_ level: [SHA256Digest]) -> SHA256Digest {
+        var hashes = level
         while hashes.count > 1 {
             hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHash.node(hashes[$0], hashes[$0 + 1]) }
         }
         return hashes[0]
+    }
+
+    /// The stored hash of the perfect subtree at `level` (a multiple of 5, at least 5), if stored.
+    func storedNode(level: Int, index: UInt64) throws -> SHA256Digest? {
+        guard let tile = try txn.get(db.tree, TreeTiles.key(level: level, tile: index / TreeTiles.width)) else { return nil }
+        let offset = Int(index % TreeTiles.width)
+        guard tile.count >= (offset + 1) * 32 else { return nil }
+        return try SHA256Digest(bytes: Array(tile[offset * 32 ..< (offset + 1) * 32]))
     }
 }
 
@@ -56,7 +80,7 @@ struct TileWriter {
 
     /// Adds a newly completed perfect node; nodes of unstored levels are dropped.
     mutating func add(_ node: MerkleNodeWrite, txn: LMDBTransaction, db: LedgerSchema) throws {
-        guard node.level % TreeTiles.height == 0 else { return }
+        guard node.level > 0, node.level % TreeTiles.height == 0 else { return }
         let key = TreeTiles.key(level: node.level, tile: node.index / TreeTiles.width)
         if pending[key] == nil {
             pending[key] = try txn.get(db.tree, key) ?? []

@@ -1,0 +1,79 @@
+// Records are stored 64 to an LMDB value ("segment"). A value larger than half a page goes to
+// overflow pages, whole pages each: a 4.3 KB event with temperature readings alone would take
+// two pages (8 KB). Packing 64 records (~60 KB) wastes at most one page per segment.
+
+enum RecordSegments {
+    /// Records per segment.
+    static let size: UInt64 = 64
+
+    static func key(forLeaf leaf: UInt64) -> [UInt8] { [UInt8](bigEndian: leaf / size) }
+
+    /// `count (u32 BE) ‖ end offset of each record (u32 BE) ‖ the records' stored forms`.
+    static func encode(_ records: [[UInt8]]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(4 + 4 * records.count + records.reduce(0) { $0 + $1.count })
+        func u32(_ v: Int) { out += [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        u32(records.count)
+        var end = 0
+        for r in records { end += r.count; u32(end) }
+        for r in records { out += r }
+        return out
+    }
+
+    /// All records of a segment.
+    static func decode(_ b: [UInt8]) throws -> [[UInt8]] {
+        let n = try count(b)
+        return try (0..<n).map { try record($0, in: b) }
+    }
+
+    /// The `i`-th record of a segment.
+    static func record(_ i: Int, in b: [UInt8]) throws -> [UInt8] {
+        let n = try count(b)
+        guard i < n else { throw StoreError.notFound("record \(i) of a segment of \(n)") }
+        let base = 4 + 4 * n
+        let start = i == 0 ? 0 : u32(b, 4 + 4 * (i - 1))
+        let end = u32(b, 4 + 4 * i)
+        guard start <= end, base + end <= b.count else { throw StoreError.corrupt("record segment offsets") }
+        return Array(b[(base + start)..<(base + end)])
+    }
+
+    private static func count(_ b: [UInt8]) throws -> Int {
+        guard b.count >= 4 else { throw StoreError.corrupt("record segment too short") }
+        let n = u32(b, 0)
+        guard b.count >= 4 + 4 * n else { throw StoreError.corrupt("record segment header") }
+        return n
+    }
+
+    private static func u32(_ b: [UInt8], _ at: Int) -> Int {
+        Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3])
+    }
+}
+
+/// Collects a batch's records into segments and writes each touched segment once.
+struct SegmentWriter {
+    private var segment: UInt64?
+    private var records: [[UInt8]] = []
+
+    /// Adds the record at `leaf` (leaves arrive in order, with no gaps).
+    mutating func add(_ stored: [UInt8], leaf: UInt64, txn: LMDBTransaction, db: LedgerSchema) throws {
+        let s = leaf / RecordSegments.size
+        if segment != s {
+            try flush(txn: txn, db: db)
+            segment = s
+            // A batch may start inside a segment that an earlier batch began.
+            records = try txn.get(db.records, [UInt8](bigEndian: s)).map(RecordSegments.decode) ?? []
+        }
+        guard UInt64(records.count) == leaf % RecordSegments.size else {
+            throw StoreError.corrupt("record segment \(s) out of step at leaf \(leaf)")
+        }
+        records.append(stored)
+    }
+
+    /// Writes the open segment.
+    mutating func flush(txn: LMDBTransaction, db: LedgerSchema) throws {
+        guard let s = segment, !records.isEmpty else { return }
+        try txn.put(db.records, [UInt8](bigEndian: s), RecordSegments.encode(records))
+        segment = nil
+        records = []
+    }
+}

@@ -1,0 +1,51 @@
+import Testing
+@testable import OrchardStore
+import OrchardLedger
+import OrchardModel
+import OrchardTesting
+
+/// `verify` must notice a record changed on disk behind the ledger's back.
+struct VerifyTamperTests {
+    func ledgerWith(_ count: Int) throws -> TestLedger {
+        let ledger = try Fixtures.makeLedger()
+        _ = try ledger.append(try (0..<count).map { i in
+            try Fixtures.sign(FixtureEvents.harvest(lot: "V\(i)", kilograms: Double(10 + i)), as: "farm-sn-luochuan-01")
+        })
+        return ledger
+    }
+
+    /// Rewrites the stored record at `leaf` with one byte of its payload changed.
+    func tamper(_ store: LedgerStore, leaf: UInt64) throws {
+        try store.env.write { txn in
+            let key = RecordSegments.key(forLeaf: leaf)
+            var records = try RecordSegments.decode(try #require(try txn.get(store.db.records, key)))
+            let i = Int(leaf % RecordSegments.size)
+            let at = try #require(records[i].lastIndex(of: UInt8(ascii: "1")))
+            records[i][at] = UInt8(ascii: "2")
+            try txn.put(store.db.records, key, RecordSegments.encode(records))
+        }
+    }
+
+    @Test("An intact ledger verifies")
+    func intact() throws {
+        #expect(try ledgerWith(40).store.verifyRecent().ok)
+    }
+
+    @Test("A record changed inside a complete 32-leaf group is caught", arguments: [3, 31])
+    func tamperedInGroup(leaf: UInt64) throws {
+        let ledger = try ledgerWith(40)
+        try tamper(ledger.store, leaf: leaf)
+        let report = try ledger.store.verifyRecent()
+        #expect(!report.ok)
+        // Reported at the first block that touches the 32-leaf group holding the record.
+        #expect(report.failure?.reason.contains("leaves 0–31") == true)
+    }
+
+    @Test("A record changed in the last, incomplete group is caught by the root check")
+    func tamperedInTail() throws {
+        let ledger = try ledgerWith(40)
+        try tamper(ledger.store, leaf: 38)
+        let report = try ledger.store.verifyRecent()
+        #expect(!report.ok)
+    }
+}
