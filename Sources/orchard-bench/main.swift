@@ -23,6 +23,11 @@ defer { if ProcessInfo.processInfo.environment["ORCHARD_BENCH_KEEP"] == nil { tr
 let workload = try tools.workload(events: options.events, into: work)
 print("workload: \(workload.source); \(workload.records) records, \(workload.canonicalEventBytes) canonical event bytes on average")
 
+if let i = CommandLine.arguments.firstIndex(of: "--build"), i + 1 < CommandLine.arguments.count {
+    try ledgerBuilds(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, tools: tools, work: work)
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--components") {
     try componentBreakdown(workload.file, genesis: tools.genesis)
     exit(0)
