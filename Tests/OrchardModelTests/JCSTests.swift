@@ -44,3 +44,30 @@ struct JCSTests {
         #expect(JSONWriter.compactString(v) == #"{"z":1.50,"a":[true,null,"x\u0001"],"m":-0.0e0}"#)
     }
 }
+
+/// The canonical-number fast path must agree with the full ECMAScript formatting.
+struct CanonicalNumberFastPathTests {
+    @Test("Number text judged canonical is exactly what ECMAScript formatting writes",
+          arguments: ["0", "-0", "1", "-1", "10", "2.1", "2.10", "0.5", "0.000001", "0.0000001", "123456789012345",
+                      "1234567890123456", "1e3", "1E3", "00", "-0.0", "3.14159", "100.25", "0.1", "1.0", "-12.5",
+                      "999999999999999", "0.123456789012345", "0.1234567890123456"])
+    func agrees(text: String) throws {
+        let value = try #require(Double(text))
+        if ECMAScriptNumber.isCanonical(text) {
+            #expect(ECMAScriptNumber.format(value) == text)
+        }
+    }
+
+    @Test("Every ES6 reference number's canonical text is recognised or correctly re-formatted")
+    func es6File() throws {
+        let text = String(decoding: try Conformance.data("jcs/es6numbers/es6testfile_10000.txt"), as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ",", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let expected = String(parts[1])
+            if ECMAScriptNumber.isCanonical(expected), let d = Double(expected) {
+                #expect(ECMAScriptNumber.format(d) == expected)
+            }
+        }
+    }
+}

@@ -47,7 +47,11 @@ public enum JSONWriter {
         case .bool(true): out += [0x74, 0x72, 0x75, 0x65]
         case .bool(false): out += [0x66, 0x61, 0x6C, 0x73, 0x65]
         case let .number(n):
-            out += canonical ? Array(ECMAScriptNumber.format(n.value).utf8) : Array(n.text.utf8)
+            if canonical && !ECMAScriptNumber.isCanonical(n.text) {
+                out += Array(ECMAScriptNumber.format(n.value).utf8)
+            } else {
+                out += Array(n.text.utf8)
+            }
         case let .string(s): writeString(s, into: &out)
         case let .array(items):
             out.append(UInt8(ascii: "["))
@@ -113,6 +117,40 @@ public enum JSONWriter {
 
 /// ECMAScript `Number.prototype.toString` for doubles (ECMA-262 §7.1.12.1), as RFC 8785 requires.
 public enum ECMAScriptNumber {
+    /// True when JSON number text is already what ``format(_:)`` would write, so the common case
+    /// (integers, short decimals) skips the conversion: at most 15 significant digits (they round-
+    /// trip exactly), no exponent, no superfluous zeros or sign, magnitude at least 1e-6.
+    public static func isCanonical(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            var i = 0
+            if i < b.count, b[i] == 0x2D { i += 1 }
+            guard i < b.count else { return false }
+            let intStart = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            let intDigits = i - intStart
+            guard intDigits > 0, intDigits <= 15 else { return false }
+            if intDigits > 1 && b[intStart] == 0x30 { return false }
+            if i == b.count {
+                // An integer; "-0" is written "0".
+                return !(b[0] == 0x2D && intDigits == 1 && b[intStart] == 0x30)
+            }
+            guard b[i] == 0x2E else { return false }  // an exponent: leave it to format()
+            i += 1
+            let fracStart = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+            let fracDigits = i - fracStart
+            guard i == b.count, fracDigits > 0, b[b.count - 1] != 0x30 else { return false }
+            if b[intStart] == 0x30 {
+                // 0.000001 is the smallest plain form; count significant digits after the zeros.
+                var z = fracStart
+                while z < b.count, b[z] == 0x30 { z += 1 }
+                return z - fracStart <= 5 && b.count - z <= 15
+            }
+            return intDigits + fracDigits <= 15
+        }
+    }
+
     /// Formats a finite double; NaN and infinities (not JSON) format as `null`.
     public static func format(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
