@@ -85,14 +85,20 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// full the transaction is aborted, the map doubled and `body` run again from the start, so
     /// `body` must only write what it computes from its inputs.
     func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        try writeOrDiscard { txn in (try body(txn), true) }
+    }
+
+    /// Like ``write(_:)``, but `body` says whether to commit; when it answers false the
+    /// transaction is aborted (nothing written, no fsync) and its result still returned.
+    func writeOrDiscard<T>(_ body: (LMDBTransaction) throws -> (T, commit: Bool)) throws -> T {
         writeLock.lock()
         defer { writeLock.unlock() }
         while true {
             var txn: OpaquePointer?
             try check(mdb_txn_begin(env, nil, 0, &txn), "begin write")
             do {
-                let result = try body(LMDBTransaction(txn: txn!))
-                try check(mdb_txn_commit(txn), "commit")
+                let (result, commit) = try body(LMDBTransaction(txn: txn!))
+                if commit { try check(mdb_txn_commit(txn), "commit") } else { mdb_txn_abort(txn) }
                 return result
             } catch let e as LMDBError where e.isMapFull {
                 mdb_txn_abort(txn)

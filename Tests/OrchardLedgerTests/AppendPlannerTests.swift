@@ -135,13 +135,13 @@ struct AppendPlannerTests {
         #expect(error?.problems.map(\.path) == ["type"])
     }
 
-    @Test("A registry change in a batch is planned with its offset and applied to the plan's registry")
+    @Test("A registry change in a batch is planned on its own record and applied to the plan's registry")
     func registryChangePlanned() throws {
         let key = try Ed25519PrivateKey().publicKey
         let change = try Fixtures.signRegistryChange(["op": "add", "participant": [
             "id": "farm-new", "name": "New farm", "role": "farm", "publicKeys": [.string(Base64.encode(key.rawRepresentation))]]])
         let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 10)), change])
-        #expect(p.registryChanges.map(\.offset) == [1])
+        #expect(p.records.map { $0.registryChange != nil } == [false, true])
         #expect(p.registry.participant("farm-new") != nil)
         #expect(registry.participant("farm-new") == nil)
     }

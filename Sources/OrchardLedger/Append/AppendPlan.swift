@@ -17,6 +17,8 @@ public struct PlannedRecord: Sendable {
     public let lineage: [(from: String, to: String)]
     /// Position of the record in the submitted input.
     public let inputIndex: Int
+    /// For registry records: the change, as logged for rebuilding the registry.
+    public let registryChange: JSONValue?
 }
 
 /// What happened to one submitted record.
@@ -37,13 +39,19 @@ public struct AppendPlan: Sendable {
     public var lotBalances: [String: LotBalance] = [:]
     /// The registry after the batch.
     public var registry: Registry
-    /// Registry changes in the batch, with their leaf offsets within it.
-    public var registryChanges: [(offset: Int, change: JSONValue)] = []
+    /// Every problem found so far (the plan may only be written when there are none).
+    public var problems: [EventProblem] = []
+    /// Events of the batch so far, by ID: their index in `records`.
+    var seen: [EventID: Int] = [:]
+
+    public init(registry: Registry) { self.registry = registry }
 }
 
 /// Every problem found in a refused batch (the ledger is left unchanged).
 public struct AppendRejection: Error, Sendable, CustomStringConvertible {
     public let problems: [EventProblem]
+
+    public init(problems: [EventProblem]) { self.problems = problems }
     public var description: String {
         let head = problems.prefix(20).map(\.description).joined(separator: "\n")
         let more = problems.count > 20 ? "\n… and \(problems.count - 20) more problems" : ""

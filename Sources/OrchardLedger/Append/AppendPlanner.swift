@@ -1,6 +1,9 @@
 // Validates a batch of signed records against the ledger as it stands: whole batch or nothing.
-// Stage 1 (all cores): parse, canonicalise, hash. Stage 2 (in order): duplicates, registry,
-// roles, time, lots and mass balance. Stage 3 (all cores): signatures.
+// Stage A (all cores, independent of the ledger's state): parse, canonicalise, event ID, leaf
+// hash, and the signature checked with the key the batch's starting registry holds for the
+// signer. Stage B (in order): duplicates, registry changes, key validity at the record's leaf,
+// roles, time, lots and mass balance. A store can run stage A of the next chunk while stage B
+// of this one runs (see LedgerStore.append).
 import OrchardCrypto
 import OrchardModel
 
@@ -8,6 +11,13 @@ import OrchardModel
 public enum RecordInput: Sendable {
     case bytes([UInt8])
     case json(JSONValue)
+}
+
+/// A record after stage A.
+public struct PreparedRecord: Sendable {
+    /// Position in the submitted input.
+    let index: Int
+    let result: Result<AppendPlanner.Prepared, EventProblem>
 }
 
 /// Validates batches for one ledger.
@@ -22,94 +32,109 @@ public struct AppendPlanner: Sendable {
         rules = genesis.rules
     }
 
-    /// Stage-1 result of one record.
+    /// Stage-A result of one record.
     struct Prepared: Sendable {
         let record: SignedRecord
         let event: EPCISEvent?
         let eventID: EventID?
         let storedForm: [UInt8]
         let leafHash: SHA256Digest
+        /// The key the signature was checked with in stage A, and the outcome.
+        var checkedKey: Ed25519PublicKey?
+        var signatureValid = false
     }
 
     /// Validates `inputs` against `state` and `registry`, with the tree at `treeSize`.
     /// Throws ``AppendRejection`` listing every problem found; nothing is written either way.
     public func plan(_ inputs: [RecordInput], treeSize: UInt64, registry: Registry, state: some LedgerStateReader,
                      nowMillis: Int64) throws -> AppendPlan {
-        let trace = StageTrace()
-        let prepared: [Result<Prepared, EventProblem>] = parallelMap(Array(inputs.enumerated())) { pair in
-            Self.prepare(pair.element, index: pair.offset)
-        }
-        var problems = [EventProblem]()
-        for case let .failure(p) in prepared { problems.append(p) }
-        if !problems.isEmpty { throw AppendRejection(problems: problems) }
-
-        trace.mark("stage 1 (parse, canonical JSON, event ID, leaf hash; all cores)")
         var plan = AppendPlan(registry: registry)
-        var seen = [EventID: Int]()
-        var toVerify = [(Int, Ed25519PublicKey)]()  // (plan record index, key)
-        var preparedByPlanIndex = [Prepared]()
-        for (index, result) in prepared.enumerated() {
-            guard case let .success(p) = result else { continue }
+        apply(prepare(inputs[...], firstIndex: 0, registry: registry), to: &plan, treeSize: treeSize, state: state, nowMillis: nowMillis)
+        if !plan.problems.isEmpty { throw AppendRejection(problems: plan.problems.sorted { $0.index < $1.index }) }
+        return plan
+    }
+
+    /// Stage A for a slice of the input (all cores). `firstIndex` is the input position of its
+    /// first record; `registry` is the registry at the start of the batch.
+    public func prepare(_ inputs: ArraySlice<RecordInput>, firstIndex: Int, registry: Registry) -> [PreparedRecord] {
+        let trace = StageTrace()
+        let origin = self.origin
+        let keys = registry.keys
+        let out: [PreparedRecord] = parallelMap(Array(inputs.enumerated())) { pair in
+            var result = Self.prepare(pair.element, index: firstIndex + pair.offset)
+            if case var .success(p) = result, p.record.kind == .event, let signer = p.record.signer, let state = keys[signer] {
+                // A key ID names one key, so this check holds wherever the record lands; whether
+                // the key may sign at that leaf is decided in order, in stage B.
+                p.checkedKey = state.key
+                p.signatureValid = p.record.hasValidSignature(by: state.key, origin: origin)
+                result = .success(p)
+            }
+            return PreparedRecord(index: firstIndex + pair.offset, result: result)
+        }
+        trace.mark("stage A: \(inputs.count) records (parse, canonical JSON, event ID, leaf hash, signature; all cores)")
+        return out
+    }
+
+    /// Stage B: applies prepared records, in input order, to `plan`, recording problems in
+    /// `plan.problems` (the plan is only usable when there are none).
+    public func apply(_ prepared: [PreparedRecord], to plan: inout AppendPlan, treeSize: UInt64, state: some LedgerStateReader,
+                      nowMillis: Int64) {
+        let trace = StageTrace()
+        for item in prepared {
+            let p: Prepared
+            switch item.result {
+            case let .failure(problem): plan.problems.append(problem); continue
+            case let .success(ok): p = ok
+            }
+            let index = item.index
             let leaf = treeSize + UInt64(plan.records.count)
+            var problems = [EventProblem]()
             func problem(_ path: String, _ reason: String) {
                 problems.append(EventProblem(index: index, eventID: p.eventID?.uri, path: path, reason: reason))
             }
+            defer { plan.problems += problems }
             if let id = p.eventID {
-                if let earlier = seen[id] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
+                if let earlier = plan.seen[id] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
                 do {
                     if let loc = try state.location(of: id) { plan.outcomes.append(.duplicate(id, loc)); continue }
-                } catch { problem("", "ledger read failed: \(error)"); continue }
+                } catch { problem("", "ledger read failed: \(error)") }
             }
+            var change: JSONValue? = nil
             switch p.record.kind {
             case .registry:
-                guard p.record.signer == plan.registry.authorityKey.keyID else {
+                if p.record.signer != plan.registry.authorityKey.keyID {
                     problem("signer", "registry changes must be signed by the programme authority (\(plan.registry.authorityKey.keyID))")
-                    continue
+                } else if !p.record.hasValidSignature(by: plan.registry.authorityKey, origin: origin) {
+                    problem("sig", "signature does not verify with the authority key")
+                } else {
+                    do { try plan.registry.apply(p.record.payload, atLeaf: leaf); change = p.record.payload } catch {
+                        problem(error.path, error.reason)
+                    }
                 }
-                guard p.record.hasValidSignature(by: plan.registry.authorityKey, origin: origin) else {
-                    problem("sig", "signature does not verify with the authority key"); continue
-                }
-                do { try plan.registry.apply(p.record.payload, atLeaf: leaf) } catch {
-                    problem(error.path, error.reason); continue
-                }
-                plan.registryChanges.append((plan.records.count, p.record.payload))
             case .event:
                 guard let event = p.event, let id = p.eventID, let signer = p.record.signer else { continue }
                 switch plan.registry.signer(signer, atLeaf: leaf) {
-                case let .failure(e): problem(e.path, e.reason); continue
+                case let .failure(e): problem(e.path, e.reason)
                 case let .success((keyState, participant)):
-                    toVerify.append((plan.records.count, keyState.key))
+                    // Keys registered within this batch were not known in stage A.
+                    let valid = p.checkedKey == keyState.key ? p.signatureValid : p.record.hasValidSignature(by: keyState.key, origin: origin)
+                    if !valid {
+                        problem("sig", "signature does not verify with key \(signer.rawValue) (was the event changed after signing, or signed for another ledger?)")
+                    }
                     checkRole(event, participant, plan.registry, problem)
                 }
                 checkTime(event, nowMillis: nowMillis, problem)
                 checkLots(event, leaf: leaf, plan: &plan, state: state, problem)
-                seen[id] = plan.records.count
+                plan.seen[id] = plan.records.count
             case .genesis:
-                problem("type", "a genesis record cannot be appended"); continue
+                problem("type", "a genesis record cannot be appended")
             }
-            preparedByPlanIndex.append(p)
             plan.records.append(PlannedRecord(kind: p.record.kind, storedForm: p.storedForm, leafHash: p.leafHash,
                                               eventID: p.eventID, lots: lotsNamed(p.event), lineage: lineage(p.event),
-                                              inputIndex: index))
+                                              inputIndex: index, registryChange: change))
             plan.outcomes.append(.new(plan.records.count - 1))
         }
-
-        trace.mark("stage 2 (duplicates, registry, roles, time, lots, mass balance)")
-        let origin = self.origin
-        let records = preparedByPlanIndex
-        let badSignatures: [Int?] = parallelMap(toVerify, minChunk: 16) { (i, key) in
-            records[i].record.hasValidSignature(by: key, origin: origin) ? nil : i
-        }
-        for case let i? in badSignatures {
-            let p = plan.records[i]
-            problems.append(EventProblem(index: p.inputIndex, eventID: p.eventID?.uri, path: "sig",
-                                         reason: "signature does not verify with key \(records[i].record.signer?.rawValue ?? "?") (was the event changed after signing, or signed for another ledger?)"))
-        }
-        trace.mark("stage 3 (signature checks; all cores)")
-        if !problems.isEmpty {
-            throw AppendRejection(problems: problems.sorted { $0.index < $1.index })
-        }
-        return plan
+        trace.mark("stage B: \(prepared.count) records (duplicates, registry, keys, roles, time, lots, mass balance)")
     }
 
     static func prepare(_ input: RecordInput, index: Int) -> Result<Prepared, EventProblem> {

@@ -1,0 +1,57 @@
+import Testing
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+@testable import OrchardStore
+import OrchardTesting
+
+/// Appends are validated in chunks, the next chunk prepared while this one is applied and
+/// written. Across chunk boundaries the batch must still be whole or nothing, and keys
+/// registered early in a batch must sign later in it.
+@Suite(.serialized)
+struct PipelineTests {
+    static let size = LedgerStore.chunkSize + 60
+
+    static let harvests: [SignedRecord] = (0..<size - 1).compactMap { i in
+        try? Fixtures.sign(FixtureEvents.harvest(lot: "P\(i)", kilograms: Double(50 + i % 20)), as: "farm-sn-luochuan-01")
+    }
+
+    @Test("A batch larger than a chunk with one bad record in its last chunk writes nothing")
+    func lateRejection() throws {
+        let ledger = try Fixtures.makeLedger()
+        let before = try ledger.snapshot()
+        var records = Self.harvests.map(\.input)
+        let bad = try Fixtures.sign(FixtureEvents.harvest(lot: "BAD", kilograms: 10), with: try Ed25519PrivateKey())
+        records.append(bad.input)
+        let store = ledger.store
+        let error = #expect(throws: AppendRejection.self) { try store.append(records, nowMillis: Fixtures.now) }
+        #expect(error?.problems.map(\.index) == [Self.size - 1])
+        #expect(try ledger.snapshot().differences(from: before).isEmpty)
+    }
+
+    @Test("A participant registered in the first chunk signs in a later chunk of the same batch")
+    func keyRegisteredEarlier() throws {
+        let ledger = try Fixtures.makeLedger()
+        let newKey = try Ed25519PrivateKey()
+        let add = try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-pipeline", "name": "Pipeline farm", "role": "farm", "province": "Shaanxi",
+            "publicKeys": [.string(Base64.encode(newKey.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"])
+        let late = try Fixtures.sign(FixtureEvents.harvest(lot: "NEWFARM", kilograms: 10), with: newKey)
+        let receipts = try ledger.store.append([add.input] + Self.harvests.map(\.input) + [late.input], nowMillis: Fixtures.now)
+        #expect(receipts.count == Self.size + 1)
+        #expect(receipts.allSatisfy { !$0.duplicate })
+        #expect(receipts.last?.leafIndex == UInt64(Self.size + 1))
+        #expect(try ledger.store.verifyRecent().ok)
+    }
+
+    @Test("Appending the same large batch again writes nothing and returns the original receipts")
+    func largeDuplicate() throws {
+        let ledger = try Fixtures.makeLedger()
+        let first = try ledger.store.append(Self.harvests.map(\.input), nowMillis: Fixtures.now)
+        let before = try ledger.snapshot()
+        let again = try ledger.store.append(Self.harvests.map(\.input), nowMillis: Fixtures.now)
+        #expect(again.map(\.leafIndex) == first.map(\.leafIndex))
+        #expect(again.allSatisfy { $0.duplicate })
+        #expect(try ledger.snapshot().differences(from: before).isEmpty)
+    }
+}
