@@ -48,9 +48,9 @@ public enum JSONWriter {
         case .bool(false): out += [0x66, 0x61, 0x6C, 0x73, 0x65]
         case let .number(n):
             if canonical && !ECMAScriptNumber.isCanonical(n.text) {
-                out += Array(ECMAScriptNumber.format(n.value).utf8)
+                out.append(contentsOf: ECMAScriptNumber.format(n.value).utf8)
             } else {
-                out += Array(n.text.utf8)
+                out.append(contentsOf: n.text.utf8)
             }
         case let .string(s): writeString(s, into: &out)
         case let .array(items):
@@ -62,7 +62,12 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case let .object(members):
             out.append(UInt8(ascii: "{"))
-            let ordered = canonical ? members.sorted { utf16Precedes($0.key, $1.key) } : members
+            // Input that is already canonical is already in order: check before sorting.
+            var inOrder = true
+            if canonical {
+                for k in members.indices.dropFirst() where !utf16Precedes(members[k - 1].key, members[k].key) { inOrder = false; break }
+            }
+            let ordered = inOrder ? members : members.sorted { utf16Precedes($0.key, $1.key) }
             for (k, m) in ordered.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(m.key, into: &out)
