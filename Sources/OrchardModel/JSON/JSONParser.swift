@@ -161,15 +161,19 @@ public struct JSONParser {
     private mutating func string() throws(JSONSyntaxError) -> String {
         i += 1
         let start = i
+        var ascii = true
         // Fast path: no escapes.
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 let s = bytes[start..<i]
                 i += 1
+                // ASCII needs no UTF-8 validation (the generic validator is a measurable cost).
+                if ascii { return String(decoding: s, as: UTF8.self) }
                 guard let str = String(validating: s, as: UTF8.self) else { i = start; throw error("invalid UTF-8 in string") }
                 return str
             }
+            if b >= 0x80 { ascii = false }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw error("control character in string") }
             i += 1
