@@ -138,9 +138,26 @@ struct Sign: ParsableCommand {
 }
 
 /// Appends and prints receipts.
-func appendAndReport(_ inputs: [RecordInput], options: LedgerOptions) throws {
+func appendAndReport(_ inputs: [RecordInput], options: LedgerOptions, batchSize: Int = Int.max) throws {
     let store = try options.open()
-    let receipts = try store.append(inputs)
+    var receipts = [Receipt]()
+    receipts.reserveCapacity(inputs.count)
+    var start = 0
+    while start < inputs.count {
+        let end = min(inputs.count, start + max(1, batchSize))
+        do {
+            receipts += try store.append(Array(inputs[start..<end]))
+        } catch let rejection as AppendRejection where start > 0 {
+            // Earlier batches are committed: say exactly what landed and what did not.
+            let shifted = rejection.problems.map { p in
+                EventProblem(index: p.index + start, eventID: p.eventID, path: p.path, reason: p.reason)
+            }
+            throw CommandFailure(code: Exit.rejected, description: "records 0–\(start - 1) were appended in earlier batches; "
+                                 + "records \(start)–\(end - 1) were refused and nothing of them written\n"
+                                 + AppendRejection(problems: shifted).description, problems: shifted)
+        }
+        start = end
+    }
     if options.json {
         outJSON(.object([JSONMember("receipts", .array(receipts.map(\.json)))]))
         return
@@ -161,14 +178,18 @@ struct Append: ParsableCommand {
         Input: JSON Lines of signed records (as `orchard sign` writes), or a JSON array of them. Every
         record is checked (signature by a registered, unrevoked key; role; lots; mass balance; time);
         if any fails, every problem is listed, nothing is written and the exit code is 1. Appending an
-        event that is already in the ledger returns its original receipt.
+        event that is already in the ledger returns its original receipt. An input of more than
+        --batch-size records is appended as consecutive batches, each all or nothing; if one is
+        refused, the error says which records had already landed.
 
         EXAMPLES
           orchard append signed.jsonl
           orchard sign --key k.pem event.json | orchard append --json
+          orchard append --batch-size 50000 season.jsonl
         """)
 
     @OptionGroup var options: LedgerOptions
+    @Option(help: "Records per all-or-nothing batch (bounds memory on very large inputs).") var batchSize = 100_000
     @Argument(help: ArgumentHelp("Signed records (default: standard input).", valueName: "FILE")) var input: String?
 
     func run() throws {
@@ -176,7 +197,7 @@ struct Append: ParsableCommand {
             let trace = StageTrace()
             let inputs = try recordInputs(try readInput(input))
             trace.mark("read and split input")
-            try appendAndReport(inputs, options: options)
+            try appendAndReport(inputs, options: options, batchSize: batchSize)
             trace.mark("append and report")
         }
     }

@@ -135,3 +135,25 @@ struct EndToEndTests {
         #expect(v["recordsChecked"]?.doubleValue == 11)
     }
 }
+
+/// Large inputs are appended in consecutive all-or-nothing batches.
+@Suite(.serialized)
+struct BatchedAppendTests {
+    @Test("A refused batch after an accepted one says which records landed, and only those did")
+    func laterBatchRefused() throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        var lines = try (0..<5).map { i in
+            JSONWriter.compactString(try Fixtures.sign(FixtureEvents.harvest(lot: "BA\(i)", kilograms: 10), as: "farm-sn-luochuan-01").json)
+        }
+        // Record 4 ships a lot nobody harvested.
+        lines[4] = JSONWriter.compactString(try Fixtures.sign(FixtureEvents.shipping(lot: "NOPE", kilograms: 1), as: "farm-sn-luochuan-01").json)
+        let r = try h.run(["append", "--batch-size", "3", "--json", "-"], stdin: lines.joined(separator: "\n"))
+        #expect(r.status == 1)
+        let error = try JSONParser.parse(r.stderr)
+        #expect(error["error"]?.stringValue?.contains("records 0–2 were appended") == true)
+        #expect(error["problems"]?.arrayValue?.first?["index"]?.doubleValue == 4)
+        let size = try h.run(["show", "head", "--json"]).json()["header"]?["treeSize"]?.doubleValue
+        #expect(size == 4)
+    }
+}
