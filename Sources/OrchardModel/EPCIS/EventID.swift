@@ -24,7 +24,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     /// Computes the CBV 2.0 event ID of an event (JSON-LD), with the `@context` of its document.
     public static func compute(for event: JSONValue, context: JSONValue? = nil) throws -> EventID {
-        EventID(digest: SHA256.hash(try preHashString(for: event, context: context)))
+        EventID(digest: SHA256.hash(try EventHash.preHashBytes(for: event, context: EventHashContext(jsonLDContext: context))))
     }
 }
 

@@ -73,9 +73,9 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     // MARK: - Parsing
 
-    private enum Parsed { case success(Int64, Int), failure(String) }
+    enum Parsed { case success(Int64, Int), failure(String) }
 
-    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Parsed {
+    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Parsed {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }
@@ -134,6 +134,41 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         let days = Int64(daysFromCivil(year: year, month: month, day: day))
         let secondsOfDay = Int64(hour * 3600 + minute * 60 + second - offset * 60)
         return .success((days * 86_400 + secondsOfDay) * 1000 + Int64(millis), offset)
+    }
+
+    /// Milliseconds since the epoch of RFC 3339 text (as ``init(_:)`` reads it), or nil.
+    static func parseMilliseconds(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if case let .success(ms, _) = parse(b) { return ms }
+        return nil
+    }
+
+    /// Appends what ``utcMillisecondString`` is for `millisecondsSinceEpoch`, as UTF-8 bytes.
+    static func appendUTCMilliseconds(_ millisecondsSinceEpoch: Int64, to out: inout [UInt8]) {
+        var ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        ms -= days * 86_400_000
+        if ms < 0 { ms += 86_400_000; days -= 1 }
+        let (y, m, d) = civil(fromDays: days)
+        guard y >= 0 && y <= 9999 else {
+            out.append(contentsOf: EPCISTimestamp(millisecondsSinceEpoch: millisecondsSinceEpoch).utcMillisecondString.utf8)
+            return
+        }
+        let secs = Int(ms / 1000), milli = Int(ms % 1000)
+        // YYYY-MM-DDThh:mm:ss.fffZ: 24 bytes, written in place.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+            @inline(__always) func put(_ i: Int, _ v: Int, _ n: Int) {
+                var v = v
+                for k in stride(from: i + n - 1, through: i, by: -1) { b[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10); v /= 10 }
+            }
+            put(0, y, 4); b[4] = 0x2D
+            put(5, m, 2); b[7] = 0x2D
+            put(8, d, 2); b[10] = 0x54
+            put(11, secs / 3600, 2); b[13] = 0x3A
+            put(14, secs / 60 % 60, 2); b[16] = 0x3A
+            put(17, secs % 60, 2); b[19] = 0x2E
+            put(20, milli, 3); b[23] = 0x5A
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

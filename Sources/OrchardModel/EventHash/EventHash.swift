@@ -80,25 +80,31 @@ public enum EventHash {
     ///
     /// - Throws: ``EventHashError`` when `event` is not an object or has no `type`.
     public static func preHashString(for event: JSONValue, context: EventHashContext = .init()) throws(EventHashError) -> String {
+        String(decoding: try preHashBytes(for: event, context: context), as: UTF8.self)
+    }
+
+    /// The pre-hash string of one event as UTF-8 bytes, which is what its ID hashes.
+    ///
+    /// The event is written straight from the parsed JSON into a byte buffer (see
+    /// PreHashTree.swift and PreHashRenderer.swift). Events with non-ASCII member names, or
+    /// namespaces that are not ASCII, take the String implementation in ReferencePreHash.swift,
+    /// whose Unicode-aware name comparisons they may depend on.
+    ///
+    /// - Throws: ``EventHashError`` when `event` is not an object or has no `type`.
+    static func preHashBytes(for event: JSONValue, context: EventHashContext = .init()) throws(EventHashError) -> [UInt8] {
         guard case let .object(members) = event else { throw .notAnObject }
         guard let type = members.first(where: { $0.key == "type" })?.value.stringValue, !type.isEmpty else {
             throw .missingEventType
         }
-        let builder = HashTreeBuilder(context: context)
-        let root = HashNode(type, "", builder.children(of: members, vocabulary: .event, topLevel: true))
-        var children = HashTreeBuilder.correctStructure(root).children
-        var out = "eventType=" + type
-        out += PreHashRenderer.ordered(&children, FieldOrder.event)
-        children.removeAll { PreHashRenderer.ignoredAtEventLevel.contains($0.name) }
-        out += PreHashRenderer.generic(children)
-        return out
+        if let bytes = PreHashWriter.render(members, type: type, context: context) { return bytes }
+        return Array(try ReferencePreHash.preHashString(for: event, context: context).utf8)
     }
 
     /// The hash ID `ni:///sha-256;<hex>?ver=CBV2.0` of one event.
     ///
     /// - Throws: ``EventHashError`` when `event` is not an object or has no `type`.
     public static func eventID(for event: JSONValue, context: EventHashContext = .init()) throws(EventHashError) -> String {
-        eventID(preHashString: try preHashString(for: event, context: context))
+        "ni:///sha-256;" + SHA256.hash(try preHashBytes(for: event, context: context)).hex + "?ver=" + version
     }
 
     /// The hash ID of a pre-hash string (SHA-256 of its UTF-8 bytes).

@@ -1,161 +1,514 @@
 // Writing the pre-hash string from the tree: the CBV 2.0 field order, sorted lists, value
-// normalisation, and user extensions.
+// normalisation, and user extensions, straight into a UTF-8 byte buffer.
+//
+// The rules are those of ReferencePreHash.swift (`RefPreHashRenderer`), which this replaces:
+// - An element with a field order writes its fields in that order; repeated fields are sorted
+//   by byte order among themselves. What the order writes is consumed; an element whose children
+//   were all consumed is gone, anything else stays for the unordered part.
+// - Before that, a nested element moves its user extensions (`{namespace/}name`) out, to be
+//   written (sorted) after its ordered fields, unless a child name mentions `eventTime` or
+//   `action` (which is how the event itself is told apart).
+// - Elements no order covers are written `name[=value]` plus their children, siblings sorted by
+//   byte order; typed entries write type then identifier.
+// - Values: trimmed; fields whose name mentions "time" (not "offset") are written as UTC
+//   milliseconds when ordered; numbers in Python's short form; CBV URNs as Web URIs; GS1
+//   identifiers as constrained canonical Digital Links.
+// Sorting works on byte ranges of the buffer: siblings are written one after another, their
+// ranges sorted, and the bytes moved only when they were out of order.
 
-/// The order of an element's children; `nil` sub-order means a plain value.
-struct FieldOrder: Sendable {
-    let name: String
-    let children: [FieldOrder]?
-    init(_ name: String, _ children: [FieldOrder]? = nil) { self.name = name; self.children = children }
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-    static let quantity = [FieldOrder("quantityElement", [FieldOrder("epcClass"), FieldOrder("quantity"), FieldOrder("uom")])]
-    static let epcs = [FieldOrder("epc")]
+struct PreHashWriter {
+    var tree: TreeBuilder
+    var out: [UInt8] = []
+    /// Start and end offsets in `out` of the siblings written so far, per open sort (a stack).
+    private var segments: [Segment] = []
+    private var scratch: [UInt8] = []
+    /// What an ordered element writes, sortable by field position (a stack): `position << 32 |
+    /// kids index` for tree children, `position << 56 | member index << 16 | name` for `direct`.
+    private var matches: [Int] = []
+    /// The last expensive string value per (scope, time?) and what it was written as.
+    private var cache: [CacheEntry] = []
+    private var cacheBytes: [UInt8] = []
+    private let orderPos: [Int8]
+    private let orderSub: [Int]
 
-    /// CBV 2.0 §8.9 order, as written by the reference implementation (see ALGORITHM.md).
-    static let event: [FieldOrder] = [
-        FieldOrder("eventTime"), FieldOrder("eventTimeZoneOffset"), FieldOrder("certificationInfo"),
-        FieldOrder("parentID"), FieldOrder("epcList", epcs), FieldOrder("inputEPCList", epcs),
-        FieldOrder("childEPCs", epcs), FieldOrder("quantityList", quantity), FieldOrder("childQuantityList", quantity),
-        FieldOrder("inputQuantityList", quantity), FieldOrder("outputEPCList", epcs),
-        FieldOrder("outputQuantityList", quantity), FieldOrder("action"), FieldOrder("transformationID"),
-        FieldOrder("bizStep"), FieldOrder("disposition"),
-        FieldOrder("persistentDisposition", [FieldOrder("set"), FieldOrder("unset")]),
-        FieldOrder("readPoint", [FieldOrder("id")]), FieldOrder("bizLocation", [FieldOrder("id")]),
-        FieldOrder("sensorElementList", [FieldOrder("sensorElement", [
-            FieldOrder("sensorMetadata", ["time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData",
-                                          "dataProcessingMethod", "bizRules"].map { FieldOrder($0) }),
-            FieldOrder("sensorReport", ["type", "exception", "deviceID", "deviceMetadata", "rawData",
-                                        "dataProcessingMethod", "time", "microorganism", "chemicalSubstance", "value",
-                                        "component", "stringValue", "booleanValue", "hexBinaryValue", "uriValue",
-                                        "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue", "uom",
-                                        "coordinateReferenceSystem"].map { FieldOrder($0) }),
-        ])]),
-    ]
-}
+    struct Segment { var start: Int, end: Int }
 
-enum PreHashRenderer {
-    /// Event-level fields that do not identify the event.
-    static let ignoredAtEventLevel: Set<String> = ["recordTime", "eventID", "type", "errorDeclaration"]
+    struct CacheEntry {
+        var key: String?
+        /// The bytes written, in `cacheBytes`; start -1: nothing was written.
+        var start: Int32, end: Int32
+    }
 
-    /// Writes `children` in `order`, consuming what it writes. Elements that were written
-    /// completely are removed, so what remains afterwards is what the order does not cover.
-    static func ordered(_ children: inout [HashNode], _ order: [FieldOrder]) -> String {
-        var out = ""
-        let extensions = takeExtensions(&children)
-        for field in order {
-            var values: [String] = []
-            var i = 0
-            while i < children.count {
-                guard children[i].name == field.name else { i += 1; continue }
-                let s = element(&children[i], field.children)
-                if !s.isEmpty { values.append(s) }
-                if children[i].children.isEmpty { children.remove(at: i) } else { i += 1 }
+    enum Siblings { case unconsumed, taken, eventTail }
+
+    private init(context: EventHashContext, workspace ws: PreHashWorkspace) {
+        tree = TreeBuilder(context: context, workspace: ws)
+        orderPos = tree.statics.orderPos
+        orderSub = tree.statics.orderSub
+        out.reserveCapacity(ws.outputCapacity)
+        swap(&segments, &ws.segments)
+        swap(&matches, &ws.matches)
+        swap(&scratch, &ws.scratch)
+        swap(&cache, &ws.cache)
+        swap(&cacheBytes, &ws.cacheBytes)
+    }
+
+    private mutating func giveBack(to ws: PreHashWorkspace) {
+        tree.giveBack(to: ws)
+        segments.removeAll(keepingCapacity: true)
+        matches.removeAll(keepingCapacity: true)
+        scratch.removeAll(keepingCapacity: scratch.capacity <= PreHashWorkspace.keptCapacity)
+        cache.removeAll(keepingCapacity: true)
+        cacheBytes.removeAll(keepingCapacity: cacheBytes.capacity <= PreHashWorkspace.keptCapacity)
+        swap(&segments, &ws.segments)
+        swap(&matches, &ws.matches)
+        swap(&scratch, &ws.scratch)
+        swap(&cache, &ws.cache)
+        swap(&cacheBytes, &ws.cacheBytes)
+    }
+
+    /// The pre-hash bytes of an event, or nil when it needs the String reference.
+    static func render(_ members: [JSONMember], type: String, context: EventHashContext) -> [UInt8]? {
+        let ws = PreHashWorkspace.current
+        var w = PreHashWriter(context: context, workspace: ws)
+        defer { w.giveBack(to: ws) }
+        let root = w.tree.root(members)
+        if w.tree.bail { return nil }
+        w.out.append(contentsOf: "eventType=".utf8)
+        w.out.append(contentsOf: type.utf8)
+        w.ordered(Int(root), StaticNames.Order.event)
+        w.generic(Int(root), .eventTail)
+        // Objects are expanded while rendering, so their keys are checked only then.
+        if w.tree.bail { return nil }
+        // The next event's buffer: room for one like this one.
+        ws.outputCapacity = min(max(w.out.count + w.out.count / 4, 256), PreHashWorkspace.keptCapacity)
+        var result: [UInt8] = []
+        swap(&result, &w.out)
+        return result
+    }
+
+    // MARK: - Structure
+
+    @inline(__always) private mutating func appendName(_ id: Int32) {
+        let i = tree.info(id)
+        let range = Int(i.start)..<Int(i.start + i.count)
+        if id < tree.staticCount {
+            tree.staticBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
+        } else {
+            tree.dynBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
+        }
+    }
+
+    /// Writes the children of `p` in `order`, consuming what it writes.
+    private mutating func ordered(_ p: Int, _ order: Int) {
+        tree.expand(p)
+        let cs = Int(tree.nodes[p].childStart), ce = cs + Int(tree.nodes[p].childCount)
+        guard ce > cs else { return }
+        var taken = false
+        if ce - cs > 1 {
+            var blocked = false
+            for k in cs..<ce where tree.flags(tree.nodes[Int(tree.kids[k])].name) & NameInfo.eventTimeOrAction != 0 {
+                blocked = true
+                break
             }
-            if values.count > 1 { values.sort(by: byteOrder) }
-            for v in values { out += v }
-        }
-        if !extensions.isEmpty { out += generic(extensions) }
-        return out
-    }
-
-    /// Moves user extensions (`{namespace/}name`) out of a nested element so they are written
-    /// after its standard fields. Event-level extensions are left for the final, sorted part.
-    static func takeExtensions(_ children: inout [HashNode]) -> [HashNode] {
-        guard children.count > 1,
-              !children.contains(where: { $0.name.utf8Contains("eventTime") || $0.name.utf8Contains("action") }) else { return [] }
-        var taken: [HashNode] = []
-        children.removeAll { node in
-            let isExtension = node.name.utf8.first == UInt8(ascii: "{") && node.name.utf8Contains("/}")
-            if isExtension { taken.append(node) }
-            return isExtension
-        }
-        return taken
-    }
-
-    static func element(_ node: inout HashNode, _ order: [FieldOrder]?) -> String {
-        var nested = ""
-        if let order { nested = ordered(&node.children, order) }
-        var text = trim(node.text)
-        if !text.isEmpty {
-            text = "=" + (isTimeField(node.name) ? normaliseTime(text) : normaliseValue(text))
-        }
-        return text.isEmpty && nested.isEmpty ? "" : node.name + text + nested
-    }
-
-    /// Writes elements not covered by a field order: `name[=value]` then their children,
-    /// siblings sorted by byte order (typed-entry members keep type-then-ID order).
-    static func generic(_ children: [HashNode]) -> String {
-        var values: [String] = []
-        values.reserveCapacity(children.count)
-        for child in children {
-            if child.isPair {
-                values.append(child.children.map { one($0) }.joined())
-            } else {
-                values.append(one(child))
+            if !blocked {
+                for k in cs..<ce {
+                    let c = Int(tree.kids[k])
+                    if tree.flags(tree.nodes[c].name) & NameInfo.extensionName != 0 {
+                        tree.nodes[c].consumed = true
+                        tree.nodes[c].taken = true
+                        tree.nodes[p].live -= 1
+                        taken = true
+                    }
+                }
             }
         }
-        if values.count > 1 { values.sort(by: byteOrder) }
-        return values.joined()
-    }
-
-    private static func one(_ node: HashNode) -> String {
-        let t = trim(node.text)
-        return node.name + (t.isEmpty ? "" : "=" + normaliseValue(t)) + generic(node.children)
-    }
-
-    /// Fields whose name mentions "time" (but not "offset") hold timestamps.
-    static func isTimeField(_ name: String) -> Bool {
-        name.utf8Contains("time", caseInsensitive: true) && !name.utf8Contains("offset", caseInsensitive: true)
-    }
-
-    /// UTC with milliseconds; text that is not a timestamp is kept as it is. A timestamp
-    /// without an offset is read as UTC.
-    static func normaliseTime(_ text: String) -> String {
-        if let t = try? EPCISTimestamp(text) { return t.utcMillisecondString }
-        if let t = try? EPCISTimestamp(text + "Z") { return t.utcMillisecondString }
-        return text
-    }
-
-    /// CBV URNs to Web URIs, numbers to their short form, GS1 identifiers to constrained
-    /// canonical Digital Links.
-    static func normaliseValue(_ text: String) -> String {
-        var v = CBV.webURI(fromURN: text)
-        if let first = v.utf8.first, (first >= 0x30 && first <= 0x39) || first == 0x2B || first == 0x2D || first == 0x2E,
-           let n = PythonNumber.normalise(Substring(v)) {
-            v = n
+        let mark = matches.count
+        let staticCount = tree.staticCount, base = order * Int(staticCount)
+        for k in cs..<ce {
+            let c = Int(tree.kids[k])
+            let name = tree.nodes[c].name
+            guard name < staticCount, !tree.nodes[c].consumed else { continue }
+            let pos = orderPos[base + Int(name)]
+            if pos >= 0 { matches.append(Int(pos) << 32 | k) }
         }
-        return CanonicalDigitalLink.normalise(v) ?? v
-    }
-
-    static func trim(_ s: String) -> String {
-        guard let f = s.utf8.first, let l = s.utf8.last, isSpace(f) || isSpace(l) else { return s }
-        let u = s.utf8
-        guard let start = u.firstIndex(where: { !isSpace($0) }), let end = u.lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(decoding: u[start...end], as: UTF8.self)
-    }
-
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C }
-
-    static func byteOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
-}
-
-extension String {
-    /// Byte-wise substring test (ASCII case folding optional): the hash runs once per ingested
-    /// event, and the generic `contains` of _StringProcessing was a measurable share of it.
-    func utf8Contains(_ needle: StaticString, caseInsensitive: Bool = false) -> Bool {
-        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        var s = self
-        return s.withUTF8 { h in
-            guard n.count <= h.count else { return false }
-            if n.isEmpty { return true }
-            @inline(__always) func fold(_ b: UInt8) -> UInt8 { caseInsensitive && b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-            var i = 0
-            while i + n.count <= h.count {
-                var j = 0
-                while j < n.count && fold(h[i + j]) == fold(n[j]) { j += 1 }
-                if j == n.count { return true }
+        let end = matches.count
+        if end - mark > 1 { matches[mark..<end].sort() }
+        var i = mark
+        while i < end {
+            let pos = matches[i] >> 32
+            let sub = orderSub[order &* 32 &+ pos]
+            let base = out.count, smark = segments.count
+            let single = i + 1 == end || matches[i + 1] >> 32 != pos
+            while i < end && matches[i] >> 32 == pos {
+                let c = Int(tree.kids[matches[i] & 0xFFFF_FFFF])
+                let s = out.count
+                element(c, sub)
+                if !single && out.count > s { segments.append(Segment(start: s, end: out.count)) }
+                if tree.nodes[c].live == 0 {
+                    tree.nodes[c].consumed = true
+                    tree.nodes[p].live -= 1
+                }
                 i += 1
             }
+            if !single { sortSegments(base, smark) }
+        }
+        while matches.count > mark { matches.removeLast() }
+        if taken { generic(p, .taken) }
+    }
+
+    /// One ordered field: `name=value`, or `name` and its ordered children; nothing when empty.
+    private mutating func element(_ c: Int, _ sub: Int) {
+        let start = out.count
+        let name = tree.nodes[c].name
+        appendName(name)
+        let kind = tree.nodes[c].kind
+        if kind == TreeNode.leaf {
+            if !writeValue(c, time: tree.flags(name) & NameInfo.time != 0) { out.removeLast(out.count - start) }
+        } else {
+            let after = out.count
+            if kind == TreeNode.lazy && sub >= 0 && direct(c, sub) {
+                tree.nodes[c].live = 0
+            } else if sub >= 0 {
+                ordered(c, sub)
+            } else {
+                tree.expand(c)
+            }
+            if out.count == after { out.removeLast(out.count - start) }
+        }
+    }
+
+    /// The ordered fields of a lazy object element written straight from its JSON members, when
+    /// every member is a known name in `order` with a plain value: then the element's children
+    /// would be exactly those leaves, none an extension, all consumed. False (nothing written)
+    /// otherwise.
+    private mutating func direct(_ c: Int, _ order: Int) -> Bool {
+        guard case let .object(members) = tree.nodes[c].value, members.count < 1 << 24 else { return false }
+        let scope = tree.nodes[c].scope
+        let mark = matches.count
+        let base = order * Int(tree.staticCount)
+        var ok = true
+        for i in members.indices {
+            let id = tree.staticName(members[i].key)
+            guard id >= 0 else { ok = false; break }
+            let f = tree.staticInfos[Int(id)].flags
+            if f & NameInfo.skippedKey != 0 { continue }
+            guard f & (NameInfo.list | NameInfo.childEPCs) == 0 else { ok = false; break }
+            switch members[i].value {
+            case .object, .array: ok = false
+            default: break
+            }
+            guard ok else { break }
+            let pos = orderPos[base + Int(TreeBuilder.renamed(id, hasChildren: false))]
+            guard pos >= 0 else { ok = false; break }
+            matches.append(Int(pos) << 56 | i << 16 | Int(id))
+        }
+        let end = matches.count
+        guard ok else {
+            while matches.count > mark { matches.removeLast() }
             return false
         }
+        if end - mark > 1 { matches[mark..<end].sort() }
+        var k = mark
+        while k < end {
+            let pos = matches[k] >> 56
+            let groupStart = out.count, smark = segments.count
+            let single = k + 1 == end || matches[k + 1] >> 56 != pos
+            while k < end && matches[k] >> 56 == pos {
+                let i = (matches[k] >> 16) & 0xFF_FFFF, id = Int32(matches[k] & 0xFFFF)
+                let name = TreeBuilder.renamed(id, hasChildren: false)
+                let s = out.count
+                appendName(name)
+                if !writeValue(members[i].value, scope.child(id), time: tree.flags(name) & NameInfo.time != 0) {
+                    out.removeLast(out.count - s)
+                } else if !single {
+                    segments.append(Segment(start: s, end: out.count))
+                }
+                k += 1
+            }
+            if !single { sortSegments(groupStart, smark) }
+        }
+        while matches.count > mark { matches.removeLast() }
+        return true
+    }
+
+    /// Writes the selected children of `p` without a field order, sorted by byte order.
+    private mutating func generic(_ p: Int, _ which: Siblings) {
+        tree.expand(p)
+        let cs = Int(tree.nodes[p].childStart), ce = cs + Int(tree.nodes[p].childCount)
+        guard ce > cs else { return }
+        let base = out.count, smark = segments.count
+        for k in cs..<ce {
+            let c = Int(tree.kids[k])
+            switch which {
+            case .unconsumed: if tree.nodes[c].consumed { continue }
+            case .taken: if !tree.nodes[c].taken { continue }
+            case .eventTail:
+                if tree.nodes[c].consumed || tree.flags(tree.nodes[c].name) & NameInfo.ignoredAtEvent != 0 { continue }
+            }
+            let s = out.count
+            if tree.nodes[c].kind == TreeNode.pair {
+                let ps = Int(tree.nodes[c].childStart)
+                for j in ps..<(ps + Int(tree.nodes[c].childCount)) { one(Int(tree.kids[j])) }
+            } else {
+                one(c)
+            }
+            if out.count > s { segments.append(Segment(start: s, end: out.count)) }
+        }
+        sortSegments(base, smark)
+    }
+
+    /// `name[=value]` and the remaining children.
+    private mutating func one(_ c: Int) {
+        appendName(tree.nodes[c].name)
+        if tree.nodes[c].kind == TreeNode.leaf {
+            _ = writeValue(c, time: false)
+        } else {
+            generic(c, .unconsumed)
+        }
+    }
+
+    /// Puts the sibling ranges opened at `smark` (covering `base..<out.count`) in byte order.
+    private mutating func sortSegments(_ base: Int, _ smark: Int) {
+        let n = segments.count - smark
+        defer { while segments.count > smark { segments.removeLast() } }
+        guard n > 1 else { return }
+        var segs: [Segment] = []
+        swap(&segs, &segments)
+        defer { swap(&segs, &segments) }
+        let inOrder = out.withUnsafeBufferPointer { o in
+            for i in (smark + 1)..<(smark + n) where Self.less(o, segs[i], segs[i - 1]) { return false }
+            return true
+        }
+        if inOrder { return }
+        out.withUnsafeBufferPointer { o in segs[smark...].sort { Self.less(o, $0, $1) } }
+        var sc: [UInt8] = []
+        swap(&sc, &scratch)
+        sc.removeAll(keepingCapacity: true)
+        sc.append(contentsOf: out[base...])
+        out.withUnsafeMutableBufferPointer { o in
+            sc.withUnsafeBufferPointer { from in
+                var w = base
+                for s in segs[smark...] {
+                    let len = s.end - s.start
+                    (o.baseAddress! + w).update(from: from.baseAddress! + (s.start - base), count: len)
+                    w += len
+                }
+            }
+        }
+        swap(&sc, &scratch)
+    }
+
+    @inline(__always) private static func less(_ o: UnsafeBufferPointer<UInt8>, _ a: Segment, _ b: Segment) -> Bool {
+        let la = a.end - a.start, lb = b.end - b.start
+        let r = memcmp(o.baseAddress! + a.start, o.baseAddress! + b.start, min(la, lb))
+        return r != 0 ? r < 0 : la < lb
+    }
+
+    // MARK: - Values
+
+    /// Writes `=value` for a leaf; false (nothing written) when its text is empty.
+    private mutating func writeValue(_ c: Int, time: Bool) -> Bool {
+        writeValue(tree.nodes[c].value, tree.nodes[c].scope, time: time)
+    }
+
+    private mutating func writeValue(_ value: JSONValue, _ scope: VocabularyScope, time: Bool) -> Bool {
+        switch value {
+        case let .string(s): return writeString(s, scope, time: time)
+        case let .number(n): return writeNumber(n, time: time)
+        case let .bool(b):
+            out.append(contentsOf: b ? "=true".utf8 : "=false".utf8)
+            return true
+        default: return false
+        }
+    }
+
+    /// Numbers: Python's `str(float(…))` form, integers without a fraction. (Neither the time
+    /// nor the value normalisation changes that form, so the field does not matter.)
+    private mutating func writeNumber(_ n: JSONNumber, time: Bool) -> Bool {
+        out.append(UInt8(ascii: "="))
+        if PythonNumber.appendShortDecimal(n.text, to: &out) { return true }
+        let t = RefPreHashRenderer.trim(PythonNumber.format(n.value))
+        guard !t.isEmpty else { out.removeLast(); return false }
+        out.append(contentsOf: (time ? RefPreHashRenderer.normaliseTime(t) : RefPreHashRenderer.normaliseValue(t)).utf8)
+        return true
+    }
+
+    private mutating func writeString(_ s: String, _ scope: VocabularyScope, time: Bool) -> Bool {
+        let slot = Int(scope.rawValue) &* 2 &+ (time ? 1 : 0)
+        if !cache.isEmpty, let k = cache[slot].key, k == s {
+            let r = cache[slot]
+            guard r.start >= 0 else { return false }
+            out.append(UInt8(ascii: "="))
+            cacheBytes.withUnsafeBufferPointer {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(r.start)..<Int(r.end)]))
+            }
+            return true
+        }
+        out.append(UInt8(ascii: "="))
+        let start = out.count
+        let (written, expensive) = writeText(s, scope, time: time)
+        if !written { out.removeLast() }
+        if expensive {
+            if cache.isEmpty {
+                cache.append(contentsOf: repeatElement(CacheEntry(key: nil, start: -1, end: -1), count: VocabularyScope.count * 2))
+            }
+            if written {
+                let cs = Int32(cacheBytes.count)
+                cacheBytes.append(contentsOf: out[start...])
+                cache[slot] = CacheEntry(key: s, start: cs, end: Int32(cacheBytes.count))
+            } else {
+                cache[slot] = CacheEntry(key: s, start: -1, end: -1)
+            }
+        }
+        return written
+    }
+
+    /// Writes the normalised text of a string leaf (without `=`). Returns whether anything was
+    /// written and whether it took the slow String path (worth remembering).
+    private mutating func writeText(_ s: String, _ scope: VocabularyScope, time: Bool) -> (Bool, Bool) {
+        let (ascii, colon) = s.utf8.withContiguousStorageIfAvailable(Self.classify) ?? {
+            var s = s
+            return s.withUTF8(Self.classify)
+        }()
+        guard ascii else {
+            // Non-ASCII: the String reference, step by step.
+            let t = RefPreHashRenderer.trim(scope.expand(RefHashTreeBuilder(context: tree.context).expandValue(s)))
+            guard !t.isEmpty else { return (false, true) }
+            out.append(contentsOf: (time ? RefPreHashRenderer.normaliseTime(t) : RefPreHashRenderer.normaliseValue(t)).utf8)
+            return (true, true)
+        }
+        if colon >= 0 {
+            if let expanded = tree.expandedValue(s, colon: colon) {
+                // A CURIE: its URI, then the vocabulary (as the reference does).
+                return (writeTrimmed(scope.expand(expanded), time: time), true)
+            }
+            if scope.expands {
+                // Not a bare word, but the vocabulary still gets to look at it.
+                return (writeTrimmed(scope.expand(s), time: time), true)
+            }
+        }
+        if scope.expands && !time, let bytes = VocabularyWords.normalised[Int(scope.rawValue)][s] {
+            // A bare CBV word: its Web URI, normalised (worked out once per process).
+            out.append(contentsOf: bytes)
+            return (true, false)
+        }
+        // Nothing to expand (a word outside the vocabulary stays as it is).
+        var slow = false
+        let written = writeTrimmed(s, time: time, slow: &slow)
+        return (written, slow)
+    }
+
+    private mutating func writeTrimmed(_ s: String, time: Bool) -> Bool {
+        var slow = false
+        return writeTrimmed(s, time: time, slow: &slow)
+    }
+
+    private mutating func writeTrimmed(_ s: String, time: Bool, slow: inout Bool) -> Bool {
+        if let r = s.utf8.withContiguousStorageIfAvailable({ writeTrimmed($0, time: time, slow: &slow) }) { return r }
+        var s = s
+        return s.withUTF8 { writeTrimmed($0, time: time, slow: &slow) }
+    }
+
+    /// Trims ASCII whitespace, then writes a time (`time`) or a value normalised.
+    private mutating func writeTrimmed(_ b: UnsafeBufferPointer<UInt8>, time: Bool, slow: inout Bool) -> Bool {
+        var lo = 0, hi = b.count
+        while lo < hi && Self.isSpace(b[lo]) { lo += 1 }
+        while hi > lo && Self.isSpace(b[hi - 1]) { hi -= 1 }
+        guard hi > lo else { return false }
+        let t = UnsafeBufferPointer(rebasing: b[lo..<hi])
+        if time {
+            if let ms = EPCISTimestamp.parseMilliseconds(t) {
+                EPCISTimestamp.appendUTCMilliseconds(ms, to: &out)
+            } else {
+                slow = true
+                out.append(contentsOf: RefPreHashRenderer.normaliseTime(String(decoding: t, as: UTF8.self)).utf8)
+            }
+        } else {
+            let f = t[0]
+            let numeric = (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E
+            if numeric || t.contains(0x2E) || Self.isCBVURN(t) {
+                slow = true
+                out.append(contentsOf: RefPreHashRenderer.normaliseValue(String(decoding: t, as: UTF8.self)).utf8)
+            } else {
+                // No number, no CBV URN, and no dot (every GS1 identifier form has one).
+                out.append(contentsOf: t)
+            }
+        }
+        return true
+    }
+
+    /// Whether the bytes are ASCII, and the offset of the first ":" (-1 if none).
+    private static func classify(_ b: UnsafeBufferPointer<UInt8>) -> (Bool, Int) {
+        var colon = -1
+        for i in 0..<b.count {
+            let c = b[i]
+            if c >= 0x80 { return (false, colon) }
+            if c == 0x3A && colon < 0 { colon = i }
+        }
+        return (true, colon)
+    }
+
+    @inline(__always) private static func isSpace(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == 0x0B || b == 0x0C
+    }
+
+    private static func isCBVURN(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        t.starts(with: "urn:epcglobal:cbv:".utf8)
+    }
+}
+
+/// The bare CBV words of each vocabulary position and the bytes the pre-hash writes for them:
+/// `normaliseValue(trim(scope.expand(word)))`, as the reference computes it for a word that no
+/// CURIE expansion changes (the writer looks words up only then, and only outside time fields).
+enum VocabularyWords {
+    static let normalised: [[String: [UInt8]]] = {
+        var tables = [[String: [UInt8]]](repeating: [:], count: VocabularyScope.count)
+        func add<V: CBVVocabulary>(_ scope: VocabularyScope, _: V.Type) {
+            for word in V.allCases.map(\.rawValue) {
+                let t = RefPreHashRenderer.trim(scope.expand(word))
+                if !t.isEmpty { tables[Int(scope.rawValue)][word] = Array(RefPreHashRenderer.normaliseValue(t).utf8) }
+            }
+        }
+        add(.bizStep, BizStep.self)
+        add(.disposition, Disposition.self)
+        add(.btt, BusinessTransactionType.self)
+        add(.sdt, SourceDestinationType.self)
+        add(.measurementType, MeasurementType.self)
+        add(.alertType, SensorAlertType.self)
+        add(.component, SensorComponent.self)
+        return tables
+    }()
+}
+
+/// Buffers kept per thread between events, so that hashing an event allocates little more than
+/// its result.
+final class PreHashWorkspace {
+    var nodes: [TreeNode] = [], kids: [Int32] = [], stack: [Int32] = [], memberNames: [Int32] = []
+    var dynInfos: [NameInfo] = [], dynBytes: [UInt8] = [], dynIndex: [String: Int32] = [:]
+    var segments: [PreHashWriter.Segment] = [], matches: [Int] = [], scratch: [UInt8] = []
+    var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
+    var outputCapacity = 1024
+    /// Larger buffers are let go after the event that needed them (bytes, and nodes).
+    static let keptCapacity = 1 << 16, keptNodes = 1 << 12
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { raw in if let raw { Unmanaged<PreHashWorkspace>.fromOpaque(raw).release() } }
+        return k
+    }()
+
+    /// This thread's workspace.
+    static var current: PreHashWorkspace {
+        if let raw = pthread_getspecific(key) { return Unmanaged<PreHashWorkspace>.fromOpaque(raw).takeUnretainedValue() }
+        let ws = PreHashWorkspace()
+        pthread_setspecific(key, Unmanaged.passRetained(ws).toOpaque())
+        return ws
     }
 }

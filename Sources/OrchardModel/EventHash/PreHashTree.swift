@@ -1,126 +1,774 @@
 // The intermediate tree the pre-hash string is built from. It mirrors the XML view of an
 // event (element name, text, children), so JSON-LD and XML inputs hash alike.
+//
+// The tree is flat: nodes live in one array, children are index ranges into another, element
+// names are small integers (interned spellings), and leaf text stays the parsed JSON value until
+// it is written. Building it applies the JSON-to-XML corrections (`xList` members become one
+// `xList` element with `x` children, `childEPCs` gets `epc` children, `inputEPC`/`outputEPC` →
+// `epc`, `…Quantity` → `quantityElement`) as it goes. ReferencePreHash.swift keeps the String
+// tree this replaces; its `correctStructure` is the specification of those rules.
 
-/// One element: name, text value and children. A `pair` node is one typed entry of
-/// `bizTransactionList`, `sourceList` or `destinationList` (type first, then the ID).
-struct HashNode {
-    var name: String
-    var text: String
-    var children: [HashNode]
-    var isPair = false
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-    init(_ name: String, _ text: String = "", _ children: [HashNode] = [], isPair: Bool = false) {
-        self.name = name
-        self.text = text
-        self.children = children
-        self.isPair = isPair
+/// The element names known in advance; their raw value is their name ID.
+enum KN: Int32, CaseIterable {
+    case empty, hashText, atContext, rdfsComment, comment
+    case eventTime
+    case eventTimeZoneOffset
+    case certificationInfo
+    case parentID
+    case epcList
+    case inputEPCList
+    case childEPCs
+    case quantityList
+    case childQuantityList
+    case inputQuantityList
+    case outputEPCList
+    case outputQuantityList
+    case action
+    case transformationID
+    case bizStep
+    case disposition
+    case persistentDisposition
+    case set
+    case unset
+    case readPoint
+    case bizLocation
+    case id
+    case sensorElementList
+    case sensorElement
+    case sensorMetadata
+    case sensorReport
+    case time
+    case startTime
+    case endTime
+    case deviceID
+    case deviceMetadata
+    case rawData
+    case dataProcessingMethod
+    case bizRules
+    case type
+    case exception
+    case microorganism
+    case chemicalSubstance
+    case value
+    case component
+    case stringValue
+    case booleanValue
+    case hexBinaryValue
+    case uriValue
+    case minValue
+    case maxValue
+    case meanValue
+    case sDev
+    case percRank
+    case percValue
+    case uom
+    case coordinateReferenceSystem
+    case epc
+    case inputEPC
+    case outputEPC
+    case quantityElement
+    case quantity
+    case inputQuantity
+    case outputQuantity
+    case childQuantity
+    case epcClass
+    case bizTransactionList
+    case bizTransaction
+    case sourceList
+    case source
+    case destinationList
+    case destination
+    case ilmd
+    case recordTime
+    case eventID
+    case errorDeclaration
+    case declarationTime
+    case reason
+    case correctiveEventIDs
+
+    var spelling: String {
+        switch self {
+        case .empty: ""
+        case .hashText: "#text"
+        case .atContext: "@context"
+        case .rdfsComment: "rdfs:comment"
+        case .comment: "comment"
+        case .eventTime: "eventTime"
+        case .eventTimeZoneOffset: "eventTimeZoneOffset"
+        case .certificationInfo: "certificationInfo"
+        case .parentID: "parentID"
+        case .epcList: "epcList"
+        case .inputEPCList: "inputEPCList"
+        case .childEPCs: "childEPCs"
+        case .quantityList: "quantityList"
+        case .childQuantityList: "childQuantityList"
+        case .inputQuantityList: "inputQuantityList"
+        case .outputEPCList: "outputEPCList"
+        case .outputQuantityList: "outputQuantityList"
+        case .action: "action"
+        case .transformationID: "transformationID"
+        case .bizStep: "bizStep"
+        case .disposition: "disposition"
+        case .persistentDisposition: "persistentDisposition"
+        case .set: "set"
+        case .unset: "unset"
+        case .readPoint: "readPoint"
+        case .bizLocation: "bizLocation"
+        case .id: "id"
+        case .sensorElementList: "sensorElementList"
+        case .sensorElement: "sensorElement"
+        case .sensorMetadata: "sensorMetadata"
+        case .sensorReport: "sensorReport"
+        case .time: "time"
+        case .startTime: "startTime"
+        case .endTime: "endTime"
+        case .deviceID: "deviceID"
+        case .deviceMetadata: "deviceMetadata"
+        case .rawData: "rawData"
+        case .dataProcessingMethod: "dataProcessingMethod"
+        case .bizRules: "bizRules"
+        case .type: "type"
+        case .exception: "exception"
+        case .microorganism: "microorganism"
+        case .chemicalSubstance: "chemicalSubstance"
+        case .value: "value"
+        case .component: "component"
+        case .stringValue: "stringValue"
+        case .booleanValue: "booleanValue"
+        case .hexBinaryValue: "hexBinaryValue"
+        case .uriValue: "uriValue"
+        case .minValue: "minValue"
+        case .maxValue: "maxValue"
+        case .meanValue: "meanValue"
+        case .sDev: "sDev"
+        case .percRank: "percRank"
+        case .percValue: "percValue"
+        case .uom: "uom"
+        case .coordinateReferenceSystem: "coordinateReferenceSystem"
+        case .epc: "epc"
+        case .inputEPC: "inputEPC"
+        case .outputEPC: "outputEPC"
+        case .quantityElement: "quantityElement"
+        case .quantity: "quantity"
+        case .inputQuantity: "inputQuantity"
+        case .outputQuantity: "outputQuantity"
+        case .childQuantity: "childQuantity"
+        case .epcClass: "epcClass"
+        case .bizTransactionList: "bizTransactionList"
+        case .bizTransaction: "bizTransaction"
+        case .sourceList: "sourceList"
+        case .source: "source"
+        case .destinationList: "destinationList"
+        case .destination: "destination"
+        case .ilmd: "ilmd"
+        case .recordTime: "recordTime"
+        case .eventID: "eventID"
+        case .errorDeclaration: "errorDeclaration"
+        case .declarationTime: "declarationTime"
+        case .reason: "reason"
+        case .correctiveEventIDs: "correctiveEventIDs"
+        }
     }
 }
 
-/// Builds the tree from one JSON-LD event.
-struct HashTreeBuilder {
-    let context: EventHashContext
+/// What the renderer needs to know about a name, precomputed once per spelling.
+struct NameInfo {
+    /// Where the spelling sits in its byte store.
+    var start: Int32
+    var count: Int32
+    var flags: UInt16
+    /// The name of an element of this list (`epcList` → `epc`), if known yet; -1 otherwise.
+    var listElement: Int32
 
-    /// Keys left out at every level (JSON-LD comments) and at event level (identity-free fields).
-    static let commentKeys: Set<String> = ["#text", "rdfs:comment", "comment"]
+    static let list: UInt16 = 1               // ends with "List"
+    static let extensionName: UInt16 = 2      // "{namespace/}local"
+    static let eventTimeOrAction: UInt16 = 4  // contains "eventTime" or "action"
+    static let time: UInt16 = 8               // contains "time" but not "offset" (ASCII case-insensitive)
+    static let ignoredAtEvent: UInt16 = 16    // recordTime, eventID, type, errorDeclaration
+    static let typedList: UInt16 = 32         // bizTransactionList, sourceList, destinationList
+    static let childEPCs: UInt16 = 64
+    static let skippedKey: UInt16 = 128       // JSON-LD comments and @context: never elements
 
-    /// The children of an event or nested object.
-    func children(of members: [JSONMember], vocabulary: VocabularyScope, topLevel: Bool) -> [HashNode] {
-        var out: [HashNode] = []
-        out.reserveCapacity(members.count)
-        for m in members {
-            if Self.commentKeys.contains(m.key) || m.key == "@context" || m.key.hasPrefix("@xmlns") { continue }
-            if topLevel && context.ignoredFields.contains(m.key) { continue }
-            let name = expandKey(m.key)
-            let scope = vocabulary.child(m.key)
-            if case let .array(items) = m.value {
-                for item in items { out.append(node(name, item, scope)) }
-            } else {
-                out.append(node(name, m.value, scope))
-            }
-        }
-        return out
+    /// The flags of a spelling (not `skippedKey`, which only the static table sets).
+    static func flags(of s: String) -> UInt16 {
+        if let f = s.utf8.withContiguousStorageIfAvailable({ flags(of: $0) }) { return f }
+        var s = s
+        return s.withUTF8 { flags(of: $0) }
     }
 
-    private func node(_ name: String, _ value: JSONValue, _ scope: VocabularyScope) -> HashNode {
+    static func flags(of a: UnsafeBufferPointer<UInt8>) -> UInt16 {
+        var f: UInt16 = 0
+        if a.count >= 4 && a[a.count - 4] == 0x4C && a[a.count - 3] == 0x69 && a[a.count - 2] == 0x73 && a[a.count - 1] == 0x74 {
+            f |= list  // "List"
+        }
+        if a.first == UInt8(ascii: "{") && contains(a, "/}") { f |= extensionName }
+        if contains(a, "eventTime") || contains(a, "action") { f |= eventTimeOrAction }
+        if contains(a, "time", folding: true) && !contains(a, "offset", folding: true) { f |= time }
+        if equals(a, "recordTime") || equals(a, "eventID") || equals(a, "type") || equals(a, "errorDeclaration") {
+            f |= ignoredAtEvent
+        }
+        if equals(a, "bizTransactionList") || equals(a, "sourceList") || equals(a, "destinationList") { f |= typedList }
+        if equals(a, "childEPCs") { f |= childEPCs }
+        return f
+    }
+
+    private static func equals(_ a: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+        a.count == s.utf8CodeUnitCount && (a.isEmpty || memcmp(a.baseAddress!, s.utf8Start, a.count) == 0)
+    }
+
+    /// Byte-wise substring test, optionally folding ASCII upper case (needles are lower case).
+    private static func contains(_ h: UnsafeBufferPointer<UInt8>, _ needle: StaticString, folding: Bool = false) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard n.count <= h.count else { return false }
+        @inline(__always) func fold(_ b: UInt8) -> UInt8 { folding && b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+        var i = 0
+        while i + n.count <= h.count {
+            var j = 0
+            while j < n.count && fold(h[i + j]) == fold(n[j]) { j += 1 }
+            if j == n.count { return true }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// The known names and the field orders, built once per process.
+final class StaticNames: Sendable {
+    let bytes: [UInt8]
+    let infos: [NameInfo]
+    let index: [String: Int32]
+    /// `orderSub[o * 32 + p]`: the sub-order of field `p` of order `o` (-1: plain value).
+    let orderSub: [Int]
+    /// Open-addressing table (size a power of two) from the FNV-1a hash of a spelling to its ID; -1 empty.
+    let slots: [Int32]
+    /// `orderPos[o * count + name]`: the position of `name` in order `o`, or -1.
+    let orderPos: [Int8]
+    var count: Int32 { Int32(infos.count) }
+
+    static let shared = StaticNames()
+
+    /// Field orders (CBV 2.0 §8.9, as written by the reference implementation; see ALGORITHM.md).
+    enum Order {
+        static let event = 0, epcs = 1, quantityList = 2, quantityElement = 3, persistentDisposition = 4,
+                   idOnly = 5, sensorList = 6, sensorElement = 7, sensorMetadata = 8, sensorReport = 9
+    }
+
+    private init() {
+        var bytes: [UInt8] = [], infos: [NameInfo] = [], index: [String: Int32] = [:]
+        for k in KN.allCases {
+            precondition(Int(k.rawValue) == infos.count)
+            let s = k.spelling
+            var f = NameInfo.flags(of: s)
+            if [KN.hashText, .atContext, .rdfsComment, .comment].contains(k) { f |= NameInfo.skippedKey }
+            infos.append(NameInfo(start: Int32(bytes.count), count: Int32(s.utf8.count), flags: f, listElement: -1))
+            bytes += s.utf8
+            index[s] = k.rawValue
+        }
+        for i in infos.indices where infos[i].flags & NameInfo.list != 0 {
+            let s = KN(rawValue: Int32(i))!.spelling
+            infos[i].listElement = index[String(s.dropLast(4))] ?? -1
+        }
+        typealias F = (KN, Int)
+        let orders: [[F]] = [
+            [(.eventTime, -1), (.eventTimeZoneOffset, -1), (.certificationInfo, -1), (.parentID, -1),
+             (.epcList, Order.epcs), (.inputEPCList, Order.epcs), (.childEPCs, Order.epcs),
+             (.quantityList, Order.quantityList), (.childQuantityList, Order.quantityList),
+             (.inputQuantityList, Order.quantityList), (.outputEPCList, Order.epcs),
+             (.outputQuantityList, Order.quantityList), (.action, -1), (.transformationID, -1), (.bizStep, -1),
+             (.disposition, -1), (.persistentDisposition, Order.persistentDisposition),
+             (.readPoint, Order.idOnly), (.bizLocation, Order.idOnly), (.sensorElementList, Order.sensorList)],
+            [(.epc, -1)],
+            [(.quantityElement, Order.quantityElement)],
+            [(.epcClass, -1), (.quantity, -1), (.uom, -1)],
+            [(.set, -1), (.unset, -1)],
+            [(.id, -1)],
+            [(.sensorElement, Order.sensorElement)],
+            [(.sensorMetadata, Order.sensorMetadata), (.sensorReport, Order.sensorReport)],
+            [KN.time, .startTime, .endTime, .deviceID, .deviceMetadata, .rawData, .dataProcessingMethod,
+             .bizRules].map { ($0, -1) },
+            [KN.type, .exception, .deviceID, .deviceMetadata, .rawData, .dataProcessingMethod, .time,
+             .microorganism, .chemicalSubstance, .value, .component, .stringValue, .booleanValue,
+             .hexBinaryValue, .uriValue, .minValue, .maxValue, .meanValue, .sDev, .percRank, .percValue, .uom,
+             .coordinateReferenceSystem].map { ($0, -1) },
+        ]
+        var pos = [Int8](repeating: -1, count: orders.count * infos.count)
+        for (o, fields) in orders.enumerated() {
+            for (p, field) in fields.enumerated() { pos[o * infos.count + Int(field.0.rawValue)] = Int8(p) }
+        }
+        self.bytes = bytes
+        self.infos = infos
+        self.index = index
+        var sub = [Int](repeating: -1, count: orders.count * 32)
+        for (o, fields) in orders.enumerated() {
+            precondition(fields.count <= 32)
+            for (p, field) in fields.enumerated() { sub[o * 32 + p] = field.1 }
+        }
+        self.orderSub = sub
+        self.orderPos = pos
+        var slots = [Int32](repeating: -1, count: 512)
+        precondition(infos.count < slots.count / 2)
+        for (id, info) in infos.enumerated() {
+            var h = Self.hash(UnsafeBufferPointer(start: nil, count: 0), seed: bytes[Int(info.start)..<Int(info.start + info.count)])
+            while slots[Int(h) & (slots.count - 1)] >= 0 { h &+= 1 }
+            slots[Int(h) & (slots.count - 1)] = Int32(id)
+        }
+        self.slots = slots
+    }
+
+    /// FNV-1a over `b`, then over `seed` (one of the two is empty).
+    @inline(__always) static func hash(_ b: UnsafeBufferPointer<UInt8>, seed: ArraySlice<UInt8> = []) -> UInt32 {
+        var h: UInt32 = 2_166_136_261
+        for c in b { h = (h ^ UInt32(c)) &* 16_777_619 }
+        for c in seed { h = (h ^ UInt32(c)) &* 16_777_619 }
+        return h
+    }
+}
+
+/// One element of the flat tree.
+struct TreeNode {
+    /// `lazy`: an object element whose children are not built yet; `value` holds the object.
+    static let leaf: UInt8 = 0, container: UInt8 = 1, pair: UInt8 = 2, lazy: UInt8 = 3
+
+    var name: Int32
+    var kind: UInt8
+    var scope: VocabularyScope
+    /// Written (or left out) by an ordered parent, or moved to its extensions: no longer a child.
+    var consumed = false
+    /// Moved out as a user extension of an ordered parent.
+    var taken = false
+    var childStart: Int32 = 0
+    var childCount: Int32 = 0
+    /// Children not consumed yet.
+    var live: Int32 = 0
+    /// The leaf's JSON value (string, number, bool or null), the object of a lazy element;
+    /// `.null` for other nodes.
+    var value: JSONValue
+
+    init(name: Int32, kind: UInt8, scope: VocabularyScope, value: JSONValue = .null) {
+        self.name = name
+        self.kind = kind
+        self.scope = scope
+        self.value = value
+    }
+}
+
+/// Interns names and builds the corrected flat tree of one event.
+struct TreeBuilder {
+    let statics = StaticNames.shared
+    // Copies of the static tables, so that reading them touches no class instance.
+    let staticInfos: [NameInfo]
+    let staticBytes: [UInt8]
+    let staticSlots: [Int32]
+    let staticCount: Int32
+    let context: EventHashContext
+    let topLevelIgnored: Bool
+    var dynInfos: [NameInfo] = []
+    var dynBytes: [UInt8] = []
+    var dynIndex: [String: Int32] = [:]
+    var nodes: [TreeNode] = []
+    var kids: [Int32] = []
+    private var stack: [Int32] = []
+    private var memberNames: [Int32] = []
+    /// Set when the input needs the String reference (non-ASCII keys or namespace URIs).
+    var bail = false
+    /// Bit n set when a namespace prefix of n bytes is declared (bit 63: 63 or more; all bits
+    /// when a prefix is not ASCII).
+    let prefixLengths: UInt64
+    /// Bit b set when a declared prefix starts with byte 64·k + b (k = 0, 1; all bits when a
+    /// prefix is not ASCII). An empty prefix counts as starting with byte 0.
+    let prefixFirstLow: UInt64, prefixFirstHigh: UInt64
+
+    init(context: EventHashContext, workspace ws: PreHashWorkspace) {
+        self.context = context
+        staticInfos = statics.infos
+        staticBytes = statics.bytes
+        staticSlots = statics.slots
+        staticCount = statics.count
+        topLevelIgnored = !context.ignoredFields.isEmpty
+        var mask: UInt64 = 0, low: UInt64 = 0, high: UInt64 = 0
+        for k in context.namespaces.keys {
+            if !k.utf8.allSatisfy({ $0 < 0x80 }) { mask = ~0; low = ~0; high = ~0; break }
+            mask |= 1 << UInt64(min(k.utf8.count, 63))
+            let first = k.utf8.first ?? 0
+            if first < 0x40 { low |= 1 << UInt64(first) } else { high |= 1 << UInt64(first & 0x3F) }
+        }
+        prefixLengths = mask
+        prefixFirstLow = low
+        prefixFirstHigh = high
+        swap(&nodes, &ws.nodes)
+        swap(&kids, &ws.kids)
+        swap(&stack, &ws.stack)
+        swap(&memberNames, &ws.memberNames)
+        swap(&dynInfos, &ws.dynInfos)
+        swap(&dynBytes, &ws.dynBytes)
+        swap(&dynIndex, &ws.dynIndex)
+    }
+
+    /// Empties the buffers and hands them back for the next event on this thread.
+    mutating func giveBack(to ws: PreHashWorkspace) {
+        nodes.removeAll(keepingCapacity: nodes.capacity <= PreHashWorkspace.keptNodes)
+        kids.removeAll(keepingCapacity: kids.capacity <= PreHashWorkspace.keptNodes)
+        stack.removeAll(keepingCapacity: true)
+        memberNames.removeAll(keepingCapacity: true)
+        dynInfos.removeAll(keepingCapacity: true)
+        dynBytes.removeAll(keepingCapacity: true)
+        if !dynIndex.isEmpty { dynIndex.removeAll(keepingCapacity: dynIndex.count <= 1024) }
+        swap(&nodes, &ws.nodes)
+        swap(&kids, &ws.kids)
+        swap(&stack, &ws.stack)
+        swap(&memberNames, &ws.memberNames)
+        swap(&dynInfos, &ws.dynInfos)
+        swap(&dynBytes, &ws.dynBytes)
+        swap(&dynIndex, &ws.dynIndex)
+    }
+
+    // MARK: - Names
+
+    @inline(__always) func info(_ id: Int32) -> NameInfo {
+        id < staticCount ? staticInfos[Int(id)] : dynInfos[Int(id - staticCount)]
+    }
+
+    /// The known name spelled `b`, or -1.
+    @inline(__always) func staticName(_ b: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let mask = staticSlots.count - 1
+        var h = Int(StaticNames.hash(b))
+        while true {
+            let id = staticSlots[h & mask]
+            if id < 0 { return -1 }
+            let i = staticInfos[Int(id)]
+            if Int(i.count) == b.count && staticBytes.withUnsafeBufferPointer({
+                b.isEmpty || memcmp($0.baseAddress! + Int(i.start), b.baseAddress!, b.count) == 0
+            }) {
+                return id
+            }
+            h &+= 1
+        }
+    }
+
+    /// The known name spelled `s`, or -1.
+    @inline(__always) func staticName(_ s: String) -> Int32 {
+        if let id = s.utf8.withContiguousStorageIfAvailable({ staticName($0) }) { return id }
+        var s = s
+        return s.withUTF8 { staticName($0) }
+    }
+
+    @inline(__always) func flags(_ id: Int32) -> UInt16 { info(id).flags }
+
+    /// The ID of a spelling, adding it when new.
+    mutating func intern(_ s: String) -> Int32 {
+        let known = staticName(s)
+        if known >= 0 { return known }
+        if let id = dynIndex[s] { return id }
+        guard s.utf8.allSatisfy({ $0 < 0x80 }) else { bail = true; return KN.empty.rawValue }
+        let id = staticCount + Int32(dynInfos.count)
+        dynInfos.append(NameInfo(start: Int32(dynBytes.count), count: Int32(s.utf8.count),
+                                 flags: NameInfo.flags(of: s), listElement: -1))
+        dynBytes += s.utf8
+        dynIndex[s] = id
+        return id
+    }
+
+    /// The name of one element of list `id` (`id` without its "List").
+    mutating func listElement(_ id: Int32) -> Int32 {
+        let i = info(id)
+        if i.listElement >= 0 { return i.listElement }
+        let bytes = id < staticCount ? staticBytes : dynBytes
+        let e = intern(String(decoding: bytes[Int(i.start)..<Int(i.start + i.count - 4)], as: UTF8.self))
+        if id >= staticCount { dynInfos[Int(id - staticCount)].listElement = e }
+        return e
+    }
+
+    /// The element name of a member key, or -1 when the key is left out (comments, `@context`,
+    /// `@xmlns…`, ignored event-level fields).
+    mutating func memberName(_ key: String, topLevel: Bool) -> Int32 {
+        let id = staticName(key)
+        if id >= 0 {
+            let i = staticInfos[Int(id)]
+            if i.flags & NameInfo.skippedKey != 0 { return -1 }
+            if topLevel && topLevelIgnored && context.ignoredFields.contains(key) { return -1 }
+            return id
+        }
+        guard key.utf8.allSatisfy({ $0 < 0x80 }) else { bail = true; return -1 }
+        if key.utf8.starts(with: "@xmlns".utf8) { return -1 }
+        if topLevel && topLevelIgnored && context.ignoredFields.contains(key) { return -1 }
+        guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")) else { return intern(key) }
+        // `prefix:local` with a declared prefix becomes `{namespace}local` (RefHashTreeBuilder.expandKey;
+        // the key is ASCII, so its first ":" byte is its first ":" character).
+        let n = key.utf8.distance(from: key.utf8.startIndex, to: colon)
+        guard mayBePrefix(length: n, first: n > 0 ? key.utf8.first! : 0), let ns = context.namespaces[String(key.utf8[..<colon])!] else { return intern(key) }
+        return intern("{" + ns + "}" + String(key.utf8[key.utf8.index(after: colon)...])!)
+    }
+
+    /// Whether a namespace prefix of `length` bytes starting with `first` may be declared
+    /// (false means surely not).
+    @inline(__always) func mayBePrefix(length: Int, first: UInt8) -> Bool {
+        prefixLengths & (1 << UInt64(min(length, 63))) != 0
+            && (first < 0x40 ? prefixFirstLow : prefixFirstHigh) & (1 << UInt64(first & 0x3F)) != 0
+    }
+
+    /// `prefix:local` with a declared prefix becomes `namespacelocal` (a full URI), as
+    /// `RefHashTreeBuilder.expandValue` does, for ASCII text with its first ":" at `colon`;
+    /// nil when the prefix is not declared (the text stays as it is).
+    func expandedValue(_ value: String, colon: Int) -> String? {
+        let u = value.utf8
+        guard mayBePrefix(length: colon, first: colon > 0 ? u.first! : 0) else { return nil }
+        let c = u.index(u.startIndex, offsetBy: colon)
+        guard let ns = context.namespaces[String(u[..<c])!] else { return nil }
+        return ns + String(u[u.index(after: c)...])!
+    }
+
+    @inline(__always) static func renamed(_ id: Int32, hasChildren: Bool) -> Int32 {
+        switch id {
+        case KN.inputEPC.rawValue, KN.outputEPC.rawValue: return KN.epc.rawValue
+        case KN.inputQuantity.rawValue, KN.outputQuantity.rawValue, KN.childQuantity.rawValue:
+            return KN.quantityElement.rawValue
+        case KN.quantity.rawValue where hasChildren: return KN.quantityElement.rawValue
+        default: return id
+        }
+    }
+
+    // MARK: - Building
+
+    private mutating func add(_ node: TreeNode) -> Int32 {
+        nodes.append(node)
+        return Int32(nodes.count - 1)
+    }
+
+    /// Moves the child IDs pushed since `mark` into `kids`.
+    private mutating func popChildren(_ mark: Int) -> (Int32, Int32) {
+        let start = Int32(kids.count), n = stack.count - mark
+        kids.append(contentsOf: stack[mark...])
+        while stack.count > mark { stack.removeLast() }
+        return (start, Int32(n))
+    }
+
+    private mutating func container(_ name: Int32, _ scope: VocabularyScope, _ kind: UInt8 = TreeNode.container,
+                                    children: (Int32, Int32)) -> Int32 {
+        var n = TreeNode(name: name, kind: kind, scope: scope)
+        (n.childStart, n.childCount) = children
+        n.live = n.childCount
+        return add(n)
+    }
+
+    /// The root: the corrected children of the event's members.
+    mutating func root(_ members: [JSONMember]) -> Int32 {
+        let children = correctedMembers(members, scope: .event, topLevel: true)
+        return container(KN.empty.rawValue, .event, children: children)
+    }
+
+    /// The corrected children of an object: plain members in order, then one element per list
+    /// name (in order of first appearance), then `childEPCs`.
+    private mutating func correctedMembers(_ members: [JSONMember], scope: VocabularyScope, topLevel: Bool) -> (Int32, Int32) {
+        let mark = stack.count, nmark = memberNames.count
+        var special = false
+        for i in members.indices {
+            let id = memberName(members[i].key, topLevel: topLevel)
+            memberNames.append(id)
+            if id < 0 { continue }
+            let f = flags(id)
+            if f & (NameInfo.list | NameInfo.childEPCs) != 0 { special = true; continue }
+            let s = scope.child(id)
+            if case let .array(items) = members[i].value {
+                for j in items.indices { let c = corrected(id, items[j], s); stack.append(c) }
+            } else {
+                let c = corrected(id, members[i].value, s)
+                stack.append(c)
+            }
+        }
+        if special {
+            var hasChildEPCs = false
+            for i in members.indices {
+                let id = memberNames[nmark + i]
+                guard id >= 0 else { continue }
+                let f = flags(id)
+                if f & NameInfo.childEPCs != 0 { hasChildEPCs = true; continue }
+                guard f & NameInfo.list != 0, !memberNames[nmark..<(nmark + i)].contains(id) else { continue }
+                let g = group(id, members, nmark, from: i, scope: scope)
+                stack.append(g)
+            }
+            if hasChildEPCs {
+                let g = childEPCs(KN.childEPCs.rawValue, members, nmark, from: 0, scope: scope)
+                stack.append(g)
+            }
+        }
+        while memberNames.count > nmark { memberNames.removeLast() }
+        return popChildren(mark)
+    }
+
+    /// Calls `body` with each element of the members named `name` from member `from` on (the
+    /// items of an array value, or the value itself).
+    @inline(__always)
+    private mutating func forEachElement(_ name: Int32, _ members: [JSONMember], _ nmark: Int, from: Int,
+                                         _ body: (inout TreeBuilder, JSONValue) -> Void) {
+        for i in from..<members.count where memberNames[nmark + i] == name {
+            if case let .array(items) = members[i].value {
+                for item in items { body(&self, item) }
+            } else {
+                body(&self, members[i].value)
+            }
+        }
+    }
+
+    /// The list element `list` holding the elements of the members named `source`.
+    private mutating func group(_ list: Int32, _ members: [JSONMember], _ nmark: Int, from: Int, scope: VocabularyScope,
+                                source: Int32? = nil) -> Int32 {
+        let source = source ?? list
+        let s = scope.child(source)
+        let mark = stack.count
+        if flags(list) & NameInfo.typedList != 0 {
+            forEachElement(source, members, nmark, from: from) { b, item in
+                let p = b.pair(item, s)
+                b.stack.append(p)
+            }
+        } else {
+            let element = listElement(list)
+            let f = flags(element)
+            if f & NameInfo.list != 0 {
+                let g = group(element, members, nmark, from: from, scope: scope, source: source)
+                stack.append(g)
+            } else if f & NameInfo.childEPCs != 0 {
+                let g = childEPCs(source, members, nmark, from: from, scope: scope)
+                stack.append(g)
+            } else {
+                forEachElement(source, members, nmark, from: from) { b, item in
+                    let c = b.corrected(element, item, s)
+                    b.stack.append(c)
+                }
+            }
+        }
+        let children = popChildren(mark)
+        return container(Self.renamed(list, hasChildren: children.1 > 0), s, children: children)
+    }
+
+    /// A `childEPCs` element with one `epc` per element of the members named `source` (their
+    /// text only).
+    private mutating func childEPCs(_ source: Int32, _ members: [JSONMember], _ nmark: Int, from: Int,
+                                    scope: VocabularyScope) -> Int32 {
+        let s = scope.child(source)
+        let mark = stack.count
+        forEachElement(source, members, nmark, from: from) { b, item in
+            let value: JSONValue
+            switch item {
+            case .object, .array: value = .null
+            default: value = item
+            }
+            let c = b.add(TreeNode(name: KN.epc.rawValue, kind: TreeNode.leaf, scope: s, value: value))
+            b.stack.append(c)
+        }
+        let children = popChildren(mark)
+        return container(KN.childEPCs.rawValue, s, children: children)
+    }
+
+    /// A corrected element named `name` for a JSON value.
+    private mutating func corrected(_ name: Int32, _ value: JSONValue, _ scope: VocabularyScope) -> Int32 {
         switch value {
-        case let .string(s): return HashNode(name, scope.expand(expandValue(s)))
-        case let .number(n): return HashNode(name, PythonNumber.format(n.value))
-        case let .bool(b): return HashNode(name, b ? "true" : "false")
-        case .null: return HashNode(name)
-        case let .object(members): return HashNode(name, "", children(of: members, vocabulary: scope, topLevel: false))
+        case let .object(members):
+            // Built when first needed (`expand`); often never, when the renderer writes the
+            // object's members straight from the JSON.
+            var renamed = name
+            if name == KN.quantity.rawValue {
+                renamed = hasChildren(members) ? KN.quantityElement.rawValue : name
+            } else {
+                renamed = Self.renamed(name, hasChildren: true)
+            }
+            return add(TreeNode(name: renamed, kind: TreeNode.lazy, scope: scope, value: value))
         case let .array(items):
             // A list inside a list has no element name of its own.
-            return HashNode(name, "", items.map { node("", $0, scope) })
+            let mark = stack.count
+            for item in items { let c = corrected(KN.empty.rawValue, item, scope); stack.append(c) }
+            let children = popChildren(mark)
+            return container(Self.renamed(name, hasChildren: children.1 > 0), scope, children: children)
+        default:
+            return add(TreeNode(name: Self.renamed(name, hasChildren: false), kind: TreeNode.leaf, scope: scope, value: value))
         }
     }
 
-    /// `prefix:local` with a declared prefix becomes `{namespace}local`.
-    func expandKey(_ key: String) -> String {
-        guard let colon = key.firstIndex(of: ":"), let ns = context.namespaces[String(key[..<colon])] else { return key }
-        return "{" + ns + "}" + key[key.index(after: colon)...]
+    /// Whether an object's members give its element any children (the corrected ones).
+    private mutating func hasChildren(_ members: [JSONMember]) -> Bool {
+        for i in members.indices where memberName(members[i].key, topLevel: false) >= 0 {
+            if case let .array(items) = members[i].value, items.isEmpty { continue }
+            return true
+        }
+        return false
     }
 
-    /// `prefix:local` with a declared prefix becomes `namespacelocal` (a full URI).
-    func expandValue(_ value: String) -> String {
-        guard let colon = value.firstIndex(of: ":"), let ns = context.namespaces[String(value[..<colon])] else { return value }
-        return ns + value[value.index(after: colon)...]
+    /// Builds the children of a lazy object element.
+    mutating func expand(_ c: Int) {
+        guard nodes[c].kind == TreeNode.lazy, case let .object(members) = nodes[c].value else { return }
+        let children = correctedMembers(members, scope: nodes[c].scope, topLevel: false)
+        nodes[c].kind = TreeNode.container
+        nodes[c].value = .null
+        (nodes[c].childStart, nodes[c].childCount) = children
+        nodes[c].live = children.1
     }
 
-    // MARK: - Matching the XML structure
-
-    static let typedLists: Set<String> = ["bizTransactionList", "sourceList", "destinationList"]
-
-    /// Turns JSON list conventions into the XML element structure, recursively: `xList` members
-    /// become one `xList` element with `x` children, `childEPCs` gets `epc` children, and the
-    /// XML names `inputEPC`/`outputEPC` (→ `epc`) and `…Quantity` (→ `quantityElement`) are aligned.
-    static func correctStructure(_ node: HashNode) -> HashNode {
-        var plain: [HashNode] = []
-        var lists: [(String, [HashNode])] = []
-        var childEPCs: [HashNode] = []
-        for child in node.children {
-            if child.name.hasSuffix("List") {
-                let element = HashNode(String(child.name.dropLast(4)), child.text, child.children)
-                if let i = lists.firstIndex(where: { $0.0 == child.name }) { lists[i].1.append(element) }
-                else { lists.append((child.name, [element])) }
-            } else if child.name == "childEPCs" {
-                childEPCs.append(HashNode("epc", child.text))
-            } else {
-                plain.append(child)
+    /// An element named `name` as written, without the corrections (typed list entries keep theirs).
+    private mutating func raw(_ name: Int32, _ value: JSONValue, _ scope: VocabularyScope) -> Int32 {
+        switch value {
+        case let .object(members):
+            let mark = stack.count
+            for m in members {
+                let id = memberName(m.key, topLevel: false)
+                if id < 0 { continue }
+                let s = scope.child(id)
+                if case let .array(items) = m.value {
+                    for item in items { let c = raw(id, item, s); stack.append(c) }
+                } else {
+                    let c = raw(id, m.value, s)
+                    stack.append(c)
+                }
             }
+            return container(name, scope, children: popChildren(mark))
+        case let .array(items):
+            let mark = stack.count
+            for item in items { let c = raw(KN.empty.rawValue, item, scope); stack.append(c) }
+            return container(name, scope, children: popChildren(mark))
+        default:
+            return add(TreeNode(name: name, kind: TreeNode.leaf, scope: scope, value: value))
         }
-        var corrected: [HashNode] = plain.map(correctStructure)
-        for (name, elements) in lists {
-            if typedLists.contains(name) {
-                corrected.append(HashNode(name, "", elements.map(typedPair)))
-            } else {
-                corrected.append(correctStructure(HashNode(name, "", elements)))
-            }
-        }
-        if !childEPCs.isEmpty { corrected.append(HashNode("childEPCs", "", childEPCs)) }
-        var out = HashNode(node.name, node.text, corrected, isPair: node.isPair)
-        switch out.name {
-        case "inputEPC", "outputEPC": out.name = "epc"
-        case "inputQuantity", "outputQuantity", "childQuantity": out.name = "quantityElement"
-        case "quantity" where !out.children.isEmpty: out.name = "quantityElement"
-        default: break
-        }
-        return out
     }
 
     /// A typed entry: `type` first, then the identifier (other members are not part of the hash).
-    static func typedPair(_ entry: HashNode) -> HashNode {
-        let type = entry.children.first { $0.name == "type" }
-        let id = entry.children.first { $0.name != "type" }
-        return HashNode("", "", [type, id].compactMap { $0 }, isPair: true)
+    private mutating func pair(_ entry: JSONValue, _ scope: VocabularyScope) -> Int32 {
+        let mark = stack.count
+        switch entry {
+        case let .object(members):
+            var type: (Int32, JSONValue, VocabularyScope)?, id: (Int32, JSONValue, VocabularyScope)?
+            scan: for m in members {
+                let name = memberName(m.key, topLevel: false)
+                if name < 0 { continue }
+                let items: [JSONValue]
+                if case let .array(a) = m.value { items = a } else { items = [m.value] }
+                for item in items {
+                    if name == KN.type.rawValue { if type == nil { type = (name, item, scope.child(name)) } }
+                    else if id == nil { id = (name, item, scope.child(name)) }
+                    if type != nil && id != nil { break scan }
+                }
+            }
+            if let type { let c = raw(type.0, type.1, type.2); stack.append(c) }
+            if let id { let c = raw(id.0, id.1, id.2); stack.append(c) }
+        case let .array(items):
+            if let first = items.first { let c = raw(KN.empty.rawValue, first, scope); stack.append(c) }
+        default:
+            break
+        }
+        return container(KN.empty.rawValue, .none, TreeNode.pair, children: popChildren(mark))
     }
 }
 
 /// Which CBV vocabulary a bare word in the current position belongs to, following the EPCIS
 /// 2.0 JSON-LD context (`bizStep`, `disposition`, typed list entries, sensor reports).
-enum VocabularyScope {
+enum VocabularyScope: UInt8 {
     case event, none, bizStep, disposition, persistentDisposition, btt, sdtList, sdt, sensorList, sensorElement,
          sensorReport, measurementType, alertType, component, btList
+
+    static let count = 15
 
     func child(_ key: String) -> VocabularyScope {
         switch (self, key) {
@@ -138,6 +786,44 @@ enum VocabularyScope {
         case (.sensorReport, "exception"): return .alertType
         case (.sensorReport, "component"): return .component
         default: return .none
+        }
+    }
+
+    /// `child(_:)` by name ID. Every key it recognises is a known name spelled as the key, so
+    /// the two agree.
+    @inline(__always) func child(_ id: Int32) -> VocabularyScope {
+        switch self {
+        case .event:
+            switch id {
+            case KN.bizStep.rawValue: return .bizStep
+            case KN.disposition.rawValue: return .disposition
+            case KN.persistentDisposition.rawValue: return .persistentDisposition
+            case KN.bizTransactionList.rawValue: return .btList
+            case KN.sourceList.rawValue, KN.destinationList.rawValue: return .sdtList
+            case KN.sensorElementList.rawValue: return .sensorList
+            default: return .none
+            }
+        case .persistentDisposition:
+            return id == KN.set.rawValue || id == KN.unset.rawValue ? .disposition : .none
+        case .btList: return id == KN.type.rawValue ? .btt : .none
+        case .sdtList: return id == KN.type.rawValue ? .sdt : .none
+        case .sensorList: return id == KN.sensorReport.rawValue ? .sensorReport : .none
+        case .sensorReport:
+            switch id {
+            case KN.type.rawValue: return .measurementType
+            case KN.exception.rawValue: return .alertType
+            case KN.component.rawValue: return .component
+            default: return .none
+            }
+        default: return .none
+        }
+    }
+
+    /// Whether `expand` can change a value in this position.
+    var expands: Bool {
+        switch self {
+        case .bizStep, .disposition, .btt, .sdt, .measurementType, .alertType, .component: return true
+        default: return false
         }
     }
 
