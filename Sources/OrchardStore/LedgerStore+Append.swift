@@ -30,14 +30,19 @@ extension LedgerStore {
             var plan = AppendPlan(registry: start)
             var writer = BatchWriter(head: head, key: key, genesis: genesis, nowMillis: nowMillis, db: db)
             let state = StoreStateReader(txn: txn, db: db)
-            var chunkStart = 0
-            var current = planner.prepare(inputs[0..<min(Self.chunkSize, inputs.count)], firstIndex: 0, registry: start)
-            while true {
-                let nextStart = chunkStart + Self.chunkSize
+            // Chunks grow from 256 records to chunkSize, so the first one (which nothing overlaps)
+            // is short and the pipeline fills quickly.
+            var bounds = [Int]()
+            var at = 0, size = 256
+            while at < inputs.count { bounds.append(at); at += size; size = min(size * 2, Self.chunkSize) }
+            bounds.append(inputs.count)
+            var current = planner.prepare(inputs[bounds[0]..<bounds[1]], firstIndex: 0, registry: start)
+            for c in 0..<(bounds.count - 1) {
                 let next = PendingChunk()
-                if nextStart < inputs.count {
-                    let slice = inputs[nextStart..<min(nextStart + Self.chunkSize, inputs.count)]
-                    next.start { planner.prepare(slice, firstIndex: nextStart, registry: start) }
+                if c + 2 < bounds.count {
+                    let (lo, hi) = (bounds[c + 1], bounds[c + 2])
+                    let slice = inputs[lo..<hi]
+                    next.start { planner.prepare(slice, firstIndex: lo, registry: start) }
                 }
                 let before = plan.records.count
                 planner.apply(current, to: &plan, treeSize: head.frontier.treeSize, state: state, nowMillis: nowMillis)
@@ -45,9 +50,7 @@ extension LedgerStore {
                 if plan.problems.isEmpty {
                     for r in plan.records[before...] { try writer.add(r, txn: txn) }
                 }
-                guard nextStart < inputs.count else { break }
-                current = next.wait()
-                chunkStart = nextStart
+                if c + 2 < bounds.count { current = next.wait() }
             }
             if !plan.problems.isEmpty { throw AppendRejection(problems: plan.problems.sorted { $0.index < $1.index }) }
             if plan.records.isEmpty {

@@ -110,13 +110,19 @@ func recordInputs(_ bytes: [UInt8]) throws -> [RecordInput] {
         guard let items = try JSONParser.parse(bytes).arrayValue else { return [] }
         return items.map { .json($0) }
     }
+    // Lines are cut here (cheaply, as slices of the one buffer) and parsed in the parallel stage.
     var lines = [RecordInput]()
     var start = 0
-    while start < bytes.count {
-        var end = start
-        while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-        if bytes[start..<end].contains(where: { ![0x20, 0x0D, 0x09].contains($0) }) { lines.append(.bytes(Array(bytes[start..<end]))) }
-        start = end + 1
+    let count = bytes.count
+    while start < count {
+        let nl = bytes.withUnsafeBufferPointer { buf -> Int in
+            guard let base = buf.baseAddress, let hit = memchr(base + start, 0x0A, count - start) else { return count }
+            return UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+        }
+        var first = start
+        while first < nl, bytes[first] == 0x20 || bytes[first] == 0x0D || bytes[first] == 0x09 { first += 1 }
+        if first < nl { lines.append(.slice(bytes[start..<nl])) }
+        start = nl + 1
     }
     if lines.count > 1 { return lines }
     return [.json(try JSONParser.parse(bytes))]

@@ -7,9 +7,11 @@
 import OrchardCrypto
 import OrchardModel
 
-/// One submitted record: raw JSON bytes (a line of JSONL) or an already parsed value.
+/// One submitted record: raw JSON bytes (a line of JSONL), a slice of a larger input buffer
+/// (parsed later, on the parallel stage, without a copy up front) or an already parsed value.
 public enum RecordInput: Sendable {
     case bytes([UInt8])
+    case slice(ArraySlice<UInt8>)
     case json(JSONValue)
 }
 
@@ -144,6 +146,10 @@ public struct AppendPlanner: Sendable {
             case let .json(v): json = v
             case let .bytes(b):
                 do { json = try JSONParser.parse(b) } catch {
+                    return .failure(EventProblem(index: index, path: "", reason: error.description))
+                }
+            case let .slice(b):
+                do { json = try JSONParser.parse(Array(b)) } catch {
                     return .failure(EventProblem(index: index, path: "", reason: error.description))
                 }
             }
