@@ -10,8 +10,7 @@ struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a ledger from a genesis configuration.",
         discussion: """
-        Writes block 0 (the genesis record, signed by the sequencer) into a new ledger directory and
-        keeps a copy of the sequencer key there (mode 0600).
+        Writes block 0 (the genesis record, signed by the sequencer) into a new ledger directory and keeps a copy of the sequencer key there (mode 0600).
 
         EXAMPLES
           orchard init --genesis Genesis/duoduo-orchard.json
@@ -50,9 +49,7 @@ struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate an Ed25519 key pair.",
         discussion: """
-        Writes the private key as PKCS#8 PEM (mode 0600, the format of `openssl genpkey -algorithm ed25519`)
-        and the public key beside it as FILE.pub (SPKI PEM). Prints the key ID and the base64 public key
-        that genesis files and registry records use.
+        Writes the private key as PKCS#8 PEM (mode 0600, the format of `openssl genpkey -algorithm ed25519`) and the public key beside it as FILE.pub (SPKI PEM). Prints the key ID and the base64 public key that genesis files and registry records use.
 
         EXAMPLE
           orchard keygen --out keys/farm-42.pem
@@ -115,9 +112,7 @@ struct Sign: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign EPCIS events as a participant; print signed records as JSON Lines.",
         discussion: """
-        Input: one EPCIS 2.0 event, a JSON array of events, or an EPCIS document (JSON-LD). Each event
-        is signed over its RFC 8785 canonical bytes under the ledger's origin, so a signature cannot be
-        replayed on another ledger. Output lines are ready for `orchard append`.
+        Input: one EPCIS 2.0 event, a JSON array of events, or an EPCIS document (JSON-LD). Each event is signed over its RFC 8785 canonical bytes under the ledger's origin, so a signature cannot be replayed on another ledger. Output lines are ready for `orchard append`.
 
         EXAMPLES
           orchard sign --key Genesis/demo-keys/farm-sn-luochuan-01.pem harvest.jsonld > signed.jsonl
@@ -175,12 +170,7 @@ struct Append: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate and append signed records (all or nothing).",
         discussion: """
-        Input: JSON Lines of signed records (as `orchard sign` writes), or a JSON array of them. Every
-        record is checked (signature by a registered, unrevoked key; role; lots; mass balance; time);
-        if any fails, every problem is listed, nothing is written and the exit code is 1. Appending an
-        event that is already in the ledger returns its original receipt. An input of more than
-        --batch-size records is appended as consecutive batches, each all or nothing; if one is
-        refused, the error says which records had already landed.
+        Input: JSON Lines of signed records (as `orchard sign` writes), or a JSON array of them. Every record is checked (signature by a registered, unrevoked key; role; lots; mass balance; time); if any fails, every problem is listed, nothing is written and the exit code is 1. Appending an event that is already in the ledger returns its original receipt. An input of more than --batch-size records is appended as consecutive batches, each all or nothing; if one is refused, the error says which records had already landed.
 
         EXAMPLES
           orchard append signed.jsonl

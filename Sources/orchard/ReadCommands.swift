@@ -114,8 +114,7 @@ struct Proof: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prove that an event is in the ledger's tree.",
             discussion: """
-            Prints the leaf index, tree size, leaf hash, audit path and the signed checkpoint whose root
-            the path leads to. The proof is checked before it is printed.
+            Prints the leaf index, tree size, leaf hash, audit path and the signed checkpoint whose root the path leads to. The proof is checked before it is printed.
 
             EXAMPLE
               orchard proof inclusion 'ni:///sha-256;3f…?ver=CBV2.0' --json
@@ -189,8 +188,7 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quick check of the genesis block, the head and recent blocks.",
         discussion: """
-        Recomputes hashes, links, roots, checkpoint and record signatures of block 0 and the last
-        --blocks blocks. Exit code 2 names the first failing block. (A full replay is the audit.)
+        Recomputes hashes, links, roots, checkpoint and record signatures of block 0 and the last --blocks blocks. Exit code 2 names the first failing block. (A full replay is the audit.)
 
         EXAMPLE
           orchard verify --blocks 100

@@ -12,20 +12,14 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate a season of the programme: signed events, deterministic from a seed.",
         discussion: """
-        Farms and cooperatives harvest lots; packhouses grade, pack and sometimes merge or split them;
-        cold-chain carriers haul them with temperature readings (some legs with excursions); warehouses
-        and retailers receive, write off and sell. Every event is signed by its participant (demo keys
-        for genesis participants; keys derived from the seed for farms, packhouses and carriers that
-        join through registry records during the season). The same options give byte-identical output.
+        Farms and cooperatives harvest lots; packhouses grade, pack and sometimes merge or split them; cold-chain carriers haul them with temperature readings (some legs with excursions); warehouses and retailers receive, write off and sell. Every event is signed by its participant (demo keys for genesis participants; keys derived from the seed for farms, packhouses and carriers that join through registry records during the season). The same options give byte-identical output.
 
-        Output: one signed record per line (as `orchard sign` writes), ready for `orchard append`; or,
-        with --append, records appended to the ledger in chunks. --truth writes what really happened
-        (per lot and stage, per farm, programme), to the gram. See Docs/SIMULATION.md.
+        Output: one signed record per line (as `orchard sign` writes), ready for `orchard append`; or, with --append, records appended to the ledger in chunks. --truth writes what really happened (per lot and stage, per farm, programme), to the gram. See Docs/SIMULATION.md.
 
         EXAMPLES
           orchard simulate --events 20000 --seed 1 --truth truth.json > season.jsonl
-          orchard simulate --preset after --farms 5000 --days 120 --seed 7 --append --ledger /srv/orchard
-          orchard simulate --events 1000 --loss gradingReject=0.05 --loss retailSpoilage=0.02
+          orchard simulate --preset after --farms 5000 --days 120 --seed 7 --append
+          orchard simulate --events 1000 --loss gradingReject=0.05
         """)
 
     @OptionGroup var options: LedgerOptions
