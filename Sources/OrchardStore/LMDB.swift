@@ -28,6 +28,7 @@ final class LMDBEnvironment: @unchecked Sendable {
     // MDB_env is thread-safe with MDB_NOTLS for readers; writes are serialised by `writeLock`.
     private let env: OpaquePointer
     private let writeLock = NSLockLite()
+    private let resizeLock = ReadWriteLock()
     private(set) var mapSize: Int
 
     /// Opens (creating if needed) the environment in `directory`.
@@ -67,13 +68,18 @@ final class LMDBEnvironment: @unchecked Sendable {
         return LMDBDatabase(dbi: dbi)
     }
 
-    /// Runs `body` on a read-only snapshot. Never blocks, and is never blocked by, the writer.
+    /// Runs `body` on a read-only snapshot. Never blocks, and is never blocked by, the writer
+    /// (only a map resize waits for readers to finish).
     func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        resizeLock.lockShared()
+        defer { resizeLock.unlock() }
         var txn: OpaquePointer?
         var rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
         if rc == MDB_MAP_RESIZED {
-            // Another process grew the map: adopt its size and retry.
-            _ = mdb_env_set_mapsize(env, 0)
+            // Another process grew the map: adopt its size (no transaction of ours is active) and retry.
+            resizeLock.unlock()
+            try adoptMapSize()
+            resizeLock.lockShared()
             rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
         }
         try check(rc, "begin read")
@@ -95,18 +101,38 @@ final class LMDBEnvironment: @unchecked Sendable {
         defer { writeLock.unlock() }
         while true {
             var txn: OpaquePointer?
-            try check(mdb_txn_begin(env, nil, 0, &txn), "begin write")
+            resizeLock.lockShared()
+            var rc = mdb_txn_begin(env, nil, 0, &txn)
+            if rc == MDB_MAP_RESIZED {
+                resizeLock.unlock()
+                try adoptMapSize()
+                continue
+            }
+            if rc != 0 { resizeLock.unlock(); try check(rc, "begin write") }
+            let outcome: (T, commit: Bool)
             do {
-                let (result, commit) = try body(LMDBTransaction(txn: txn!))
-                if commit { try check(mdb_txn_commit(txn), "commit") } else { mdb_txn_abort(txn) }
-                return result
+                outcome = try body(LMDBTransaction(txn: txn!))
             } catch let e as LMDBError where e.isMapFull {
                 mdb_txn_abort(txn)
+                resizeLock.unlock()
                 try grow()
+                continue
             } catch {
                 mdb_txn_abort(txn)
+                resizeLock.unlock()
                 throw error
             }
+            guard outcome.commit else {
+                mdb_txn_abort(txn)
+                resizeLock.unlock()
+                return outcome.0
+            }
+            // A commit ends the transaction whether or not it succeeds: never abort after it.
+            rc = mdb_txn_commit(txn)
+            resizeLock.unlock()
+            if rc == MDB_MAP_FULL { try grow(); continue }
+            try check(rc, "commit")
+            return outcome.0
         }
     }
 
@@ -117,17 +143,35 @@ final class LMDBEnvironment: @unchecked Sendable {
         try check(mdb_txn_begin(env, nil, 0, &txn), "begin write")
         do {
             try body(txn!)
-            try check(mdb_txn_commit(txn), "commit")
         } catch {
             mdb_txn_abort(txn)
             throw error
         }
+        try check(mdb_txn_commit(txn), "commit")
     }
 
+    /// Doubles the map. LMDB requires that no transaction of this process is active meanwhile,
+    /// so it waits for readers (the writer lock keeps writers out).
     private func grow() throws(LMDBError) {
+        resizeLock.lockExclusive()
+        defer { resizeLock.unlock() }
+        refreshMapSize()
         let next = mapSize * 2
         try check(mdb_env_set_mapsize(env, next), "grow map to \(next) bytes")
         mapSize = next
+    }
+
+    /// Takes on the size another process gave the map.
+    private func adoptMapSize() throws(LMDBError) {
+        resizeLock.lockExclusive()
+        defer { resizeLock.unlock() }
+        try check(mdb_env_set_mapsize(env, 0), "adopt map size")
+        refreshMapSize()
+    }
+
+    private func refreshMapSize() {
+        var info = MDB_envinfo()
+        if mdb_env_info(env, &info) == 0 { mapSize = max(mapSize, Int(info.me_mapsize)) }
     }
 
     /// Flushes buffers to disk (used after bulk loads that ran without per-commit sync).
@@ -221,6 +265,16 @@ struct LMDBTransaction {
         try check(mdb_stat(txn, db.dbi, &stat), "stat")
         return Int(stat.ms_entries)
     }
+}
+
+/// A pthread read-write lock: transactions share it, a map resize takes it alone.
+final class ReadWriteLock: @unchecked Sendable {
+    private var lock = pthread_rwlock_t()
+    init() { pthread_rwlock_init(&lock, nil) }
+    deinit { pthread_rwlock_destroy(&lock) }
+    func lockShared() { pthread_rwlock_rdlock(&lock) }
+    func lockExclusive() { pthread_rwlock_wrlock(&lock) }
+    func unlock() { pthread_rwlock_unlock(&lock) }
 }
 
 /// A minimal mutex (pthread), to serialise writers without Foundation.

@@ -23,7 +23,7 @@ extension LedgerStore {
         let headHeight = try head().header.height
         let from = headHeight >= count ? headHeight - count + 1 : 1
         var heights: [UInt64] = [0]
-        if headHeight >= 1 { heights += Array(from...headHeight) }
+        if headHeight >= 1, count > 0 { heights += Array(from...headHeight) }
         let registry = self.registry
         for h in heights {
             let block = try self.block(height: h)

@@ -75,7 +75,12 @@ private func classify(_ error: any Error) -> (Int32, String, [EventProblem]) {
         if case .notFound = e { return (Exit.notFound, e.description, []) }
         return (Exit.ledgerError, e.description, [])
     case let e as CryptoError: return (Exit.ledgerError, e.description, [])
-    case let e as MerkleError: return (Exit.verificationFailed, e.description, [])
+    case let e as MerkleError:
+        switch e {
+        case .emptyOldTree, .sizesOutOfOrder, .leafIndexOutOfRange: return (64, e.description, [])
+        default: return (Exit.verificationFailed, e.description, [])
+        }
+    case let e as ValidationError: return (64, e.message, [])
     default: return (Exit.ledgerError, "\(error)", [])
     }
 }

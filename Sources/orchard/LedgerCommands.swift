@@ -87,13 +87,14 @@ func signEvents(_ bytes: [UInt8], key: Ed25519PrivateKey, origin: String) throws
     var records = [SignedRecord]()
     for value in try parseJSONOrLines(bytes) {
         let input = try EPCISInput(json: value)
+        let base = records.count
         for (i, var event) in input.events.enumerated() {
             // Extension prefixes are declared in the document's @context; keep the declarations
             // with the event so its hash ID can be recomputed from the record alone.
             if event["@context"] == nil, let ctx = input.context, ctx.arrayValue?.contains(where: { $0.objectMembers != nil }) == true || ctx.objectMembers != nil {
                 event = .object([JSONMember("@context", ctx)] + (event.objectMembers ?? []))
             }
-            _ = try EPCISEvent(json: event, index: records.count + i)
+            _ = try EPCISEvent(json: event, index: base + i)
             records.append(try SignedRecord.sign(kind: .event, payload: event, origin: origin, key: key))
         }
     }

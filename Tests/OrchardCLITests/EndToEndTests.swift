@@ -157,3 +157,38 @@ struct BatchedAppendTests {
         #expect(size == 4)
     }
 }
+
+/// Exit codes of edge cases found in review.
+struct CLIEdgeCaseTests {
+    @Test("verify --blocks 0 checks block 0 only instead of crashing")
+    func verifyZeroBlocks() throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        #expect(try h.run(["verify", "--blocks", "0"]).status == 0)
+    }
+
+    @Test("A consistency proof from size 0 or beyond the head is a usage error (64)")
+    func consistencyUsage() throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        #expect(try h.run(["proof", "consistency", "--from", "0"]).status == 64)
+        #expect(try h.run(["proof", "consistency", "--from", "50"]).status == 64)
+    }
+
+    @Test("sign names the right event of an array when one is malformed")
+    func signIndex() throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        let good = JSONWriter.compactString(FixtureEvents.harvest(lot: "S1", kilograms: 1))
+        let bad = JSONWriter.compactString(FixtureEvents.harvest(lot: "S2", kilograms: 1).removing("eventTimeZoneOffset"))
+        let r = try h.run(["sign", "--key", h.repoPath("Genesis/demo-keys/farm-sn-luochuan-01.pem"), "-"], stdin: "[\(good),\(good),\(bad)]")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("event 2"))
+    }
+
+    @Test("An unknown loss parameter is a usage error (64)")
+    func simulateUsage() throws {
+        let h = try CLIHarness()
+        #expect(try h.run(["simulate", "--events", "10", "--loss", "bogus=1"]).status == 64)
+    }
+}

@@ -95,7 +95,9 @@ public struct AppendPlanner: Sendable {
                 problems.append(EventProblem(index: index, eventID: p.eventID?.uri, path: path, reason: reason))
             }
             defer { plan.problems += problems }
-            if let id = p.eventID {
+            // A repeat is only answered with the original receipt if it carries a valid signature
+            // by a key the ledger knows; anything else goes through the checks and is refused.
+            if let id = p.eventID, p.checkedKey != nil, p.signatureValid {
                 if let earlier = plan.seen[id] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
                 do {
                     if let loc = try state.location(of: id) { plan.outcomes.append(.duplicate(id, loc)); continue }

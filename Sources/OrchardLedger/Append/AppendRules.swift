@@ -20,12 +20,16 @@ enum LotEffect {
 extension EPCISEvent {
     /// The effect on a quantity element of this event.
     func effect(on q: QuantityElement) -> LotEffect {
-        let step = bizStep.map(CBVWord.bare)
+        // Every accepted spelling of a step (bare word, URN, Web URI, `cbv:` short form) is one step.
+        let step = bizStep.flatMap { BizStep(anyForm: $0)?.bareWord }
+        let farmStep = bizStep.flatMap { OrchardVocabulary.BizStep(anyForm: $0) }
         switch (type, q.role) {
         case (.transformation, .output): return .create
         case (.transformation, .input): return .consume
         case (.object, .subject):
-            if action == .add { return .create }
+            // Quantity comes into being only where produce is commissioned or harvested; any
+            // other ADD (receiving, say) must name quantity that already exists.
+            if action == .add && (step == "commissioning" || farmStep == .harvesting) { return .create }
             if action == .delete || step == "retail_selling" || step == "destroying" { return .consume }
             return .observe
         case (.aggregation, .child), (.transaction, .subject), (.association, .child): return .observe

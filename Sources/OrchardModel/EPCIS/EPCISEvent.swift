@@ -112,6 +112,7 @@ public struct EPCISEvent: Sendable {
         readPoint = try Self.locationID(json, "readPoint", problem)
         bizLocation = try Self.locationID(json, "bizLocation", problem)
         parentID = try Self.optionalString(json, "parentID", problem)
+        if let parentID { try Self.checkIdentifier(parentID, "parentID", problem) }
 
         var quantities = [QuantityElement]()
         for (key, role) in [("quantityList", EPCISListRole.subject), ("childQuantityList", .child),
@@ -126,11 +127,24 @@ public struct EPCISEvent: Sendable {
             guard let items = list.arrayValue else { throw problem(key, "must be an array of EPC URIs") }
             for (i, item) in items.enumerated() {
                 guard let s = item.stringValue, !s.isEmpty else { throw problem("\(key)[\(i)]", "must be an EPC URI string") }
+                try Self.checkIdentifier(s, "\(key)[\(i)]", problem)
                 epcs.append((role, s))
             }
         }
         self.epcs = epcs
         sensorReadings = try Self.sensorReadings(json, problem)
+    }
+
+    /// Lots and objects are keys of the ledger's indexes: they must be absolute URIs (so that no
+    /// two spellings can meet in one key) of a sensible length (LMDB keys hold at most 511 bytes).
+    static func checkIdentifier(_ s: String, _ path: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) {
+        guard s.utf8.count <= 400 else { throw problem(path, "identifier longer than 400 bytes") }
+        let u = Array(s.utf8)
+        var i = 0
+        while i < u.count, (0x41...0x5A).contains(u[i]) || (0x61...0x7A).contains(u[i]) || (i > 0 && ((0x30...0x39).contains(u[i]) || u[i] == 0x2B || u[i] == 0x2D || u[i] == 0x2E)) { i += 1 }
+        guard i > 0, i < u.count, u[i] == 0x3A else {
+            throw problem(path, "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
+        }
     }
 
     /// A namespaced extension term: an absolute http(s) URI or a URN outside the CBV namespace.
@@ -159,6 +173,7 @@ public struct EPCISEvent: Sendable {
         for (i, item) in items.enumerated() {
             let at = "\(key)[\(i)]"
             guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem("\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
+            try checkIdentifier(cls, "\(at).epcClass", problem)
             var amount: Double? = nil
             if let q = item["quantity"] {
                 guard let d = q.doubleValue else { throw problem("\(at).quantity", "quantity must be a number") }
