@@ -179,8 +179,9 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         }
     }
 
-    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm). Public as
+    /// the one calendar routine of the package (the simulator and block times use it too).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -190,7 +191,8 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+    /// The (year, month, day) of a day count since 1970-01-01.
+    public static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
         let z = Int(z0) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
