@@ -18,6 +18,7 @@ struct BatchWriter {
     private var segments = SegmentWriter()
     private var eventEntries = [([UInt8], [UInt8])]()
     private var lotEntries = [[UInt8]]()
+    private var lineageEntries = [([UInt8], [UInt8])]()
     private var blockFirstLeaf: UInt64
     private var blockCount = 0
     /// Leaf, block and checkpoint of each record written, in order; the checkpoint index points
@@ -47,10 +48,7 @@ struct BatchWriter {
         try segments.add(r.storedForm, leaf: leaf, txn: txn, db: db)
         if let id = r.eventID { eventEntries.append((id.digest.bytes, leafKey + [UInt8](bigEndian: height + 1))) }
         for lot in r.lots { lotEntries.append(StoredLotKey.lotIndexKey(lot, leaf: leaf)) }
-        for edge in r.lineage {
-            try txn.put(db.lineage, StoredLotKey.encode(edge.from), StoredLotKey.encode(edge.to), noDupData: true)
-            try txn.put(db.descendants, StoredLotKey.encode(edge.to), StoredLotKey.encode(edge.from), noDupData: true)
-        }
+        for edge in r.lineage { lineageEntries.append((StoredLotKey.encode(edge.from), StoredLotKey.encode(edge.to))) }
         if let change = r.registryChange { try txn.put(db.registryLog, leafKey, JSONWriter.compact(change), append: true) }
         placed.append((leaf, height + 1))
         blockCount += 1
@@ -85,6 +83,10 @@ struct BatchWriter {
         for (k, v) in eventEntries { try txn.put(db.events, k, v) }
         lotEntries.sort { $0.lexicographicallyPrecedes($1) }
         for k in lotEntries { try txn.put(db.lots, k, []) }
+        let byFrom = lineageEntries.sorted { $0.0 == $1.0 ? $0.1.lexicographicallyPrecedes($1.1) : $0.0.lexicographicallyPrecedes($1.0) }
+        for (from, to) in byFrom { try txn.put(db.lineage, from, to, noDupData: true) }
+        let byTo = lineageEntries.sorted { $0.1 == $1.1 ? $0.0.lexicographicallyPrecedes($1.0) : $0.1.lexicographicallyPrecedes($1.1) }
+        for (from, to) in byTo { try txn.put(db.descendants, to, from, noDupData: true) }
         let balances = plan.lotBalances.map { (StoredLotKey.encode($0.key), $0.value.encoded) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         for (k, v) in balances { try txn.put(db.balances, k, v) }
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
