@@ -71,9 +71,8 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// Runs `body` on a read-only snapshot. Never blocks, and is never blocked by, the writer
     /// (only a map resize waits for readers to finish).
     func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        resizeLock.lockShared()
-        defer { resizeLock.unlock() }
         var txn: OpaquePointer?
+        resizeLock.lockShared()
         var rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
         if rc == MDB_MAP_RESIZED {
             // Another process grew the map: adopt its size (no transaction of ours is active) and retry.
@@ -82,6 +81,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             resizeLock.lockShared()
             rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
         }
+        defer { resizeLock.unlock() }
         try check(rc, "begin read")
         defer { mdb_txn_abort(txn) }
         return try body(LMDBTransaction(txn: txn!))
