@@ -55,3 +55,20 @@ struct PipelineTests {
         #expect(try ledger.snapshot().differences(from: before).isEmpty)
     }
 }
+
+/// A participant registered in a batch who submits the same event twice in that batch gets one leaf.
+struct InBatchRepeatTests {
+    @Test("An event repeated in the batch that registered its signer is appended once")
+    func repeatAfterRegistration() throws {
+        let ledger = try Fixtures.makeLedger()
+        let newKey = try Ed25519PrivateKey()
+        let add = try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-repeat", "name": "Repeat farm", "role": "farm",
+            "publicKeys": [.string(Base64.encode(newKey.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"])
+        let harvest = try Fixtures.sign(FixtureEvents.harvest(lot: "REP", kilograms: 10), with: newKey)
+        let receipts = try ledger.store.append([add.input, harvest.input, harvest.input], nowMillis: Fixtures.now)
+        #expect(receipts.map(\.leafIndex) == [1, 2, 2])
+        #expect(receipts.map(\.duplicate) == [false, false, true])
+        #expect(try ledger.store.head().header.treeSize == 3)
+    }
+}

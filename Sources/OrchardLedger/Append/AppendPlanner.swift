@@ -97,7 +97,12 @@ public struct AppendPlanner: Sendable {
             defer { plan.problems += problems }
             // A repeat is only answered with the original receipt if it carries a valid signature
             // by a key the ledger knows; anything else goes through the checks and is refused.
-            if let id = p.eventID, p.checkedKey != nil, p.signatureValid {
+            // (Keys registered earlier in this batch were not known in stage A: check those here.)
+            let knownKey = p.record.signer.flatMap { plan.registry.keys[$0]?.key }
+            let signedByKnownKey = knownKey.map { key in
+                key == p.checkedKey ? p.signatureValid : p.record.hasValidSignature(by: key, origin: origin)
+            } ?? false
+            if let id = p.eventID, signedByKnownKey {
                 if let earlier = plan.seen[id] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
                 do {
                     if let loc = try state.location(of: id) { plan.outcomes.append(.duplicate(id, loc)); continue }
