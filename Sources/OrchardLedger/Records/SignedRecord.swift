@@ -72,7 +72,8 @@ public struct SignedRecord: Sendable {
         guard let sigText = json["sig"]?.stringValue, let sig = Base64.decode(sigText), sig.count == 64 else {
             throw problem("sig", "must be a base64 64-byte Ed25519 signature")
         }
-        for m in json.objectMembers ?? [] where !["type", kind.payloadKey, "signer", "sig"].contains(m.key) {
+        let payloadKey = kind.payloadKey
+        for m in json.objectMembers ?? [] where m.key != "type" && m.key != payloadKey && m.key != "signer" && m.key != "sig" {
             throw problem(m.key, "unexpected member in a signed record")
         }
         self.init(kind: kind, payload: payload, canonicalPayload: JSONWriter.canonical(payload), signer: signer, signature: sig)

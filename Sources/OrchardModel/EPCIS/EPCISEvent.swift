@@ -183,8 +183,10 @@ public struct EPCISEvent: Sendable {
             if let uom, !(uom.utf8.count >= 2 && uom.utf8.count <= 3 && uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) })) {
                 throw problem("\(at).uom", "unknown unit \"\(uom)\" (expected a UN/ECE Rec. 20 code such as KGM)")
             }
-            if cls.hasPrefix("urn:epc:class:lgtin:") {
+            // A lot is named by many events: a URN already seen valid on this thread is not re-parsed.
+            if cls.hasPrefix("urn:epc:class:lgtin:"), !NormalisationMemo.current.contains("lgtin-valid " + cls) {
                 do { _ = try LGTIN(urn: cls) } catch { throw problem("\(at).epcClass", "\(error)") }
+                NormalisationMemo.current.remember("lgtin-valid " + cls, "")
             }
             out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom, path: at))
         }

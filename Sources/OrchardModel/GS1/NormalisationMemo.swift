@@ -23,6 +23,15 @@ final class NormalisationMemo {
         return memo
     }
 
+    /// Whether anything is remembered for `text`.
+    func contains(_ text: String) -> Bool { entries[text] != nil }
+
+    /// Remembers `value` for `text`.
+    func remember(_ text: String, _ value: String?) {
+        if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
+        entries[text] = value
+    }
+
     /// The remembered value for `text`, computing (and remembering) it on a miss.
     func value(for text: String, _ compute: () -> String?) -> String? {
         if let hit = entries[text] { return hit }
