@@ -1,6 +1,7 @@
 // The one file that touches LMDB's C API. It owns the environment handle and encodes LMDB's
 // rules: a single writer at a time, read snapshots that never block it, and a map that grows.
 import CLMDB
+import OrchardLedger
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -128,7 +129,9 @@ final class LMDBEnvironment: @unchecked Sendable {
                 return outcome.0
             }
             // A commit ends the transaction whether or not it succeeds: never abort after it.
+            let trace = StageTrace()
             rc = mdb_txn_commit(txn)
+            trace.mark("LMDB commit (write pages, fsync)")
             resizeLock.unlock()
             if rc == MDB_MAP_FULL { try grow(); continue }
             try check(rc, "commit")

@@ -28,6 +28,23 @@ if let i = CommandLine.arguments.firstIndex(of: "--build"), i + 1 < CommandLine.
     exit(0)
 }
 
+if CommandLine.arguments.contains("--storage-loop") {
+    // For profilers: the storage path alone, committed into fresh ledgers again and again.
+    var total = 0.0
+    for round in 1...5 {
+        let dir = work.appendingPathComponent("storage-loop-\(round)").path
+        try tools.initLedger(dir)
+        let store = try LedgerStore.open(directory: dir)
+        let batch = try store.validate(try Data(contentsOf: workload.file).split(separator: 0x0A).map { .bytes(Array($0)) })
+        let t = try seconds { _ = try store.commit(batch) }
+        let raw = try rawLMDBAppend(batch.plan.records.map(\.storedForm), directory: work.appendingPathComponent("raw-loop-\(round)").path)
+        print(String(format: "commit %.1f ms, raw MDB_APPEND %.1f ms", t * 1000, raw * 1000))
+        total += t
+    }
+    print(String(format: "storage loop: %.1f µs per record", total / Double(5 * workload.records) * 1e6))
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--components") {
     try componentBreakdown(workload.file, genesis: tools.genesis)
     exit(0)
