@@ -120,3 +120,17 @@ final class RegistryTests {
         #expect(registry.participant("farm-new") == nil)
     }
 }
+
+/// Participants' GLNs are GS1 keys: a wrong check digit is refused where the participant is defined.
+struct ParticipantGLNTests {
+    @Test("A participant whose GLN has a wrong check digit is refused at its gln")
+    func badGLN() throws {
+        let key = try Ed25519PrivateKey().publicKey
+        let participant: JSONValue = ["id": "farm-x", "name": "X", "role": "farm", "gln": "6971230000420",
+                                      "publicKeys": [.string(Base64.encode(key.rawRepresentation))]]
+        let genesis = try Fixtures.genesis()
+        #expect(throws: GenesisError.self) { try Genesis.participant(participant, path: "p", roles: genesis.roles) }
+        let fixed = participant.setting("gln", to: .string(try GLN(withoutCheckDigit: "697123000042").value))
+        #expect(try Genesis.participant(fixed, path: "p", roles: genesis.roles).id == "farm-x")
+    }
+}

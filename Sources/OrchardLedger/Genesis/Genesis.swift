@@ -147,6 +147,9 @@ public struct Genesis: Sendable {
             keys.append(try key(entry, "\(path).publicKeys[\(k)]"))
         }
         guard !keys.isEmpty else { throw fail("publicKeys", "a participant needs at least one public key") }
+        if let gln = p["gln"]?.stringValue {
+            do { _ = try GLN(gln) } catch { throw fail("gln", "\(error)") }
+        }
         return Participant(id: id, gln: p["gln"]?.stringValue, name: name, role: role,
                            province: p["province"]?.stringValue, location: p["location"]?.stringValue,
                            json: p, keys: keys)
