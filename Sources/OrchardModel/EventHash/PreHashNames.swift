@@ -326,6 +326,8 @@ final class StaticNames: Sendable {
 
 /// One element of the flat tree.
 
+/// Which CBV vocabulary a bare word in the current position belongs to, following the EPCIS
+/// 2.0 JSON-LD context (`bizStep`, `disposition`, typed list entries, sensor reports).
 enum VocabularyScope: UInt8 {
     case event, none, bizStep, disposition, persistentDisposition, btt, sdtList, sdt, sensorList, sensorElement,
          sensorReport, measurementType, alertType, component, btList

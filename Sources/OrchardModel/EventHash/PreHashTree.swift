@@ -444,6 +444,3 @@ struct TreeBuilder {
         return container(KN.empty.rawValue, .none, TreeNode.pair, children: popChildren(mark))
     }
 }
-
-/// Which CBV vocabulary a bare word in the current position belongs to, following the EPCIS
-/// 2.0 JSON-LD context (`bizStep`, `disposition`, typed list entries, sensor reports).
