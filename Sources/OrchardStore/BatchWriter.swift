@@ -46,7 +46,7 @@ struct BatchWriter {
         let leafKey = [UInt8](bigEndian: leaf)
         for w in try frontier.append(leafHash: r.leafHash) { try tiles.add(w, txn: txn, db: db) }
         try segments.add(r.storedForm, leaf: leaf, txn: txn, db: db)
-        if let id = r.eventID { eventEntries.append((id.digest.bytes, leafKey + [UInt8](bigEndian: height + 1))) }
+        if let key = r.dedupKey { eventEntries.append((key.digest.bytes, leafKey + [UInt8](bigEndian: height + 1))) }
         for lot in r.lots { lotEntries.append(StoredLotKey.lotIndexKey(lot, leaf: leaf)) }
         for edge in r.lineage { lineageEntries.append((StoredLotKey.encode(edge.from), StoredLotKey.encode(edge.to))) }
         if let change = r.registryChange { try txn.put(db.registryLog, leafKey, JSONWriter.compact(change), append: true) }

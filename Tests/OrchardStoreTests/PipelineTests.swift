@@ -72,3 +72,37 @@ struct InBatchRepeatTests {
         #expect(try ledger.store.head().header.treeSize == 3)
     }
 }
+
+/// Retrying a whole batch — registry changes included — is harmless.
+struct RegistryRetryTests {
+    @Test("Appending the same registry change and events again returns the original receipts and writes nothing")
+    func retryWithRegistryChange() throws {
+        let ledger = try Fixtures.makeLedger()
+        let newKey = try Ed25519PrivateKey()
+        let add = try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-retry", "name": "Retry farm", "role": "farm",
+            "publicKeys": [.string(Base64.encode(newKey.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"])
+        let harvest = try Fixtures.sign(FixtureEvents.harvest(lot: "RETRY", kilograms: 10), with: newKey)
+        let first = try ledger.store.append([add.input, harvest.input], nowMillis: Fixtures.now)
+        let before = try ledger.snapshot()
+        let again = try ledger.store.append([add.input, harvest.input], nowMillis: Fixtures.now)
+        #expect(again.map(\.leafIndex) == first.map(\.leafIndex))
+        #expect(again.map(\.duplicate) == [true, true])
+        #expect(again[0].eventID == nil)
+        #expect(try ledger.snapshot().differences(from: before).isEmpty)
+    }
+
+    @Test("A different add of an existing participant is still refused")
+    func secondAddRefused() throws {
+        let ledger = try Fixtures.makeLedger()
+        let key = try Ed25519PrivateKey()
+        func add(_ issued: String) throws -> SignedRecord {
+            try Fixtures.signRegistryChange(["op": "add", "participant": [
+                "id": "farm-twice", "name": "Twice", "role": "farm",
+                "publicKeys": [.string(Base64.encode(key.publicKey.rawRepresentation))]], "issuedAt": .string(issued)])
+        }
+        _ = try ledger.append([try add("2026-09-01T00:00:00.000Z")])
+        let store = ledger.store
+        #expect(throws: AppendRejection.self) { try store.append([try add("2026-09-02T00:00:00.000Z").input], nowMillis: Fixtures.now) }
+    }
+}

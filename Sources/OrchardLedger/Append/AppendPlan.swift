@@ -11,6 +11,8 @@ public struct PlannedRecord: Sendable {
     public let leafHash: SHA256Digest
     /// Set for event records.
     public let eventID: EventID?
+    /// The key under which a resubmission is recognised (event ID, or registry record digest).
+    public let dedupKey: EventID?
     /// Lots (EPC classes) the event names, for the lot index.
     public let lots: [String]
     /// Lineage edges: (output lot or parent, input lot or child).
@@ -25,8 +27,8 @@ public struct PlannedRecord: Sendable {
 public enum PlannedOutcome: Sendable {
     /// New: it will be the plan's `records[n]`.
     case new(Int)
-    /// Already in the ledger (idempotent append): its location.
-    case duplicate(EventID, EventLocation)
+    /// Already in the ledger (idempotent append): its event ID (nil for a registry record) and location.
+    case duplicate(EventID?, EventLocation)
     /// A repeat, within the same batch, of the plan's `records[n]`.
     case repeatInBatch(Int)
 }

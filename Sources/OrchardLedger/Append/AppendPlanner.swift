@@ -39,6 +39,9 @@ public struct AppendPlanner: Sendable {
         let record: SignedRecord
         let event: EPCISEvent?
         let eventID: EventID?
+        /// What makes a resubmission a repeat: the event ID, or for a registry record the
+        /// SHA-256 of its canonical bytes (signatures are deterministic, so a retry is identical).
+        let dedupKey: EventID?
         let storedForm: [UInt8]
         let leafHash: SHA256Digest
         /// The key the signature was checked with in stage A, and the outcome.
@@ -98,14 +101,16 @@ public struct AppendPlanner: Sendable {
             // A repeat is only answered with the original receipt if it carries a valid signature
             // by a key the ledger knows; anything else goes through the checks and is refused.
             // (Keys registered earlier in this batch were not known in stage A: check those here.)
-            let knownKey = p.record.signer.flatMap { plan.registry.keys[$0]?.key }
+            let knownKey = p.record.kind == .registry ? plan.registry.authorityKey
+                : p.record.signer.flatMap { plan.registry.keys[$0]?.key }
             let signedByKnownKey = knownKey.map { key in
-                key == p.checkedKey ? p.signatureValid : p.record.hasValidSignature(by: key, origin: origin)
+                p.record.signer == key.keyID
+                    && (key == p.checkedKey ? p.signatureValid : p.record.hasValidSignature(by: key, origin: origin))
             } ?? false
-            if let id = p.eventID, signedByKnownKey {
-                if let earlier = plan.seen[id] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
+            if let key = p.dedupKey, signedByKnownKey {
+                if let earlier = plan.seen[key] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
                 do {
-                    if let loc = try state.location(of: id) { plan.outcomes.append(.duplicate(id, loc)); continue }
+                    if let loc = try state.location(of: key) { plan.outcomes.append(.duplicate(p.eventID, loc)); continue }
                 } catch { problem("", "ledger read failed: \(error)") }
             }
             var change: JSONValue? = nil
@@ -139,7 +144,7 @@ public struct AppendPlanner: Sendable {
                 problem("type", "a genesis record cannot be appended")
             }
             plan.records.append(PlannedRecord(kind: p.record.kind, storedForm: p.storedForm, leafHash: p.leafHash,
-                                              eventID: p.eventID, lots: lotsNamed(p.event), lineage: lineage(p.event),
+                                              eventID: p.eventID, dedupKey: p.dedupKey, lots: lotsNamed(p.event), lineage: lineage(p.event),
                                               inputIndex: index, registryChange: change))
             plan.outcomes.append(.new(plan.records.count - 1))
         }
@@ -170,8 +175,10 @@ public struct AppendPlanner: Sendable {
                 }
                 event = e
             }
-            return .success(Prepared(record: record, event: event, eventID: id, storedForm: record.storedForm,
-                                     leafHash: MerkleHash.leaf(record.recordBytes)))
+            let bytes = record.recordBytes
+            let dedupKey = record.kind == .registry ? EventID(digest: SHA256.hash(bytes)) : id
+            return .success(Prepared(record: record, event: event, eventID: id, dedupKey: dedupKey, storedForm: record.storedForm,
+                                     leafHash: MerkleHash.leaf(bytes)))
         } catch let p as EventProblem {
             return .failure(p)
         } catch {
