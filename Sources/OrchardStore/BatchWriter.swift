@@ -38,8 +38,6 @@ struct BatchWriter {
         blockFirstLeaf = head.frontier.treeSize
     }
 
-    var recordsWritten: Int { placed.count }
-
     /// Writes one record (the next leaf).
     mutating func add(_ r: PlannedRecord, txn: LMDBTransaction) throws {
         let leaf = frontier.treeSize
@@ -92,18 +90,23 @@ struct BatchWriter {
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
         trace.mark("write: indexes, balances, head")
 
+        // Checkpoints of earlier blocks (for repeats of stored records) are read once per block.
+        func checkpoint(_ height: UInt64) throws -> Checkpoint {
+            if let cp = checkpoints[height] { return cp }
+            let cp = try LedgerStore.block(txn, db, height: height).checkpoint
+            checkpoints[height] = cp
+            return cp
+        }
         return try plan.outcomes.map { outcome in
             switch outcome {
             case let .new(i), let .repeatInBatch(i):
                 let p = placed[i]
-                guard let cp = checkpoints[p.height] else { throw StoreError.corrupt("no checkpoint for block \(p.height)") }
-                if case .new = outcome {
-                    return Receipt(eventID: plan.records[i].eventID, leafIndex: p.leaf, blockHeight: p.height, checkpoint: cp, duplicate: false)
-                }
-                return Receipt(eventID: plan.records[i].eventID, leafIndex: p.leaf, blockHeight: p.height, checkpoint: cp, duplicate: true)
+                let isNew = if case .new = outcome { true } else { false }
+                return Receipt(eventID: plan.records[i].eventID, leafIndex: p.leaf, blockHeight: p.height,
+                               checkpoint: try checkpoint(p.height), duplicate: !isNew)
             case let .duplicate(id, loc):
-                let block = try LedgerStore.block(txn, db, height: loc.blockHeight)
-                return Receipt(eventID: id, leafIndex: loc.leafIndex, blockHeight: loc.blockHeight, checkpoint: block.checkpoint, duplicate: true)
+                return Receipt(eventID: id, leafIndex: loc.leafIndex, blockHeight: loc.blockHeight,
+                               checkpoint: try checkpoint(loc.blockHeight), duplicate: true)
             }
         }
     }

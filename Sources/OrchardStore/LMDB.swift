@@ -177,9 +177,6 @@ final class LMDBEnvironment: @unchecked Sendable {
         if mdb_env_info(env, &info) == 0 { mapSize = max(mapSize, Int(info.me_mapsize)) }
     }
 
-    /// Flushes buffers to disk (used after bulk loads that ran without per-commit sync).
-    func sync() throws(LMDBError) { try check(mdb_env_sync(env, 1), "sync") }
-
     /// Bytes used by the data file's pages in use.
     func usedBytes() -> Int {
         var info = MDB_envinfo()

@@ -192,18 +192,6 @@ public final class LedgerStore: @unchecked Sendable {
         try env.read { txn in try MerkleProofs.rootHash(treeSize: treeSize, reader: StoreNodeReader(txn: txn, db: db)) }
     }
 
-    /// The block that holds `leaf` (binary search over block first leaves).
-    public func blockHeight(containing leaf: UInt64) throws -> UInt64 {
-        try env.read { txn in
-            var lo: UInt64 = 0, hi = try Self.headState(txn, db).height
-            while lo < hi {
-                let mid = (lo + hi + 1) / 2
-                if try Self.block(txn, db, height: mid).header.firstLeaf <= leaf { lo = mid } else { hi = mid - 1 }
-            }
-            return lo
-        }
-    }
-
     /// Bytes of the LMDB data file in use.
     public var usedBytes: Int { env.usedBytes() }
 

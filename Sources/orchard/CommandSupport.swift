@@ -13,6 +13,7 @@ enum Exit {
     static let verificationFailed: Int32 = 2
     static let notFound: Int32 = 3
     static let ledgerError: Int32 = 4
+    static let usage: Int32 = 64
 }
 
 struct LedgerOptions: ParsableArguments {
@@ -77,10 +78,10 @@ private func classify(_ error: any Error) -> (Int32, String, [EventProblem]) {
     case let e as CryptoError: return (Exit.ledgerError, e.description, [])
     case let e as MerkleError:
         switch e {
-        case .emptyOldTree, .sizesOutOfOrder, .leafIndexOutOfRange: return (64, e.description, [])
+        case .emptyOldTree, .sizesOutOfOrder, .leafIndexOutOfRange: return (Exit.usage, e.description, [])
         default: return (Exit.verificationFailed, e.description, [])
         }
-    case let e as ValidationError: return (64, e.message, [])
+    case let e as ValidationError: return (Exit.usage, e.message, [])
     default: return (Exit.ledgerError, "\(error)", [])
     }
 }

@@ -56,30 +56,26 @@ struct Keygen: ParsableCommand {
         """)
 
     @OptionGroup var options: LedgerOptions
-    @Option(help: ArgumentHelp("Where to write the private key (must not exist).", valueName: "FILE")) var out: String
+    @Option(name: .customLong("out"), help: ArgumentHelp("Where to write the private key (must not exist).", valueName: "FILE"))
+    var output: String
 
     func run() throws {
         try runCommand(json: options.json) {
             let key = try Ed25519PrivateKey()
-            try key.write(toPEMFile: out)
-            try Data(try key.publicKey.pemRepresentation().utf8).write(to: URL(fileURLWithPath: out + ".pub"))
+            try key.write(toPEMFile: output)
+            try Data(try key.publicKey.pemRepresentation().utf8).write(to: URL(fileURLWithPath: output + ".pub"))
             let raw = Base64.encode(key.publicKey.rawRepresentation)
             if options.json {
                 outJSON(["keyID": .string(key.publicKey.keyID.rawValue), "publicKey": .string(raw),
-                         "privateKeyFile": .string(out), "publicKeyFile": .string(out + ".pub")])
+                         "privateKeyFile": .string(output), "publicKeyFile": .string(output + ".pub")])
             } else {
-                OrchardCLI.out("private key: \(out) (0600)")
-                OrchardCLI.out("public key:  \(out).pub")
-                OrchardCLI.out("key ID:      \(key.publicKey.keyID)")
-                OrchardCLI.out("publicKey (for genesis / registry records): \(raw)")
+                out("private key: \(output) (0600)")
+                out("public key:  \(output).pub")
+                out("key ID:      \(key.publicKey.keyID)")
+                out("publicKey (for genesis / registry records): \(raw)")
             }
         }
     }
-}
-
-/// Namespacing for helpers whose names collide with option properties.
-enum OrchardCLI {
-    static func out(_ s: String) { print(s) }
 }
 
 /// Signs the events of an input (event, array or EPCIS document) with `key` for `origin`.

@@ -9,7 +9,7 @@ import OrchardStore
 /// Finds an event by its ID, as a not-found failure when absent.
 func locate(_ text: String, in store: LedgerStore) throws -> EventLocation {
     guard let id = EventID(uri: text) else {
-        throw CommandFailure(code: 64, description: "not an event ID: \(text) (expected ni:///sha-256;<64 hex>?ver=CBV2.0)")
+        throw CommandFailure(code: Exit.usage, description: "not an event ID: \(text) (expected ni:///sha-256;<64 hex>?ver=CBV2.0)")
     }
     guard let loc = try store.location(of: id) else { throw CommandFailure(code: Exit.notFound, description: "no event \(text) in this ledger") }
     return loc
@@ -53,7 +53,7 @@ struct Show: ParsableCommand {
                 let b = try store.head()
                 if options.json { outJSON(blockJSON(b)) } else { out("ledger \(store.genesis.origin)"); printBlock(b) }
             case let ("block", n?):
-                guard let height = UInt64(n) else { throw CommandFailure(code: 64, description: "block height must be a number") }
+                guard let height = UInt64(n) else { throw CommandFailure(code: Exit.usage, description: "block height must be a number") }
                 let b = try store.block(height: height)
                 if options.json { outJSON(blockJSON(b)) } else { printBlock(b) }
             case let ("event", text?):
@@ -72,7 +72,7 @@ struct Show: ParsableCommand {
                     out(JSONWriter.pretty(record.payload))
                 }
             default:
-                throw CommandFailure(code: 64, description: "usage: orchard show head | block N | event ID")
+                throw CommandFailure(code: Exit.usage, description: "usage: orchard show head | block N | event ID")
             }
         }
     }
@@ -238,7 +238,7 @@ struct EventIDCommand: ParsableCommand {
             for value in try parseJSONOrLines(try readInput(input)) {
                 let doc = try EPCISInput(json: value)
                 for event in doc.events {
-                    let pre = try EventIDPrehash.string(for: event, context: event["@context"] ?? doc.context)
+                    let pre = try EventID.preHashString(for: event, context: event["@context"] ?? doc.context)
                     let id = EventID(digest: SHA256.hash(pre))
                     if json {
                         rows.append(prehash ? ["eventID": .string(id.uri), "prehash": .string(pre)] : ["eventID": .string(id.uri)])
@@ -250,12 +250,5 @@ struct EventIDCommand: ParsableCommand {
             }
             if json { outJSON(.array(rows)) }
         }
-    }
-}
-
-/// The pre-hash string of the CBV 2.0 algorithm (kept in one place for the CLI).
-enum EventIDPrehash {
-    static func string(for event: JSONValue, context: JSONValue?) throws -> String {
-        try EventID.preHashString(for: event, context: context)
     }
 }

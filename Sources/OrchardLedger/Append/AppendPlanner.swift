@@ -98,9 +98,9 @@ public struct AppendPlanner: Sendable {
                 problems.append(EventProblem(index: index, eventID: p.eventID?.uri, path: path, reason: reason))
             }
             defer { plan.problems += problems }
-            // A repeat is only answered with the original receipt if it carries a valid signature
-            // by a key the ledger knows; anything else goes through the checks and is refused.
-            // (Keys registered earlier in this batch were not known in stage A: check those here.)
+            // The signature, checked once: in stage A with the key the batch started with, or here for
+            // a key registered earlier in this batch. A repeat is only answered with the original
+            // receipt if it is validly signed by a key the ledger knows.
             let knownKey = p.record.kind == .registry ? plan.registry.authorityKey
                 : p.record.signer.flatMap { plan.registry.keys[$0]?.key }
             let signedByKnownKey = knownKey.map { key in
@@ -118,7 +118,7 @@ public struct AppendPlanner: Sendable {
             case .registry:
                 if p.record.signer != plan.registry.authorityKey.keyID {
                     problem("signer", "registry changes must be signed by the programme authority (\(plan.registry.authorityKey.keyID))")
-                } else if !p.record.hasValidSignature(by: plan.registry.authorityKey, origin: origin) {
+                } else if !signedByKnownKey {
                     problem("sig", "signature does not verify with the authority key")
                 } else {
                     do { try plan.registry.apply(p.record.payload, atLeaf: leaf); change = p.record.payload } catch {
@@ -129,10 +129,9 @@ public struct AppendPlanner: Sendable {
                 guard let event = p.event, let id = p.eventID, let signer = p.record.signer else { continue }
                 switch plan.registry.signer(signer, atLeaf: leaf) {
                 case let .failure(e): problem(e.path, e.reason)
-                case let .success((keyState, participant)):
-                    // Keys registered within this batch were not known in stage A.
-                    let valid = p.checkedKey == keyState.key ? p.signatureValid : p.record.hasValidSignature(by: keyState.key, origin: origin)
-                    if !valid {
+                case let .success((_, participant)):
+                    // The key valid at this leaf is the one registered under the signer's key ID.
+                    if !signedByKnownKey {
                         problem("sig", "signature does not verify with key \(signer.rawValue) (was the event changed after signing, or signed for another ledger?)")
                     }
                     checkRole(event, participant, plan.registry, problem)
@@ -156,14 +155,8 @@ public struct AppendPlanner: Sendable {
             let json: JSONValue
             switch input {
             case let .json(v): json = v
-            case let .bytes(b):
-                do { json = try JSONParser.parse(b) } catch {
-                    return .failure(EventProblem(index: index, path: "", reason: error.description))
-                }
-            case let .slice(b):
-                do { json = try JSONParser.parse(Array(b)) } catch {
-                    return .failure(EventProblem(index: index, path: "", reason: error.description))
-                }
+            case let .bytes(b): json = try parsed(b, index: index)
+            case let .slice(s): json = try parsed(Array(s), index: index)
             }
             let record = try SignedRecord(json: json, index: index)
             var event: EPCISEvent? = nil
@@ -186,13 +179,20 @@ public struct AppendPlanner: Sendable {
         }
     }
 
+    /// Parses one record's JSON text; a syntax error is the record's problem.
+    static func parsed(_ bytes: [UInt8], index: Int) throws(EventProblem) -> JSONValue {
+        do { return try JSONParser.parse(bytes) } catch {
+            throw EventProblem(index: index, path: "", reason: error.description)
+        }
+    }
+
     func checkRole(_ event: EPCISEvent, _ participant: Participant, _ registry: Registry, _ problem: (String, String) -> Void) {
         guard let step = event.bizStep else { problem("bizStep", "missing bizStep: this ledger needs every event's business step"); return }
         // Compare canonical forms, so a role listing `shipping` permits every spelling of it.
         let role = registry.roles[participant.role]
         if role?.canonicalBizSteps.contains(CBV.canonicalBizStep(step)) != true {
-            let names = (role?.bizSteps ?? []).map(CBVWord.bare).sorted().joined(separator: ", ")
-            problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(CBVWord.bare(step)); its role permits: \(names)")
+            let names = (role?.bizSteps ?? []).map(stepName).sorted().joined(separator: ", ")
+            problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(stepName(step)); its role permits: \(names)")
         }
     }
 

@@ -1,15 +1,10 @@
 // Vocabulary helpers for the append rules: which steps move quantity out of a lot.
 import OrchardModel
 
-enum CBVWord {
-    /// The bare CBV word of a bizStep or disposition in any of its three spellings; other URIs as-is.
-    static func bare(_ value: String) -> String {
-        for prefix in ["urn:epcglobal:cbv:bizstep:", "urn:epcglobal:cbv:disp:",
-                       "https://ref.gs1.org/cbv/BizStep-", "https://ref.gs1.org/cbv/Disp-"] where value.hasPrefix(prefix) {
-            return String(value.dropFirst(prefix.count))
-        }
-        return value
-    }
+/// A business step as people read it in messages: its bare word (CBV or Orchard vocabulary, in
+/// any spelling), or the URI as written.
+func stepName(_ value: String) -> String {
+    BizStep(anyForm: value)?.bareWord ?? OrchardVocabulary.BizStep(anyForm: value)?.bareWord ?? value
 }
 
 /// How an event changes the lots it names (Docs/FORMAT.md §Mass balance).

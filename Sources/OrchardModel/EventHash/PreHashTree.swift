@@ -84,6 +84,11 @@ struct TreeBuilder {
         prefixLengths = mask
         prefixFirstLow = low
         prefixFirstHigh = high
+        exchangeBuffers(with: ws)
+    }
+
+    /// Swaps this builder's buffers with the thread's workspace (borrowing or giving back).
+    private mutating func exchangeBuffers(with ws: PreHashWorkspace) {
         swap(&nodes, &ws.nodes)
         swap(&kids, &ws.kids)
         swap(&stack, &ws.stack)
@@ -102,13 +107,7 @@ struct TreeBuilder {
         dynInfos.removeAll(keepingCapacity: true)
         dynBytes.removeAll(keepingCapacity: true)
         if !dynIndex.isEmpty { dynIndex.removeAll(keepingCapacity: dynIndex.count <= 1024) }
-        swap(&nodes, &ws.nodes)
-        swap(&kids, &ws.kids)
-        swap(&stack, &ws.stack)
-        swap(&memberNames, &ws.memberNames)
-        swap(&dynInfos, &ws.dynInfos)
-        swap(&dynBytes, &ws.dynBytes)
-        swap(&dynIndex, &ws.dynIndex)
+        exchangeBuffers(with: ws)
     }
 
     // MARK: - Names
