@@ -45,6 +45,11 @@ if CommandLine.arguments.contains("--storage-loop") {
     exit(0)
 }
 
+if CommandLine.arguments.contains("--scaling") {
+    try scalingBreakdown(workload.file, genesis: tools.genesis)
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--components") {
     try componentBreakdown(workload.file, genesis: tools.genesis)
     exit(0)

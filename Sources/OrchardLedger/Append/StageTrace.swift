@@ -5,19 +5,24 @@ import Dispatch
 import Glibc
 #endif
 
-/// Prints the time since the previous mark, when tracing is on.
+/// Prints the time since the previous mark, when tracing is on, with the time since the first
+/// trace and the process's CPU time so far (their ratio shows how busy the cores were).
 public final class StageTrace {
     /// Whether `ORCHARD_TRACE` is set in the environment.
     public static let enabled = getenv("ORCHARD_TRACE") != nil
+    private static let origin = DispatchTime.now().uptimeNanoseconds
     private var last = DispatchTime.now().uptimeNanoseconds
 
-    public init() {}
+    public init() { _ = Self.origin }
 
     /// Prints `label` and the milliseconds since the last mark (or creation).
     public func mark(_ label: String) {
         guard Self.enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        let line = Array("[trace] \(label): \((now - last) / 1_000_000) ms\n".utf8)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let cpu = Int(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + Int(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+        let line = Array("[trace] \(label): \((now - last) / 1_000_000) ms (at \((now - Self.origin) / 1_000_000) ms, CPU \(cpu) ms)\n".utf8)
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
         last = now
     }
