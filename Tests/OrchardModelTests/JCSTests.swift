@@ -71,3 +71,58 @@ struct CanonicalNumberFastPathTests {
         }
     }
 }
+
+/// The parser's canonical-text judgement: what it calls canonical is byte for byte what the
+/// RFC 8785 writer produces, so signed bytes can be taken from the text as it is.
+struct CanonicalTextDetectionTests {
+    static let conformanceTexts: [String] = Conformance.files(under: "jcs/input", ext: "json").map { $0.path }
+        + Conformance.files(under: "epcis", ext: "jsonld").map { $0.path }
+
+    @Test("Canonical output is recognised as canonical, and anything judged canonical is", arguments: conformanceTexts)
+    func conformanceDocuments(path: String) throws {
+        let text = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let document = try JSONParser.parseDocument(text)
+        if document.isCanonical { #expect(JSONWriter.canonical(document.value) == text) }
+        let canonical = JSONWriter.canonical(document.value)
+        let again = try JSONParser.parseDocument(canonical)
+        // Conservative only for `\u` escapes, names from U+E000 up and repeated member names.
+        let conservative = canonical.contains(UInt8(ascii: "\\")) || canonical.contains { $0 >= 0xEE } || Self.repeatsAName(document.value)
+        if !conservative { #expect(again.isCanonical, "\(path)") }
+        if again.isCanonical { #expect(JSONWriter.canonical(again.value) == canonical) }
+    }
+
+    static func repeatsAName(_ v: JSONValue) -> Bool {
+        switch v {
+        case let .object(members): return Set(members.map(\.key)).count != members.count || members.contains { repeatsAName($0.value) }
+        case let .array(items): return items.contains(where: repeatsAName)
+        default: return false
+        }
+    }
+
+    @Test("Text another writer made is not taken as canonical",
+          arguments: [#"{"b":1,"a":2}"#, #"{"a": 1}"#, " {\"a\":1}", #"{"a":1.0}"#, #"{"a":1e3}"#, #"{"a":"x\/y"}"#,
+                      #"{"a":"\u0041"}"#, #"{"a":1,"a":1}"#, #"[1, 2]"#, #"{"a":-0}"#, #"{"aa":1,"a":2}"#])
+    func notCanonical(text: String) throws {
+        let document = try JSONParser.parseDocument(Array(text.utf8))
+        #expect(!document.isCanonical)
+    }
+
+    @Test("Canonical text with escapes, nesting and non-ASCII is recognised",
+          arguments: [#"{"a":"x\"y\\z\n","b":[1,2.5,{"c":null,"d":true}],"é":"ü"}"#, #"[]"#, #"{"":0,"a":{}}"#, #""text""#])
+    func canonical(text: String) throws {
+        let document = try JSONParser.parseDocument(Array(text.utf8))
+        #expect(document.isCanonical)
+        #expect(JSONWriter.canonical(document.value) == Array(text.utf8))
+    }
+
+    @Test("Member value ranges point at each member's text")
+    func memberRanges() throws {
+        let text = Array(#"{"type":"event","event":{"b":[1,2]},"sig":"x\/z","n":{"b":1,"a":2}}"#.utf8)
+        let document = try JSONParser.parseDocument(text)
+        let slices = document.memberValueRanges.map { String(decoding: text[$0], as: UTF8.self) }
+        #expect(slices == [#""event""#, #"{"b":[1,2]}"#, #""x\/z""#, #"{"b":1,"a":2}"#])
+        // Each value judged by itself: members out of order around a canonical value do not matter.
+        #expect(document.memberValueIsCanonical == [true, true, false, false])
+        #expect(!document.isCanonical)
+    }
+}

@@ -10,7 +10,8 @@ import OrchardTesting
 /// registered early in a batch must sign later in it.
 @Suite(.serialized)
 struct PipelineTests {
-    static let size = LedgerStore.chunkSize + 60
+    // Many stage-A blocks, the last one partial.
+    static let size = PreparedStream.blockSize * 64 + 12
 
     static let harvests: [SignedRecord] = (0..<size - 1).compactMap { i in
         try? Fixtures.sign(FixtureEvents.harvest(lot: "P\(i)", kilograms: Double(50 + i % 20)), as: "farm-sn-luochuan-01")

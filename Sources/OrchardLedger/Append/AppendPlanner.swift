@@ -34,11 +34,18 @@ public struct AppendPlanner: Sendable {
         rules = genesis.rules
     }
 
-    /// Stage-A result of one record.
+    /// Stage-A result of one record: what stage B and the store need, without the parsed JSON.
     struct Prepared: Sendable {
-        let record: SignedRecord
-        let event: EPCISEvent?
+        let kind: RecordKind
+        let signer: KeyID?
+        let signature: [UInt8]
+        /// RFC 8785 bytes of the payload (the signed part).
+        let canonicalPayload: [UInt8]
+        /// Set for event records.
+        let facts: EventFacts?
         let eventID: EventID?
+        /// For registry records: the change itself (rare; kept whole for the registry).
+        let registryChange: JSONValue?
         /// What makes a resubmission a repeat: the event ID, or for a registry record the
         /// SHA-256 of its canonical bytes (signatures are deterministic, so a retry is identical).
         let dedupKey: EventID?
@@ -47,6 +54,10 @@ public struct AppendPlanner: Sendable {
         /// The key the signature was checked with in stage A, and the outcome.
         var checkedKey: Ed25519PublicKey?
         var signatureValid = false
+
+        func hasValidSignature(by key: Ed25519PublicKey, origin: String) -> Bool {
+            key.isValidSignature(signature, for: SignedRecord.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
+        }
     }
 
     /// Validates `inputs` against `state` and `registry`, with the tree at `treeSize`.
@@ -54,7 +65,10 @@ public struct AppendPlanner: Sendable {
     public func plan(_ inputs: [RecordInput], treeSize: UInt64, registry: Registry, state: some LedgerStateReader,
                      nowMillis: Int64) throws -> AppendPlan {
         var plan = AppendPlan(registry: registry)
-        apply(prepare(inputs[...], firstIndex: 0, registry: registry), to: &plan, treeSize: treeSize, state: state, nowMillis: nowMillis)
+        let prepared = prepare(inputs[...], firstIndex: 0, registry: registry)
+        let trace = StageTrace()
+        apply(prepared, to: &plan, treeSize: treeSize, state: state, nowMillis: nowMillis)
+        trace.mark("stage B: \(inputs.count) records (duplicates, registry, keys, roles, time, lots, mass balance)")
         if !plan.problems.isEmpty { throw AppendRejection(problems: plan.problems.sorted { $0.index < $1.index }) }
         return plan
     }
@@ -63,28 +77,31 @@ public struct AppendPlanner: Sendable {
     /// first record; `registry` is the registry at the start of the batch.
     public func prepare(_ inputs: ArraySlice<RecordInput>, firstIndex: Int, registry: Registry) -> [PreparedRecord] {
         let trace = StageTrace()
-        let origin = self.origin
         let keys = registry.keys
         let out: [PreparedRecord] = parallelMap(Array(inputs.enumerated())) { pair in
-            var result = Self.prepare(pair.element, index: firstIndex + pair.offset)
-            if case var .success(p) = result, p.record.kind == .event, let signer = p.record.signer, let state = keys[signer] {
-                // A key ID names one key, so this check holds wherever the record lands; whether
-                // the key may sign at that leaf is decided in order, in stage B.
-                p.checkedKey = state.key
-                p.signatureValid = p.record.hasValidSignature(by: state.key, origin: origin)
-                result = .success(p)
-            }
-            return PreparedRecord(index: firstIndex + pair.offset, result: result)
+            prepare(pair.element, index: firstIndex + pair.offset, keys: keys)
         }
         trace.mark("stage A: \(inputs.count) records (parse, canonical JSON, event ID, leaf hash, signature; all cores)")
         return out
+    }
+
+    /// Stage A of one record, with the signature checked against `keys` (the registry at the
+    /// start of the batch). A key ID names one key, so this check holds wherever the record
+    /// lands; whether the key may sign at that leaf is decided in order, in stage B.
+    public func prepare(_ input: RecordInput, index: Int, keys: [KeyID: KeyState]) -> PreparedRecord {
+        var result = Self.prepare(input, index: index)
+        if case var .success(p) = result, p.kind == .event, let signer = p.signer, let state = keys[signer] {
+            p.checkedKey = state.key
+            p.signatureValid = p.hasValidSignature(by: state.key, origin: origin)
+            result = .success(p)
+        }
+        return PreparedRecord(index: index, result: result)
     }
 
     /// Stage B: applies prepared records, in input order, to `plan`, recording problems in
     /// `plan.problems` (the plan is only usable when there are none).
     public func apply(_ prepared: [PreparedRecord], to plan: inout AppendPlan, treeSize: UInt64, state: some LedgerStateReader,
                       nowMillis: Int64) {
-        let trace = StageTrace()
         for item in prepared {
             let p: Prepared
             switch item.result {
@@ -101,11 +118,10 @@ public struct AppendPlanner: Sendable {
             // The signature, checked once: in stage A with the key the batch started with, or here for
             // a key registered earlier in this batch. A repeat is only answered with the original
             // receipt if it is validly signed by a key the ledger knows.
-            let knownKey = p.record.kind == .registry ? plan.registry.authorityKey
-                : p.record.signer.flatMap { plan.registry.keys[$0]?.key }
+            let knownKey = p.kind == .registry ? plan.registry.authorityKey
+                : p.signer.flatMap { plan.registry.keys[$0]?.key }
             let signedByKnownKey = knownKey.map { key in
-                p.record.signer == key.keyID
-                    && (key == p.checkedKey ? p.signatureValid : p.record.hasValidSignature(by: key, origin: origin))
+                p.signer == key.keyID && (key == p.checkedKey ? p.signatureValid : p.hasValidSignature(by: key, origin: origin))
             } ?? false
             if let key = p.dedupKey, signedByKnownKey {
                 if let earlier = plan.seen[key] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
@@ -114,19 +130,22 @@ public struct AppendPlanner: Sendable {
                 } catch { problem("", "ledger read failed: \(error)") }
             }
             var change: JSONValue? = nil
-            switch p.record.kind {
+            switch p.kind {
             case .registry:
-                if p.record.signer != plan.registry.authorityKey.keyID {
+                if p.signer != plan.registry.authorityKey.keyID {
                     problem("signer", "registry changes must be signed by the programme authority (\(plan.registry.authorityKey.keyID))")
                 } else if !signedByKnownKey {
                     problem("sig", "signature does not verify with the authority key")
                 } else {
-                    do { try plan.registry.apply(p.record.payload, atLeaf: leaf); change = p.record.payload } catch {
+                    do {
+                        if let payload = p.registryChange { try plan.registry.apply(payload, atLeaf: leaf) }
+                        change = p.registryChange
+                    } catch {
                         problem(error.path, error.reason)
                     }
                 }
             case .event:
-                guard let event = p.event, let id = p.eventID, let signer = p.record.signer else { continue }
+                guard let event = p.facts, let id = p.eventID, let signer = p.signer else { continue }
                 switch plan.registry.signer(signer, atLeaf: leaf) {
                 case let .failure(e): problem(e.path, e.reason)
                 case let .success((_, participant)):
@@ -142,36 +161,38 @@ public struct AppendPlanner: Sendable {
             case .genesis:
                 problem("type", "a genesis record cannot be appended")
             }
-            plan.records.append(PlannedRecord(kind: p.record.kind, storedForm: p.storedForm, leafHash: p.leafHash,
-                                              eventID: p.eventID, dedupKey: p.dedupKey, lots: lotsNamed(p.event), lineage: lineage(p.event),
-                                              inputIndex: index, registryChange: change))
+            plan.records.append(PlannedRecord(kind: p.kind, storedForm: p.storedForm, leafHash: p.leafHash,
+                                              eventID: p.eventID, dedupKey: p.dedupKey, lots: p.facts?.lots ?? [],
+                                              lineage: p.facts?.lineage ?? [], inputIndex: index, registryChange: change))
             plan.outcomes.append(.new(plan.records.count - 1))
         }
-        trace.mark("stage B: \(prepared.count) records (duplicates, registry, keys, roles, time, lots, mass balance)")
     }
 
     static func prepare(_ input: RecordInput, index: Int) -> Result<Prepared, EventProblem> {
         do {
-            let json: JSONValue
+            let record: SignedRecord
             switch input {
-            case let .json(v): json = v
-            case let .bytes(b): json = try parsed(b, index: index)
-            case let .slice(s): json = try parsed(Array(s), index: index)
+            case let .json(v): record = try SignedRecord(json: v, index: index)
+            case let .bytes(b): record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
+            case let .slice(s):
+                let b = Array(s)
+                record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
             }
-            let record = try SignedRecord(json: json, index: index)
-            var event: EPCISEvent? = nil
+            var facts: EventFacts? = nil
             var id: EventID? = nil
             if record.kind == .event {
                 let e = try EPCISEvent(json: record.payload, index: index)
                 do { id = try EventID.compute(for: record.payload, context: record.payload["@context"]) } catch {
                     return .failure(EventProblem(index: index, path: "event", reason: "cannot compute the CBV event ID: \(error)"))
                 }
-                event = e
+                facts = EventFacts(e)
             }
             let bytes = record.recordBytes
             let dedupKey = record.kind == .registry ? EventID(digest: SHA256.hash(bytes)) : id
-            return .success(Prepared(record: record, event: event, eventID: id, dedupKey: dedupKey, storedForm: record.storedForm,
-                                     leafHash: MerkleHash.leaf(bytes)))
+            return .success(Prepared(kind: record.kind, signer: record.signer, signature: record.signature,
+                                     canonicalPayload: record.canonicalPayload, facts: facts, eventID: id,
+                                     registryChange: record.kind == .registry ? record.payload : nil,
+                                     dedupKey: dedupKey, storedForm: record.storedForm, leafHash: MerkleHash.leaf(bytes)))
         } catch let p as EventProblem {
             return .failure(p)
         } catch {
@@ -180,40 +201,39 @@ public struct AppendPlanner: Sendable {
     }
 
     /// Parses one record's JSON text; a syntax error is the record's problem.
-    static func parsed(_ bytes: [UInt8], index: Int) throws(EventProblem) -> JSONValue {
-        do { return try JSONParser.parse(bytes) } catch {
+    static func parsed(_ bytes: [UInt8], index: Int) throws(EventProblem) -> JSONDocument {
+        do { return try JSONParser.parseDocument(bytes) } catch {
             throw EventProblem(index: index, path: "", reason: error.description)
         }
     }
 
-    func checkRole(_ event: EPCISEvent, _ participant: Participant, _ registry: Registry, _ problem: (String, String) -> Void) {
-        guard let step = event.bizStep else { problem("bizStep", "missing bizStep: this ledger needs every event's business step"); return }
+    func checkRole(_ event: EventFacts, _ participant: Participant, _ registry: Registry, _ problem: (String, String) -> Void) {
+        guard let step = event.bizStep, let canonical = event.canonicalBizStep else { problem("bizStep", "missing bizStep: this ledger needs every event's business step"); return }
         // Compare canonical forms, so a role listing `shipping` permits every spelling of it.
         let role = registry.roles[participant.role]
-        if role?.canonicalBizSteps.contains(CBV.canonicalBizStep(step)) != true {
+        if role?.canonicalBizSteps.contains(canonical) != true {
             let names = (role?.bizSteps ?? []).map(stepName).sorted().joined(separator: ", ")
             problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(stepName(step)); its role permits: \(names)")
         }
     }
 
-    func checkTime(_ event: EPCISEvent, nowMillis: Int64, _ problem: (String, String) -> Void) {
-        guard let t = try? EPCISTimestamp(event.eventTime) else {
+    func checkTime(_ event: EventFacts, nowMillis: Int64, _ problem: (String, String) -> Void) {
+        guard let millis = event.eventMillis else {
             problem("eventTime", "not an RFC 3339 date-time with offset: \"\(event.eventTime)\""); return
         }
-        if t.millisecondsSinceEpoch > nowMillis + rules.maxClockSkewSeconds * 1000 {
+        if millis > nowMillis + rules.maxClockSkewSeconds * 1000 {
             problem("eventTime", "\(event.eventTime) is in the future (more than \(rules.maxClockSkewSeconds) s ahead of the ledger clock)")
         }
     }
 
-    func checkLots(_ event: EPCISEvent, leaf: UInt64, plan: inout AppendPlan, state: some LedgerStateReader,
+    func checkLots(_ event: EventFacts, leaf: UInt64, plan: inout AppendPlan, state: some LedgerStateReader,
                    _ problem: (String, String) -> Void) {
-        for q in event.quantities {
+        for (q, effect) in zip(event.quantities, event.effects) {
             let path = q.path
             // Every quantity in this ledger is a positive amount in a stated unit.
             guard let amount = q.quantity else { problem("\(path).quantity", "missing quantity (this ledger needs an amount for every lot)"); continue }
             guard amount > 0 else { problem("\(path).quantity", "quantity must be positive, got \(fmt(amount))"); continue }
             guard let uom = q.uom else { problem("\(path).uom", "missing unit of measure (a UN/ECE code such as KGM)"); continue }
-            let effect = event.effect(on: q)
             if effect == .none { continue }
             var balance: LotBalance?
             if let pending = plan.lotBalances[q.lot] { balance = pending } else {
@@ -242,29 +262,6 @@ public struct AppendPlanner: Sendable {
                 problem("\(path).quantity", "mass balance: \(fmt(amount)) \(uom) of lot \(q.epcClass) named, but only \(fmt(b.onHand)) \(uom) is on hand")
             }
         }
-    }
-
-    func lotsNamed(_ event: EPCISEvent?) -> [String] {
-        guard let event else { return [] }
-        var lots = [String]()
-        for q in event.quantities where !lots.contains(q.lot) { lots.append(q.lot) }
-        return lots
-    }
-
-    func lineage(_ event: EPCISEvent?) -> [(from: String, to: String)] {
-        guard let event else { return [] }
-        var edges = [(from: String, to: String)]()
-        if event.type == .transformation {
-            let outputs = event.quantities.filter { $0.role == .output }.map(\.lot) + event.epcs.filter { $0.role == .output }.map { LotKey.canonical($0.epc) }
-            let inputs = event.quantities.filter { $0.role == .input }.map(\.lot) + event.epcs.filter { $0.role == .input }.map { LotKey.canonical($0.epc) }
-            for o in outputs { for i in inputs { edges.append((o, i)) } }
-        }
-        if let parentID = event.parentID, event.type == .aggregation || event.type == .association, event.action != .delete {
-            let parent = LotKey.canonical(parentID)
-            for q in event.quantities where q.role == .child { edges.append((parent, q.lot)) }
-            for e in event.epcs where e.role == .child { edges.append((parent, LotKey.canonical(e.epc))) }
-        }
-        return edges
     }
 
     private func fmt(_ d: Double) -> String { ECMAScriptNumber.format((d * 1000).rounded() / 1000) }

@@ -61,22 +61,40 @@ public struct SignedRecord: Sendable {
 
     /// Reads a record object (as `orchard sign` writes it). `index` is its position, for errors.
     public init(json: JSONValue, index: Int) throws(EventProblem) {
+        try self.init(json: json, text: nil, document: nil, index: index)
+    }
+
+    /// Reads a record from its JSON text. When the payload's text is already canonical (as
+    /// `orchard simulate` writes it), its canonical bytes are taken from the text instead of
+    /// written again.
+    public init(document: JSONDocument, text: [UInt8], index: Int) throws(EventProblem) {
+        try self.init(json: document.value, text: text, document: document, index: index)
+    }
+
+    private init(json: JSONValue, text: [UInt8]?, document: JSONDocument?, index: Int) throws(EventProblem) {
         func problem(_ path: String, _ reason: String) -> EventProblem { EventProblem(index: index, path: path, reason: reason) }
-        guard case .object = json else { throw problem("", "a signed record must be a JSON object (use `orchard sign` to make one)") }
+        guard case let .object(members) = json else { throw problem("", "a signed record must be a JSON object (use `orchard sign` to make one)") }
         guard let typeText = json["type"]?.stringValue, let kind = RecordKind(rawValue: typeText), kind != .genesis else {
             throw problem("type", "a signed record has type \"event\" or \"registry\"; to sign a raw EPCIS event use `orchard sign` or `orchard import`")
         }
-        guard let payload = json[kind.payloadKey] else { throw problem(kind.payloadKey, "missing") }
+        let payloadKey = kind.payloadKey
+        guard let payloadIndex = members.firstIndex(where: { $0.key == payloadKey }) else { throw problem(payloadKey, "missing") }
+        let payload = members[payloadIndex].value
         guard let signerText = json["signer"]?.stringValue else { throw problem("signer", "missing signer key ID") }
         guard let signer = KeyID(signerText) else { throw problem("signer", "not a key ID: \"\(signerText)\"") }
         guard let sigText = json["sig"]?.stringValue, let sig = Base64.decode(sigText), sig.count == 64 else {
             throw problem("sig", "must be a base64 64-byte Ed25519 signature")
         }
-        let payloadKey = kind.payloadKey
-        for m in json.objectMembers ?? [] where m.key != "type" && m.key != payloadKey && m.key != "signer" && m.key != "sig" {
+        for m in members where m.key != "type" && m.key != payloadKey && m.key != "signer" && m.key != "sig" {
             throw problem(m.key, "unexpected member in a signed record")
         }
-        self.init(kind: kind, payload: payload, canonicalPayload: JSONWriter.canonical(payload), signer: signer, signature: sig)
+        let canonical = if let text, let document, document.memberValueIsCanonical.count == members.count,
+                           document.memberValueIsCanonical[payloadIndex] {
+            Array(text[document.memberValueRanges[payloadIndex]])
+        } else {
+            JSONWriter.canonical(payload)
+        }
+        self.init(kind: kind, payload: payload, canonicalPayload: canonical, signer: signer, signature: sig)
     }
 
     /// The record's leaf data: canonical JSON, assembled from the already canonical payload

@@ -9,12 +9,32 @@ public struct JSONSyntaxError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String { "invalid JSON at line \(line), column \(column): \(reason)" }
 }
 
+/// A parsed document and what the parser learnt of its text on the way.
+public struct JSONDocument: Sendable {
+    public let value: JSONValue
+    /// Whether the text is exactly the RFC 8785 canonical form of `value`: no whitespace, members
+    /// in order, numbers and escapes in canonical form. Canonical text can be signed or hashed as
+    /// it is, without writing it again. (False is conservative: some canonical texts with rare
+    /// escapes or non-ASCII member names are reported as not canonical.)
+    public let isCanonical: Bool
+    /// When `value` is an object: where each member's value sits in the text, in member order.
+    public let memberValueRanges: [Range<Int>]
+    /// When `value` is an object: whether each member's value text is canonical by itself
+    /// (true even when the members around it are out of order or spaced).
+    public let memberValueIsCanonical: [Bool]
+}
+
 /// Parses JSON text (RFC 8259, UTF-8) into a ``JSONValue``.
 public struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
     private var depth = 0
     private static let maxDepth = 256
+    /// Whether the text read so far is in RFC 8785 canonical form.
+    private var canonical = true
+    /// Value ranges of the top-level object's members, and whether each is canonical text.
+    private var topLevelRanges = [Range<Int>]()
+    private var topLevelCanonical = [Bool]()
 
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -26,6 +46,18 @@ public struct JSONParser {
         p.skipWhitespace()
         guard p.i == p.bytes.count else { throw p.error("unexpected text after the value") }
         return v
+    }
+
+    /// Parses exactly one JSON value, noting whether its text is canonical and, for an object,
+    /// where its members' values are.
+    public static func parseDocument(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONDocument {
+        var p = JSONParser(bytes)
+        p.skipWhitespace()
+        let v = try p.value()
+        p.skipWhitespace()
+        guard p.i == p.bytes.count else { throw p.error("unexpected text after the value") }
+        return JSONDocument(value: v, isCanonical: p.canonical, memberValueRanges: p.topLevelRanges,
+                            memberValueIsCanonical: p.topLevelCanonical)
     }
 
     /// Parses a string of JSON text.
@@ -62,7 +94,9 @@ public struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
+        let start = i
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        if i != start { canonical = false }
     }
 
     private mutating func value() throws(JSONSyntaxError) -> JSONValue {
@@ -93,22 +127,59 @@ public struct JSONParser {
         defer { depth -= 1 }
         i += 1
         var members = [JSONMember]()
+        let topLevel = depth == 1
+        var previousKey: Range<Int>? = nil
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyStart = i + 1
             let key = try string()
+            if canonical {
+                // The raw name (between the quotes) is the name itself when it has no escapes.
+                let raw = keyStart..<(i - 1)
+                if raw.count != key.utf8.count { canonical = false } else {
+                    if let previousKey, !Self.precedes(bytes, previousKey, raw) { canonical = false }
+                    previousKey = raw
+                }
+            }
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
             skipWhitespace()
-            members.append(JSONMember(key, try value()))
+            let valueStart = i
+            if topLevel {
+                // Judge this member's value by itself, then fold the verdict into the whole.
+                let before = canonical
+                canonical = true
+                members.append(JSONMember(key, try value()))
+                topLevelRanges.append(valueStart..<i)
+                topLevelCanonical.append(canonical)
+                canonical = before && canonical
+            } else {
+                members.append(JSONMember(key, try value()))
+            }
             skipWhitespace()
             guard i < bytes.count else { throw error("unterminated object") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
             if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
             throw error("expected ',' or '}'")
+        }
+    }
+
+    /// RFC 8785 member order of two unescaped names in the text: UTF-8 byte order, which agrees
+    /// with UTF-16 order unless a name holds a character from U+E000 up (then: not canonical here).
+    private static func precedes(_ bytes: [UInt8], _ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        bytes.withUnsafeBufferPointer { p in
+            var x = a.lowerBound, y = b.lowerBound
+            while x < a.upperBound, y < b.upperBound {
+                let (u, v) = (p[x], p[y])
+                if u >= 0xEE || v >= 0xEE { return false }
+                if u != v { return u < v }
+                x += 1; y += 1
+            }
+            return x == a.upperBound && y < b.upperBound
         }
     }
 
@@ -153,6 +224,7 @@ public struct JSONParser {
         }
         let n = JSONNumber(validatedText: String(decoding: bytes[start..<i], as: UTF8.self))
         guard n.value.isFinite else { i = start; throw error("number out of range") }
+        if canonical && !ECMAScriptNumber.isCanonical(n.text) { canonical = false }
         return n
     }
 
@@ -192,6 +264,8 @@ public struct JSONParser {
             guard i < bytes.count else { break }
             let e = bytes[i]
             i += 1
+            // RFC 8785 writes only these escapes; `\/` or a `\u` escape means another writer.
+            if e == UInt8(ascii: "/") || e == UInt8(ascii: "u") { canonical = false }
             switch e {
             case UInt8(ascii: "\""): out.append(0x22)
             case UInt8(ascii: "\\"): out.append(0x5C)

@@ -1,0 +1,95 @@
+// Stage A of a whole batch on all cores, in the background, handed to the ordered stage in input
+// order as blocks complete. There is no barrier between chunks: a core that finishes a block takes
+// the next one, so no core idles while another finishes its share, and the ordered stage (rules,
+// writes) runs beside it on whatever time is left.
+import Foundation
+import OrchardModel
+
+/// Prepared records of one batch, produced on all cores and consumed in order.
+public final class PreparedStream: @unchecked Sendable {
+    /// Records per block: small enough that the last block's wait is short, large enough that
+    /// the hand-over (one lock per block) costs nothing measurable.
+    public static let blockSize = 32
+
+    private let count: Int
+    private let blocks: Int
+    // Block k is written by one worker, then published under `condition` (state 1); the consumer
+    // moves it out (state 2). Only the lock orders these accesses.
+    private let slots: UnsafeMutablePointer<[PreparedRecord]>
+    private let state: UnsafeMutablePointer<UInt8>
+    private let condition = NSCondition()
+    private var nextBlock = 0
+    private var cancelled = false
+    private var running = true
+    /// Nanoseconds the consumer spent waiting for stage A.
+    public private(set) var waitedNanoseconds: UInt64 = 0
+
+    /// Starts stage A of `inputs` with `planner`, checking signatures against `registry` (the
+    /// registry at the start of the batch).
+    public init(_ inputs: [RecordInput], planner: AppendPlanner, registry: Registry) {
+        count = inputs.count
+        blocks = (inputs.count + Self.blockSize - 1) / Self.blockSize
+        slots = .allocate(capacity: max(blocks, 1))
+        state = .allocate(capacity: max(blocks, 1))
+        state.initialize(repeating: 0, count: max(blocks, 1))
+        let keys = registry.keys
+        let blocks = self.blocks
+        DispatchQueue.global().async { [self] in
+            DispatchQueue.concurrentPerform(iterations: blocks) { k in
+                if isCancelled { return }
+                let lo = k * Self.blockSize, hi = min(inputs.count, lo + Self.blockSize)
+                let prepared = (lo..<hi).map { planner.prepare(inputs[$0], index: $0, keys: keys) }
+                publish(prepared, block: k)
+            }
+            condition.lock()
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    deinit {
+        for k in 0..<blocks where state[k] == 1 { (slots + k).deinitialize(count: 1) }
+        slots.deallocate()
+        state.deallocate()
+    }
+
+    private var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
+    }
+
+    private func publish(_ prepared: [PreparedRecord], block k: Int) {
+        (slots + k).initialize(to: prepared)
+        condition.lock()
+        state[k] = 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next block of prepared records in input order, waiting for it if needed; nil after the last.
+    public func next() -> [PreparedRecord]? {
+        guard nextBlock < blocks else { return nil }
+        let k = nextBlock
+        nextBlock += 1
+        condition.lock()
+        if state[k] != 1 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            while state[k] != 1 { condition.wait() }
+            waitedNanoseconds += DispatchTime.now().uptimeNanoseconds - t0
+        }
+        state[k] = 2
+        condition.unlock()
+        return (slots + k).move()
+    }
+
+    /// Stops stage A early (the batch failed): blocks not yet started are skipped. Returns once
+    /// no worker touches the stream any more.
+    public func cancel() {
+        condition.lock()
+        cancelled = true
+        while running { condition.wait() }
+        condition.unlock()
+    }
+}
