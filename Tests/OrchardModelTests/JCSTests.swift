@@ -32,6 +32,26 @@ struct JCSTests {
         #expect(checked == 10_000)
     }
 
+    @Test("Parsed numbers are the exact doubles: 10,000 reference texts and 20,000 random decimals")
+    func parsedNumbers() throws {
+        let text = String(decoding: try Conformance.data("jcs/es6numbers/es6testfile_10000.txt"), as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ",", maxSplits: 1)
+            // (-0 is written "0", which reads back as +0.)
+            guard parts.count == 2, let bits = UInt64(parts[0], radix: 16), bits != (-0.0).bitPattern else { continue }
+            let parsed = try JSONParser.parse(String(parts[1])).doubleValue
+            #expect(parsed?.bitPattern == bits, "\(parts[1])")
+        }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let whole = UInt64.random(in: 0...999_999_999, using: &rng)
+            let fraction = String(UInt64.random(in: 0...9_999_999, using: &rng))
+            let zeros = String(repeating: "0", count: Int.random(in: 0...8, using: &rng))
+            let t = (Bool.random(using: &rng) ? "-" : "") + "\(whole).\(zeros)\(fraction)"
+            #expect(try JSONParser.parse(t).doubleValue?.bitPattern == Double(t)?.bitPattern, "\(t)")
+        }
+    }
+
     @Test("Malformed JSON is refused with its position", arguments: ["{\"a\":}", "[1,]", "\"\\ud800\"", "01", "{\"a\":1} x"])
     func malformed(text: String) {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(text) }

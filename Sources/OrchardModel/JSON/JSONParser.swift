@@ -222,13 +222,40 @@ public struct JSONParser {
             guard i < bytes.count, isDigit(bytes[i]) else { throw error("digit expected in exponent") }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
-        let n = JSONNumber(validatedText: String(decoding: bytes[start..<i], as: UTF8.self))
+        let text = String(decoding: bytes[start..<i], as: UTF8.self)
+        let n = Self.exactDecimal(bytes, start..<i).map { JSONNumber(text: text, value: $0) } ?? JSONNumber(validatedText: text)
         guard n.value.isFinite else { i = start; throw error("number out of range") }
         if canonical && !ECMAScriptNumber.isCanonical(n.text) { canonical = false }
         return n
     }
 
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    private static let powersOfTen: [Double] = (0...22).map { pow10 in (0..<pow10).reduce(1.0) { a, _ in a * 10 } }
+
+    /// The value of plain decimal text (no exponent) with at most 15 significant digits, computed
+    /// exactly: an integer below 2^53 divided by a power of ten up to 10^22 is one correctly
+    /// rounded IEEE operation (Clinger's fast path). Nil for anything else (then `Double(text)`).
+    private static func exactDecimal(_ b: [UInt8], _ r: Range<Int>) -> Double? {
+        var k = r.lowerBound
+        let negative = b[k] == UInt8(ascii: "-")
+        if negative { k += 1 }
+        var mantissa: UInt64 = 0, digits = 0, fraction = 0, inFraction = false
+        while k < r.upperBound {
+            let c = b[k]
+            if c == UInt8(ascii: ".") { inFraction = true } else if c >= 0x30 && c <= 0x39 {
+                mantissa = mantissa &* 10 &+ UInt64(c - 0x30)
+                if mantissa != 0 { digits += 1 }
+                if inFraction { fraction += 1 }
+            } else {
+                return nil  // an exponent
+            }
+            k += 1
+        }
+        guard digits <= 15, fraction <= 22 else { return nil }
+        let v = Double(mantissa) / powersOfTen[fraction]
+        return negative ? -v : v
+    }
 
     private mutating func string() throws(JSONSyntaxError) -> String {
         i += 1

@@ -14,6 +14,12 @@ public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
         self.value = Double(text) ?? .nan
     }
 
+    /// Number text and the double it denotes, both already known.
+    init(text: String, value: Double) {
+        self.text = text
+        self.value = value
+    }
+
     /// A number from a double, written in the RFC 8785 / ECMAScript shortest form.
     public init(_ value: Double) {
         self.value = value
