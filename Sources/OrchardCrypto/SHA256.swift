@@ -1,5 +1,8 @@
 // SHA-256 through OpenSSL libcrypto, the only hash Orchard uses (RFC 9162 trees, event IDs, key IDs).
 import COpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A 32-byte SHA-256 digest.
 public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -27,10 +30,15 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
 public enum SHA256 {
     /// Hashes a contiguous byte buffer.
     public static func hash(_ data: UnsafeRawBufferPointer) -> SHA256Digest {
-        var out = [UInt8](repeating: 0, count: 32)
-        out.withUnsafeMutableBufferPointer { o in
-            // One-shot EVP_Digest: no context allocation on the hot path.
-            _ = EVP_Digest(data.baseAddress, data.count, o.baseAddress, nil, EVP_sha256(), nil)
+        let out = [UInt8](unsafeUninitializedCapacity: 32) { o, count in
+            // This thread's context and the algorithm fetched once: the one-shot EVP_Digest
+            // looks the algorithm up and allocates a context per call, which costs more than
+            // hashing a Merkle node (65 bytes) does.
+            let ctx = DigestContext.current.pointer
+            _ = EVP_DigestInit_ex(ctx, DigestContext.sha256, nil)
+            _ = EVP_DigestUpdate(ctx, data.baseAddress, data.count)
+            _ = EVP_DigestFinal_ex(ctx, o.baseAddress, nil)
+            count = 32
         }
         return SHA256Digest(unchecked: out)
     }
@@ -55,5 +63,31 @@ public enum SHA256 {
         buffer.append(prefix)
         for part in parts { buffer += part }
         return hash(buffer)
+    }
+}
+
+/// A per-thread SHA-256 context, reused for every hash on that thread.
+private final class DigestContext {
+    /// SHA-256 from the default provider, fetched once for the process (an EVP_MD is immutable
+    /// once fetched and may be shared between threads).
+    nonisolated(unsafe) static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
+    let pointer: OpaquePointer
+
+    private init() { pointer = EVP_MD_CTX_new()! }
+    deinit { EVP_MD_CTX_free(pointer) }
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { raw in if let raw { Unmanaged<DigestContext>.fromOpaque(raw).release() } }
+        return k
+    }()
+
+    /// This thread's context.
+    static var current: DigestContext {
+        if let raw = pthread_getspecific(key) { return Unmanaged<DigestContext>.fromOpaque(raw).takeUnretainedValue() }
+        let context = DigestContext()
+        pthread_setspecific(key, Unmanaged.passRetained(context).toOpaque())
+        return context
     }
 }

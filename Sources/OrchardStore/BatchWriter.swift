@@ -1,6 +1,6 @@
 // Writes validated records into an open LMDB write transaction, cutting blocks as it goes:
-// records into segments, Merkle tiles, index entries (sorted and written at the end), signed
-// block headers and checkpoints, balances, and finally the new head.
+// records into segments, Merkle tiles, index entries (kept flat, sorted and written at the end;
+// see IndexEntries), signed block headers and checkpoints, balances, and finally the new head.
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
@@ -16,9 +16,7 @@ struct BatchWriter {
     private var previous: SHA256Digest
     private var tiles = TileWriter()
     private var segments = SegmentWriter()
-    private var eventEntries = [([UInt8], [UInt8])]()
-    private var lotEntries = [[UInt8]]()
-    private var lineageEntries = [([UInt8], [UInt8])]()
+    private var index = IndexEntries()
     private var blockFirstLeaf: UInt64
     private var blockCount = 0
     /// Leaf, block and checkpoint of each record written, in order; the checkpoint index points
@@ -38,19 +36,36 @@ struct BatchWriter {
         blockFirstLeaf = head.frontier.treeSize
     }
 
-    /// Writes one record (the next leaf).
-    mutating func add(_ r: PlannedRecord, txn: LMDBTransaction) throws {
+    /// Writes `records[range]`, in order, as the next leaves.
+    mutating func add(_ records: [PlannedRecord], range: Range<Int>, txn: LMDBTransaction) throws {
+        placed.reserveCapacity(placed.count + range.count)
+        try records.withUnsafeBufferPointer { records in
+            for i in range { try add(records.baseAddress! + i, txn: txn) }
+        }
+    }
+
+    /// Reads the record's fields in place: a copy of a whole record (what passing it by value
+    /// from an array costs) retains each of its arrays and strings, cold in memory by now.
+    private mutating func add(_ r: UnsafePointer<PlannedRecord>, txn: LMDBTransaction) throws {
         let leaf = frontier.treeSize
-        let leafKey = [UInt8](bigEndian: leaf)
-        for w in try frontier.append(leafHash: r.leafHash) { try tiles.add(w, txn: txn, db: db) }
-        try segments.add(r.storedForm, leaf: leaf, txn: txn, db: db)
-        if let key = r.dedupKey { eventEntries.append((key.digest.bytes, leafKey + [UInt8](bigEndian: height + 1))) }
-        for lot in r.lots { lotEntries.append(StoredLotKey.lotIndexKey(lot, leaf: leaf)) }
-        for edge in r.lineage { lineageEntries.append((StoredLotKey.encode(edge.from), StoredLotKey.encode(edge.to))) }
-        if let change = r.registryChange { try txn.put(db.registryLog, leafKey, JSONWriter.compact(change), append: true) }
+        try Self.appendLeaf(r.pointee.leafHash, to: &frontier, tiles: &tiles, txn: txn, db: db)
+        try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db)
+        if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
+        for lot in r.pointee.lots { index.addLot(lot, leaf: leaf) }
+        for edge in r.pointee.lineage { index.addLineage(from: edge.from, to: edge.to) }
+        if let change = r.pointee.registryChange {
+            try txn.put(db.registryLog, [UInt8](bigEndian: leaf), JSONWriter.compact(change), append: true)
+        }
         placed.append((leaf, height + 1))
         blockCount += 1
         if blockCount == maxPerBlock { try closeBlock(txn: txn) }
+    }
+
+    /// Adds a leaf to the frontier and the nodes it completes to the tiles (two properties
+    /// passed apart, so the closure need not capture all of `self`).
+    private static func appendLeaf(_ hash: SHA256Digest, to frontier: inout MerkleFrontier, tiles: inout TileWriter,
+                                   txn: LMDBTransaction, db: LedgerSchema) throws {
+        try frontier.append(leafHash: hash) { node in try tiles.add(node, txn: txn, db: db) }
     }
 
     /// Signs and stores the open block, if it has records.
@@ -77,16 +92,8 @@ struct BatchWriter {
         try closeBlock(txn: txn)
         try tiles.flush(txn: txn, db: db)
         try segments.flush(txn: txn, db: db)
-        eventEntries.sort { $0.0.lexicographicallyPrecedes($1.0) }
-        for (k, v) in eventEntries { try txn.put(db.events, k, v) }
-        lotEntries.sort { $0.lexicographicallyPrecedes($1) }
-        for k in lotEntries { try txn.put(db.lots, k, []) }
-        let byFrom = lineageEntries.sorted { $0.0 == $1.0 ? $0.1.lexicographicallyPrecedes($1.1) : $0.0.lexicographicallyPrecedes($1.0) }
-        for (from, to) in byFrom { try txn.put(db.lineage, from, to, noDupData: true) }
-        let byTo = lineageEntries.sorted { $0.1 == $1.1 ? $0.0.lexicographicallyPrecedes($1.0) : $0.1.lexicographicallyPrecedes($1.1) }
-        for (from, to) in byTo { try txn.put(db.descendants, to, from, noDupData: true) }
-        let balances = plan.lotBalances.map { (StoredLotKey.encode($0.key), $0.value.encoded) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
-        for (k, v) in balances { try txn.put(db.balances, k, v) }
+        try index.write(txn: txn, db: db)
+        try IndexEntries.writeBalances(plan.lotBalances, txn: txn, db: db)
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
         trace.mark("write: indexes, balances, head")
 
@@ -97,17 +104,18 @@ struct BatchWriter {
             checkpoints[height] = cp
             return cp
         }
-        return try plan.outcomes.map { outcome in
+        // Records are read in place: a copy would retain each of their arrays and strings.
+        return try plan.records.withUnsafeBufferPointer { records in try plan.outcomes.map { outcome in
             switch outcome {
             case let .new(i), let .repeatInBatch(i):
                 let p = placed[i]
                 let isNew = if case .new = outcome { true } else { false }
-                return Receipt(eventID: plan.records[i].eventID, leafIndex: p.leaf, blockHeight: p.height,
+                return Receipt(eventID: records[i].eventID, leafIndex: p.leaf, blockHeight: p.height,
                                checkpoint: try checkpoint(p.height), duplicate: !isNew)
             case let .duplicate(id, loc):
                 return Receipt(eventID: id, leafIndex: loc.leafIndex, blockHeight: loc.blockHeight,
                                checkpoint: try checkpoint(loc.blockHeight), duplicate: true)
             }
-        }
+        } }
     }
 }

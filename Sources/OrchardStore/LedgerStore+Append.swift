@@ -25,6 +25,7 @@ extension LedgerStore {
     /// Writes a validated batch: one write transaction, one fsync. Throws if the ledger moved on
     /// since the batch was validated.
     public func commit(_ batch: ValidatedBatch) throws -> [Receipt] {
+        let trace = StageTrace()
         writerLock.lock()
         defer { writerLock.unlock() }
         let fileLock = try DirectoryLock(directory + "/write.lock")
@@ -36,7 +37,9 @@ extension LedgerStore {
                 throw StoreError.io("the ledger moved on since this batch was validated; validate it again")
             }
             var writer = BatchWriter(head: batch.head, key: key, genesis: genesis, nowMillis: batch.nowMillis, db: db)
-            for r in batch.plan.records { try writer.add(r, txn: txn) }
+            trace.mark("commit: lock, sequencer key, begin")
+            try writer.add(batch.plan.records, range: batch.plan.records.indices, txn: txn)
+            trace.mark("write: \(batch.plan.records.count) records (segments, tree, blocks)")
             return (try writer.finish(batch.plan, txn: txn), commit: !batch.plan.records.isEmpty)
         }
         setRegistry(batch.plan.registry, syncedTo: batch.head.frontier.treeSize + UInt64(batch.plan.records.count))

@@ -34,9 +34,7 @@ extension LedgerStore {
                     let before = plan.records.count
                     planner.apply(block, to: &plan, treeSize: head.frontier.treeSize, state: state, nowMillis: nowMillis)
                     // Write as we go; a later problem aborts the whole transaction.
-                    if plan.problems.isEmpty {
-                        for r in plan.records[before...] { try writer.add(r, txn: txn) }
-                    }
+                    if plan.problems.isEmpty { try writer.add(plan.records, range: before..<plan.records.count, txn: txn) }
                 }
             } catch {
                 stream.cancel()

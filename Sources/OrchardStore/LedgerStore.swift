@@ -19,6 +19,8 @@ public final class LedgerStore: @unchecked Sendable {
     private var registryState: Registry
     /// The tree size up to which `registryState` has applied the registry log.
     var registrySyncedSize: UInt64
+    /// The sequencer key, read from its file on the first append (under `writerLock`).
+    private var loadedSequencerKey: Ed25519PrivateKey?
 
     /// The participant registry as of the latest append this handle has seen.
     public var registry: Registry {
@@ -102,9 +104,13 @@ public final class LedgerStore: @unchecked Sendable {
         }
     }
 
-    /// The sequencer's private key, kept in the ledger directory.
+    /// The sequencer's private key, kept in the ledger directory; read once per handle (decoding
+    /// the PEM costs milliseconds, every append). Call with `writerLock` held.
     func sequencerKey() throws -> Ed25519PrivateKey {
-        try Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)
+        if let key = loadedSequencerKey { return key }
+        let key = try Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)
+        loadedSequencerKey = key
+        return key
     }
 
     // MARK: Reading

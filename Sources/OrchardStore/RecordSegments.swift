@@ -12,12 +12,16 @@ enum RecordSegments {
     static func encode(_ records: [[UInt8]]) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(4 + 4 * records.count + records.reduce(0) { $0 + $1.count })
-        func u32(_ v: Int) { out += [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
-        u32(records.count)
+        appendU32(records.count, to: &out)
         var end = 0
-        for r in records { end += r.count; u32(end) }
+        for r in records { end += r.count; appendU32(end, to: &out) }
         for r in records { out += r }
         return out
+    }
+
+    @inline(__always)
+    static func appendU32(_ v: Int, to out: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).bigEndian) { out.append(contentsOf: $0) }
     }
 
     /// All records of a segment.
@@ -50,9 +54,17 @@ enum RecordSegments {
 }
 
 /// Collects a batch's records into segments and writes each touched segment once.
+///
+/// Records are copied once, straight into the segment's value: the buffer starts with room for
+/// a full segment's header, so a full segment (all but a batch's first and last) is written
+/// where it was assembled; a partial one is shifted once to close the gap.
 struct SegmentWriter {
+    private static let headerRoom = 4 + 4 * Int(RecordSegments.size)
     private var segment: UInt64?
-    private var records: [[UInt8]] = []
+    /// `headerRoom` bytes for the header, then the stored forms of the records so far.
+    private var buffer: [UInt8] = []
+    /// End of each record, counted from the end of the header.
+    private var ends: [UInt32] = []
 
     /// Adds the record at `leaf` (leaves arrive in order, with no gaps).
     mutating func add(_ stored: [UInt8], leaf: UInt64, txn: LMDBTransaction, db: LedgerSchema) throws {
@@ -60,20 +72,36 @@ struct SegmentWriter {
         if segment != s {
             try flush(txn: txn, db: db)
             segment = s
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: repeatElement(0, count: Self.headerRoom))
+            ends.removeAll(keepingCapacity: true)
             // A batch may start inside a segment that an earlier batch began.
-            records = try txn.get(db.records, [UInt8](bigEndian: s)).map(RecordSegments.decode) ?? []
+            if let existing = try txn.get(db.records, [UInt8](bigEndian: s)) {
+                for r in try RecordSegments.decode(existing) { append(r) }
+            }
         }
-        guard UInt64(records.count) == leaf % RecordSegments.size else {
+        guard UInt64(ends.count) == leaf % RecordSegments.size else {
             throw StoreError.corrupt("record segment \(s) out of step at leaf \(leaf)")
         }
-        records.append(stored)
+        append(stored)
+    }
+
+    private mutating func append(_ stored: [UInt8]) {
+        buffer.append(contentsOf: stored)
+        ends.append(UInt32(buffer.count - Self.headerRoom))
     }
 
     /// Writes the open segment.
     mutating func flush(txn: LMDBTransaction, db: LedgerSchema) throws {
-        guard let s = segment, !records.isEmpty else { return }
-        try txn.put(db.records, [UInt8](bigEndian: s), RecordSegments.encode(records))
+        guard let s = segment, !ends.isEmpty else { return }
+        let gap = Self.headerRoom - 4 - 4 * ends.count
+        buffer.withUnsafeMutableBytes { b in
+            b.storeBytes(of: UInt32(ends.count).bigEndian, toByteOffset: gap, as: UInt32.self)
+            for (i, end) in ends.enumerated() { b.storeBytes(of: end.bigEndian, toByteOffset: gap + 4 + 4 * i, as: UInt32.self) }
+        }
+        if gap > 0 { buffer.removeFirst(gap) }
+        try txn.put(db.records, [UInt8](bigEndian: s), buffer)
         segment = nil
-        records = []
+        ends.removeAll(keepingCapacity: true)
     }
 }

@@ -29,7 +29,7 @@ struct EventFacts: Sendable {
         bizStep = event.bizStep
         canonicalBizStep = event.bizStep.map(CBV.canonicalBizStep)
         quantities = event.quantities
-        effects = event.quantities.map { event.effect(on: $0) }
+        effects = event.lotEffects
         var lots = [String]()
         for q in event.quantities where !lots.contains(q.lot) { lots.append(q.lot) }
         self.lots = lots

@@ -40,23 +40,32 @@ public struct MerkleFrontier: Sendable, Hashable {
     @discardableResult
     public mutating func append(leafHash: SHA256Digest) throws(MerkleError) -> [MerkleNodeWrite] {
         guard treeSize < UInt64.max else { throw .treeFull }
-        // One write for the leaf plus one per trailing one bit (each becomes a carry/merge).
-        let merges = (~treeSize).trailingZeroBitCount
         var writes: [MerkleNodeWrite] = []
-        writes.reserveCapacity(merges + 1)
+        // Cannot fail: the tree has room and collecting the writes does not throw.
+        try? append(leafHash: leafHash) { writes.append($0) }
+        return writes
+    }
+
+    /// Appends a leaf hash like ``append(leafHash:)``, handing each perfect node it completes to
+    /// `completed` as it is hashed (the leaf first, then each merged parent upwards) rather than
+    /// collecting them: a store appending many leaves allocates nothing per leaf for them.
+    /// - Throws: ``MerkleError/treeFull`` when the tree already has 2^64 − 1 leaves, or what
+    ///   `completed` throws; either way the frontier is left as it was.
+    public mutating func append(leafHash: SHA256Digest, completed: (MerkleNodeWrite) throws -> Void) throws {
+        guard treeSize < UInt64.max else { throw MerkleError.treeFull }
+        let merges = (~treeSize).trailingZeroBitCount
         var hash = leafHash
         var index = treeSize
-        writes.append(MerkleNodeWrite(level: 0, index: index, hash: hash))
-        var level = 0
-        while level < merges {
-            level += 1
-            hash = MerkleHash.node(subtreeRoots.removeLast(), hash)
+        try completed(MerkleNodeWrite(level: 0, index: index, hash: hash))
+        // Merge with the roots from the right; they are dropped only once every node is reported.
+        for level in stride(from: 1, through: merges, by: 1) {
+            hash = MerkleHash.node(subtreeRoots[subtreeRoots.count - level], hash)
             index >>= 1
-            writes.append(MerkleNodeWrite(level: level, index: index, hash: hash))
+            try completed(MerkleNodeWrite(level: level, index: index, hash: hash))
         }
+        subtreeRoots.removeLast(merges)
         subtreeRoots.append(hash)
         treeSize += 1
-        return writes
     }
 
     /// The RFC 9162 root of the current tree; ``MerkleHash/emptyRoot`` when empty.

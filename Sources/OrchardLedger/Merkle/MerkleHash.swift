@@ -6,12 +6,28 @@ import OrchardCrypto
 public enum MerkleHash {
     /// The hash of a leaf: SHA-256(0x00 ‖ data).
     public static func leaf(_ data: [UInt8]) -> SHA256Digest {
-        SHA256.hash(prefix: 0x00, data)
+        hash(prefix: 0x00, data.count) { out in
+            data.withUnsafeBytes { out.copyMemory(from: $0) }
+        }
     }
 
     /// The hash of an interior node: SHA-256(0x01 ‖ left ‖ right).
     public static func node(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
-        SHA256.hash(prefix: 0x01, left.bytes, right.bytes)
+        hash(prefix: 0x01, 64) { out in
+            left.bytes.withUnsafeBytes { out.copyMemory(from: $0) }
+            right.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32...]).copyMemory(from: $0) }
+        }
+    }
+
+    /// SHA-256 of `prefix ‖ count bytes written by fill`, assembled in a scratch buffer (on the
+    /// stack when small): a node hash runs for every leaf appended, so it should not allocate.
+    @inline(__always)
+    private static func hash(prefix: UInt8, _ count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> SHA256Digest {
+        withUnsafeTemporaryAllocation(byteCount: count + 1, alignment: 1) { buffer in
+            buffer[0] = prefix
+            fill(UnsafeMutableRawBufferPointer(rebasing: buffer[1...]))
+            return SHA256.hash(UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// The root of the empty tree: SHA-256 of the empty string.
