@@ -40,7 +40,7 @@ func componentBreakdown(_ file: URL, genesis: Genesis) throws {
     let inputs = lines.map { RecordInput.bytes($0) }
     let tStageA = seconds { _ = planner.prepare(inputs[...], firstIndex: 0, registry: registry) }
     // Everything stage A does for a record but the signature check, on one core.
-    let tStageAOne = seconds { for (i, input) in inputs.enumerated() { _ = planner.prepare(input, index: i, keys: [:]) } }
+    let tStageAOne = seconds { for (i, input) in inputs.enumerated() { _ = planner.prepare(input, index: i) { _ in nil } } }
     var verifyOnly = 0.0
     let jobs = Array(zip(records, keys))
     verifyOnly = seconds { _ = parallelMap(jobs) { r, k in k.map { r.hasValidSignature(by: $0, origin: genesis.origin) } ?? false } }

@@ -45,6 +45,25 @@ struct PipelineTests {
         #expect(try ledger.store.verifyRecent().ok)
     }
 
+    @Test("A key from a forged registry change checks its own events' signatures in stage A, yet they are refused")
+    func forgedRegistrationEarlier() throws {
+        let ledger = try Fixtures.makeLedger()
+        let before = try ledger.snapshot()
+        let newKey = try Ed25519PrivateKey()
+        // Signed by the new farm itself, not by the programme authority.
+        let forged = try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-forged", "name": "Forged farm", "role": "farm",
+            "publicKeys": [.string(Base64.encode(newKey.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"],
+            with: newKey)
+        let late = try Fixtures.sign(FixtureEvents.harvest(lot: "FORGED", kilograms: 10), with: newKey)
+        let error = try #require(throws: AppendRejection.self) {
+            try ledger.store.append([forged.input] + Self.harvests.map(\.input) + [late.input], nowMillis: Fixtures.now)
+        }
+        #expect(error.problems.contains { $0.index == 0 && $0.path == "signer" })
+        #expect(error.problems.contains { $0.index == Self.size && $0.reason.contains("unknown key") })
+        #expect(try ledger.snapshot().differences(from: before).isEmpty)
+    }
+
     @Test("Appending the same large batch again writes nothing and returns the original receipts")
     func largeDuplicate() throws {
         let ledger = try Fixtures.makeLedger()

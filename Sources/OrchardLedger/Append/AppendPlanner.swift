@@ -27,9 +27,12 @@ public struct AppendPlanner: Sendable {
     public let origin: String
     public let rules: LedgerRules
     public let genesis: Genesis
+    /// The programme authority's key ID (the only signer of registry changes).
+    let authorityKeyID: KeyID
 
     public init(genesis: Genesis) {
         self.genesis = genesis
+        authorityKeyID = genesis.authorityKey.keyID
         origin = genesis.origin
         rules = genesis.rules
     }
@@ -79,20 +82,20 @@ public struct AppendPlanner: Sendable {
         let trace = StageTrace()
         let keys = registry.keys
         let out: [PreparedRecord] = parallelMap(Array(inputs.enumerated())) { pair in
-            prepare(pair.element, index: firstIndex + pair.offset, keys: keys)
+            prepare(pair.element, index: firstIndex + pair.offset) { keys[$0]?.key }
         }
         trace.mark("stage A: \(inputs.count) records (parse, canonical JSON, event ID, leaf hash, signature; all cores)")
         return out
     }
 
-    /// Stage A of one record, with the signature checked against `keys` (the registry at the
-    /// start of the batch). A key ID names one key, so this check holds wherever the record
-    /// lands; whether the key may sign at that leaf is decided in order, in stage B.
-    public func prepare(_ input: RecordInput, index: Int, keys: [KeyID: KeyState]) -> PreparedRecord {
+    /// Stage A of one record, its signature checked with the key `key` finds for its signer, if
+    /// any. A key ID names one key, so this check holds wherever the record lands; whether the
+    /// key may sign at that leaf is decided in order, in stage B.
+    public func prepare(_ input: RecordInput, index: Int, key: (KeyID) -> Ed25519PublicKey?) -> PreparedRecord {
         var result = Self.prepare(input, index: index)
-        if case var .success(p) = result, p.kind == .event, let signer = p.signer, let state = keys[signer] {
-            p.checkedKey = state.key
-            p.signatureValid = p.hasValidSignature(by: state.key, origin: origin)
+        if case var .success(p) = result, p.kind == .event, let signer = p.signer, let k = key(signer) {
+            p.checkedKey = k
+            p.signatureValid = p.hasValidSignature(by: k, origin: origin)
             result = .success(p)
         }
         return PreparedRecord(index: index, result: result)
@@ -118,10 +121,11 @@ public struct AppendPlanner: Sendable {
             // The signature, checked once: in stage A with the key the batch started with, or here for
             // a key registered earlier in this batch. A repeat is only answered with the original
             // receipt if it is validly signed by a key the ledger knows.
-            let knownKey = p.kind == .registry ? plan.registry.authorityKey
+            // (The registry files keys under their IDs, so a key found by the signer's ID is its key.)
+            let knownKey = p.kind == .registry ? (p.signer == authorityKeyID ? plan.registry.authorityKey : nil)
                 : p.signer.flatMap { plan.registry.keys[$0]?.key }
             let signedByKnownKey = knownKey.map { key in
-                p.signer == key.keyID && (key == p.checkedKey ? p.signatureValid : p.hasValidSignature(by: key, origin: origin))
+                key == p.checkedKey ? p.signatureValid : p.hasValidSignature(by: key, origin: origin)
             } ?? false
             if let key = p.dedupKey, signedByKnownKey {
                 if let earlier = plan.seen[key] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
@@ -132,7 +136,7 @@ public struct AppendPlanner: Sendable {
             var change: JSONValue? = nil
             switch p.kind {
             case .registry:
-                if p.signer != plan.registry.authorityKey.keyID {
+                if p.signer != authorityKeyID {
                     problem("signer", "registry changes must be signed by the programme authority (\(plan.registry.authorityKey.keyID))")
                 } else if !signedByKnownKey {
                     problem("sig", "signature does not verify with the authority key")

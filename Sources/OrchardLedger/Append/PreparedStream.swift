@@ -3,6 +3,7 @@
 // the next one, so no core idles while another finishes its share, and the ordered stage (rules,
 // writes) runs beside it on whatever time is left.
 import Foundation
+import OrchardCrypto
 import OrchardModel
 
 /// Prepared records of one batch, produced on all cores and consumed in order.
@@ -21,6 +22,10 @@ public final class PreparedStream: @unchecked Sendable {
     private var nextBlock = 0
     private var cancelled = false
     private var running = true
+    /// Keys that registry records of this batch introduce, as stage A meets them: events their
+    /// new participants sign later in the batch are then checked on all cores too.
+    private var introduced: [KeyID: Ed25519PublicKey] = [:]
+    private let introducedLock = NSLock()
     /// Nanoseconds the consumer spent waiting for stage A.
     public private(set) var waitedNanoseconds: UInt64 = 0
 
@@ -38,7 +43,11 @@ public final class PreparedStream: @unchecked Sendable {
             DispatchQueue.concurrentPerform(iterations: blocks) { k in
                 if isCancelled { return }
                 let lo = k * Self.blockSize, hi = min(inputs.count, lo + Self.blockSize)
-                let prepared = (lo..<hi).map { planner.prepare(inputs[$0], index: $0, keys: keys) }
+                let prepared = (lo..<hi).map { i in
+                    let r = planner.prepare(inputs[i], index: i) { keys[$0]?.key ?? introducedKey($0) }
+                    if case let .success(p) = r.result, let change = p.registryChange { introduce(Registry.keysIntroduced(by: change)) }
+                    return r
+                }
                 publish(prepared, block: k)
             }
             condition.lock()
@@ -58,6 +67,19 @@ public final class PreparedStream: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return cancelled
+    }
+
+    private func introducedKey(_ id: KeyID) -> Ed25519PublicKey? {
+        introducedLock.lock()
+        defer { introducedLock.unlock() }
+        return introduced[id]
+    }
+
+    private func introduce(_ keys: [Ed25519PublicKey]) {
+        guard !keys.isEmpty else { return }
+        introducedLock.lock()
+        for k in keys { introduced[k.keyID] = k }
+        introducedLock.unlock()
     }
 
     private func publish(_ prepared: [PreparedRecord], block k: Int) {

@@ -106,6 +106,17 @@ public struct Registry: Sendable {
         return id
     }
 
+    /// The public keys a registry change would introduce (an added participant's keys, a
+    /// rotation's new key), read without judging the change: stage A checks signatures with them
+    /// early, and stage B still decides whether the change holds.
+    public static func keysIntroduced(by change: JSONValue) -> [Ed25519PublicKey] {
+        switch change["op"]?.stringValue {
+        case "add": return (change["participant"]?["publicKeys"]?.arrayValue ?? []).compactMap { try? Genesis.key($0, "") }
+        case "rotate": return [change["publicKey"]].compactMap { try? Genesis.key($0, "") }
+        default: return []
+        }
+    }
+
     /// The participant registered with a role, by id.
     public func participant(_ id: String) -> Participant? { participants[id] }
 }

@@ -71,8 +71,8 @@ public struct EPCISEvent: Sendable {
     public let quantities: [QuantityElement]
     /// Every instance-level EPC with its list role.
     public let epcs: [(role: EPCISListRole, epc: String)]
-    /// Numeric sensor readings.
-    public let sensorReadings: [SensorReading]
+    /// Numeric sensor readings (read from `json` when asked: appending checks only their shape).
+    public var sensorReadings: [SensorReading] { Self.readings(json) }
 
     /// Reads and checks the structure of one event. `index` is its position in the input, used
     /// in errors.
@@ -132,7 +132,7 @@ public struct EPCISEvent: Sendable {
             }
         }
         self.epcs = epcs
-        sensorReadings = try Self.sensorReadings(json, problem)
+        try Self.checkSensorElements(json, problem)
     }
 
     /// Lots and objects are keys of the ledger's indexes: they must be absolute URIs (so that no
@@ -193,16 +193,19 @@ public struct EPCISEvent: Sendable {
         return out
     }
 
-    private static func sensorReadings(_ json: JSONValue, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> [SensorReading] {
-        guard let list = json["sensorElementList"] else { return [] }
+    private static func checkSensorElements(_ json: JSONValue, _ problem: (String, String) -> EventProblem) throws(EventProblem) {
+        guard let list = json["sensorElementList"] else { return }
         guard let elements = list.arrayValue else { throw problem("sensorElementList", "must be an array") }
+        for (i, element) in elements.enumerated() where element["sensorReport"]?.arrayValue == nil {
+            throw problem("sensorElementList[\(i)].sensorReport", "missing sensorReport array")
+        }
+    }
+
+    private static func readings(_ json: JSONValue) -> [SensorReading] {
         var out = [SensorReading]()
-        for (i, element) in elements.enumerated() {
-            guard let reports = element["sensorReport"]?.arrayValue else {
-                throw problem("sensorElementList[\(i)].sensorReport", "missing sensorReport array")
-            }
+        for element in json["sensorElementList"]?.arrayValue ?? [] {
             let metaTime = element["sensorMetadata"]?["time"]?.stringValue
-            for report in reports {
+            for report in element["sensorReport"]?.arrayValue ?? [] {
                 guard let type = report["type"]?.stringValue, let value = report["value"]?.doubleValue else { continue }
                 out.append(SensorReading(type: type, value: value, uom: report["uom"]?.stringValue,
                                          time: report["time"]?.stringValue ?? metaTime))
