@@ -6,23 +6,40 @@ import Glibc
 
 /// A 32-byte SHA-256 digest.
 public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
-    /// The digest bytes, always 32 of them.
-    public let bytes: [UInt8]
+    // The bytes as four big-endian words, held inline: a digest is made for every leaf, node and
+    // event, and an array each would be an allocation each (and a retain on every copy). Words
+    // compared in order compare as the bytes do.
+    public let word0, word1, word2, word3: UInt64
 
     /// Wraps 32 digest bytes; throws ``CryptoError/invalidLength`` for any other length.
     public init(bytes: [UInt8]) throws(CryptoError) {
         guard bytes.count == 32 else { throw .invalidLength(expected: 32, actual: bytes.count) }
-        self.bytes = bytes
+        self = bytes.withUnsafeBytes { SHA256Digest(unchecked: $0) }
     }
 
-    init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    /// Reads the first 32 bytes of `raw` (which must hold at least 32).
+    init(unchecked raw: UnsafeRawBufferPointer) {
+        word0 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        word1 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        word2 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        word3 = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// The digest bytes, always 32 of them (a new array: hot paths use ``withUnsafeBytes(_:)``).
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Calls `body` with the 32 digest bytes.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var words = (word0.bigEndian, word1.bigEndian, word2.bigEndian, word3.bigEndian)
+        return try Swift.withUnsafeBytes(of: &words, body)
+    }
 
     /// Lowercase hexadecimal.
     public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
 
     public static func < (lhs: SHA256Digest, rhs: SHA256Digest) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        (lhs.word0, lhs.word1, lhs.word2, lhs.word3) < (rhs.word0, rhs.word1, rhs.word2, rhs.word3)
     }
 }
 
@@ -30,17 +47,16 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
 public enum SHA256 {
     /// Hashes a contiguous byte buffer.
     public static func hash(_ data: UnsafeRawBufferPointer) -> SHA256Digest {
-        let out = [UInt8](unsafeUninitializedCapacity: 32) { o, count in
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
             // This thread's context and the algorithm fetched once: the one-shot EVP_Digest
             // looks the algorithm up and allocates a context per call, which costs more than
             // hashing a Merkle node (65 bytes) does.
             let ctx = DigestContext.current.pointer
             _ = EVP_DigestInit_ex(ctx, DigestContext.sha256, nil)
             _ = EVP_DigestUpdate(ctx, data.baseAddress, data.count)
-            _ = EVP_DigestFinal_ex(ctx, o.baseAddress, nil)
-            count = 32
+            _ = EVP_DigestFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil)
+            return SHA256Digest(unchecked: UnsafeRawBufferPointer(out))
         }
-        return SHA256Digest(unchecked: out)
     }
 
     /// Hashes bytes.

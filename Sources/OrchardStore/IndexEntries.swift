@@ -99,12 +99,7 @@ struct EventIndexEntry: Comparable {
     var height: UInt64
 
     init(key: SHA256Digest, leaf: UInt64, height: UInt64) {
-        (k0, k1, k2, k3) = key.bytes.withUnsafeBytes { b in
-            (UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-             UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-             UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-             UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
-        }
+        (k0, k1, k2, k3) = (key.word0, key.word1, key.word2, key.word3)
         self.leaf = leaf
         self.height = height
     }

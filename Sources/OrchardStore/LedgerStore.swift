@@ -102,6 +102,9 @@ public final class LedgerStore: @unchecked Sendable {
             registryState = r
             registrySyncedSize = size
         }
+        // A handle that may append loads the sequencer key now, not on its first append (decoding
+        // the PEM takes milliseconds); without the key file it stays a reader until one appears.
+        loadedSequencerKey = try? Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)
     }
 
     /// The sequencer's private key, kept in the ledger directory; read once per handle (decoding

@@ -89,7 +89,7 @@ struct TileWriter {
         guard pending[key]!.count == Int(node.index % TreeTiles.width) * 32 else {
             throw StoreError.corrupt("tree tile out of step at level \(node.level) index \(node.index)")
         }
-        pending[key]! += node.hash.bytes
+        node.hash.withUnsafeBytes { pending[key]!.append(contentsOf: $0) }
     }
 
     /// Writes every touched tile.

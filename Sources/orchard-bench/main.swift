@@ -17,7 +17,12 @@ print("command: Tools/bench \(CommandLine.arguments.dropFirst().joined(separator
 
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("orchard-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-defer { if ProcessInfo.processInfo.environment["ORCHARD_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(at: work) } }
+/// Removes the work directory (unless ORCHARD_BENCH_KEEP is set) and exits; top-level `defer`
+/// does not run on `exit`.
+func finish(_ code: Int32 = 0) -> Never {
+    if ProcessInfo.processInfo.environment["ORCHARD_BENCH_KEEP"] == nil { try? FileManager.default.removeItem(at: work) }
+    exit(code)
+}
 
 // The workload: signed records, as `orchard append` reads them.
 let workload = try tools.workload(events: options.events, into: work)
@@ -25,7 +30,7 @@ print("workload: \(workload.source); \(workload.records) records, \(workload.can
 
 if let i = CommandLine.arguments.firstIndex(of: "--build"), i + 1 < CommandLine.arguments.count {
     try ledgerBuilds(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, tools: tools, work: work)
-    exit(0)
+    finish()
 }
 
 if CommandLine.arguments.contains("--storage-loop") {
@@ -42,17 +47,17 @@ if CommandLine.arguments.contains("--storage-loop") {
         total += t
     }
     print(String(format: "storage loop: %.1f µs per record", total / Double(5 * workload.records) * 1e6))
-    exit(0)
+    finish()
 }
 
 if CommandLine.arguments.contains("--scaling") {
     try scalingBreakdown(workload.file, genesis: tools.genesis)
-    exit(0)
+    finish()
 }
 
 if CommandLine.arguments.contains("--components") {
     try componentBreakdown(workload.file, genesis: tools.genesis)
-    exit(0)
+    finish()
 }
 
 var ingestRatios = [Double](), storageRatios = [Double](), ingestRates = [Double](), ceilings = [Double]()
@@ -93,3 +98,4 @@ let perEvent = Double(store.usedBytes) / Double(workload.records)
 print(String(format: "disk: %.0f bytes/event vs %.0f canonical event bytes | ratio %.2f (target ≤ 1.6)",
              perEvent, workload.canonicalEventBytes, perEvent / workload.canonicalEventBytes))
 print("peak memory of one orchard append of \(workload.records) records: \(tools.peakChildMemoryMiB) MiB")
+finish()

@@ -14,8 +14,8 @@ public enum MerkleHash {
     /// The hash of an interior node: SHA-256(0x01 ‖ left ‖ right).
     public static func node(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
         hash(prefix: 0x01, 64) { out in
-            left.bytes.withUnsafeBytes { out.copyMemory(from: $0) }
-            right.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32...]).copyMemory(from: $0) }
+            left.withUnsafeBytes { out.copyMemory(from: $0) }
+            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32...]).copyMemory(from: $0) }
         }
     }
 
