@@ -45,7 +45,7 @@ public struct JSONMember: Hashable, Sendable {
 }
 
 /// A JSON value with ordered object members.
-public indirect enum JSONValue: Hashable, Sendable {
+public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
     case number(JSONNumber)
