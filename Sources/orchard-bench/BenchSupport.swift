@@ -7,7 +7,7 @@ import OrchardStore
 
 struct BenchOptions {
     var events = 20_000
-    var rounds = 3
+    var rounds = 5
 
     init(_ args: [String]) {
         func value(_ name: String) -> Int? {

@@ -233,7 +233,7 @@ public struct AppendPlanner: Sendable {
     func checkLots(_ event: EventFacts, leaf: UInt64, plan: inout AppendPlan, state: some LedgerStateReader,
                    _ problem: (String, String) -> Void) {
         for (q, effect) in zip(event.quantities, event.effects) {
-            let path = q.path
+            var path: String { q.path }
             // Every quantity in this ledger is a positive amount in a stated unit.
             guard let amount = q.quantity else { problem("\(path).quantity", "missing quantity (this ledger needs an amount for every lot)"); continue }
             guard amount > 0 else { problem("\(path).quantity", "quantity must be positive, got \(fmt(amount))"); continue }

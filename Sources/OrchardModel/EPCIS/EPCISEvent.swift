@@ -39,8 +39,23 @@ public struct QuantityElement: Hashable, Sendable {
     public var quantity: Double?
     /// UN/ECE Rec. 20 unit code, e.g. `KGM`; absent means a count of items.
     public var uom: String?
-    /// JSON path of this element, e.g. `quantityList[0]`.
-    public var path: String
+    /// Position of this element in its list.
+    public var index: Int
+
+    /// JSON path of this element, e.g. `quantityList[0]` (made when a message needs it).
+    public var path: String { "\(role.quantityListName)[\(index)]" }
+}
+
+extension EPCISListRole {
+    /// The member holding quantity elements of this role.
+    public var quantityListName: String {
+        switch self {
+        case .subject: "quantityList"
+        case .child: "childQuantityList"
+        case .input: "inputQuantityList"
+        case .output: "outputQuantityList"
+        }
+    }
 }
 
 /// One sensor reading (`sensorElementList[].sensorReport[]`) with a numeric value.
@@ -115,9 +130,8 @@ public struct EPCISEvent: Sendable {
         if let parentID { try Self.checkIdentifier(parentID, "parentID", problem) }
 
         var quantities = [QuantityElement]()
-        for (key, role) in [("quantityList", EPCISListRole.subject), ("childQuantityList", .child),
-                            ("inputQuantityList", .input), ("outputQuantityList", .output)] {
-            quantities += try Self.quantityList(json, key, role, problem)
+        for role in [EPCISListRole.subject, .child, .input, .output] {
+            quantities += try Self.quantityList(json, role, problem)
         }
         self.quantities = quantities
         var epcs = [(role: EPCISListRole, epc: String)]()
@@ -165,13 +179,14 @@ public struct EPCISEvent: Sendable {
         return id
     }
 
-    private static func quantityList(_ json: JSONValue, _ key: String, _ role: EPCISListRole,
+    private static func quantityList(_ json: JSONValue, _ role: EPCISListRole,
                                      _ problem: (String, String) -> EventProblem) throws(EventProblem) -> [QuantityElement] {
+        let key = role.quantityListName
         guard let list = json[key] else { return [] }
         guard let items = list.arrayValue else { throw problem(key, "must be an array of quantity elements") }
         var out = [QuantityElement]()
         for (i, item) in items.enumerated() {
-            let at = "\(key)[\(i)]"
+            var at: String { "\(key)[\(i)]" }
             guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem("\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
             try checkIdentifier(cls, "\(at).epcClass", problem)
             var amount: Double? = nil
@@ -184,11 +199,11 @@ public struct EPCISEvent: Sendable {
                 throw problem("\(at).uom", "unknown unit \"\(uom)\" (expected a UN/ECE Rec. 20 code such as KGM)")
             }
             // A lot is named by many events: a URN already seen valid on this thread is not re-parsed.
-            if cls.hasPrefix("urn:epc:class:lgtin:"), !NormalisationMemo.current.contains("lgtin-valid " + cls) {
+            if cls.hasPrefix("urn:epc:class:lgtin:"), !NormalisationMemo.current.isValidLGTIN(cls) {
                 do { _ = try LGTIN(urn: cls) } catch { throw problem("\(at).epcClass", "\(error)") }
-                NormalisationMemo.current.remember("lgtin-valid " + cls, "")
+                NormalisationMemo.current.rememberValidLGTIN(cls)
             }
-            out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom, path: at))
+            out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom, index: i))
         }
         return out
     }

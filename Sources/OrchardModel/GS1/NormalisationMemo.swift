@@ -7,6 +7,7 @@ import Glibc
 /// A bounded per-thread cache from identifier text to its normalised form.
 final class NormalisationMemo {
     private var entries: [String: String?] = [:]
+    private var validLGTINs: Set<String> = []
     private static let limit = 65_536
 
     private static let key: pthread_key_t = {
@@ -23,13 +24,13 @@ final class NormalisationMemo {
         return memo
     }
 
-    /// Whether anything is remembered for `text`.
-    func contains(_ text: String) -> Bool { entries[text] != nil }
+    /// Whether `urn` was already found to be a valid LGTIN on this thread.
+    func isValidLGTIN(_ urn: String) -> Bool { validLGTINs.contains(urn) }
 
-    /// Remembers `value` for `text`.
-    func remember(_ text: String, _ value: String?) {
-        if entries.count >= Self.limit { entries.removeAll(keepingCapacity: true) }
-        entries[text] = value
+    /// Remembers that `urn` is a valid LGTIN.
+    func rememberValidLGTIN(_ urn: String) {
+        if validLGTINs.count >= Self.limit { validLGTINs.removeAll(keepingCapacity: true) }
+        validLGTINs.insert(urn)
     }
 
     /// The remembered value for `text`, computing (and remembering) it on a miss.
