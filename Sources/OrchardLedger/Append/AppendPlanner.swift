@@ -19,7 +19,10 @@ public enum RecordInput: Sendable {
 public struct PreparedRecord: Sendable {
     /// Position in the submitted input.
     let index: Int
-    let result: Result<AppendPlanner.Prepared, EventProblem>
+    var result: Result<AppendPlanner.Prepared, EventProblem>
+
+    /// The registry change this record carries, if it is a well-formed registry record.
+    public var registryChange: JSONValue? { if case let .success(p) = result { p.registryChange } else { nil } }
 }
 
 /// Validates batches for one ledger.
@@ -92,13 +95,24 @@ public struct AppendPlanner: Sendable {
     /// any. A key ID names one key, so this check holds wherever the record lands; whether the
     /// key may sign at that leaf is decided in order, in stage B.
     public func prepare(_ input: RecordInput, index: Int, key: (KeyID) -> Ed25519PublicKey?) -> PreparedRecord {
-        var result = Self.prepare(input, index: index)
-        if case var .success(p) = result, p.kind == .event, let signer = p.signer, let k = key(signer) {
-            p.checkedKey = k
-            p.signatureValid = p.hasValidSignature(by: k, origin: origin)
-            result = .success(p)
-        }
-        return PreparedRecord(index: index, result: result)
+        var record = prepareUnchecked(input, index: index)
+        checkSignature(&record, key: key)
+        return record
+    }
+
+    /// Stage A of one record but its signature check (see ``checkSignature(_:key:)``): a caller
+    /// that prepares several records and then checks their signatures back to back keeps the
+    /// signature code and tables hot in the core's caches.
+    public func prepareUnchecked(_ input: RecordInput, index: Int) -> PreparedRecord {
+        PreparedRecord(index: index, result: Self.prepare(input, index: index))
+    }
+
+    /// Checks a prepared event's signature with the key `key` finds for its signer, if any.
+    public func checkSignature(_ record: inout PreparedRecord, key: (KeyID) -> Ed25519PublicKey?) {
+        guard case var .success(p) = record.result, p.kind == .event, let signer = p.signer, let k = key(signer) else { return }
+        p.checkedKey = k
+        p.signatureValid = p.hasValidSignature(by: k, origin: origin)
+        record.result = .success(p)
     }
 
     /// Stage B: applies prepared records, in input order, to `plan`, recording problems in

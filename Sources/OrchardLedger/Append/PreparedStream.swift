@@ -43,11 +43,12 @@ public final class PreparedStream: @unchecked Sendable {
             DispatchQueue.concurrentPerform(iterations: blocks) { k in
                 if isCancelled { return }
                 let lo = k * Self.blockSize, hi = min(inputs.count, lo + Self.blockSize)
-                let prepared = (lo..<hi).map { i in
-                    let r = planner.prepare(inputs[i], index: i) { keys[$0]?.key ?? introducedKey($0) }
-                    if case let .success(p) = r.result, let change = p.registryChange { introduce(Registry.keysIntroduced(by: change)) }
-                    return r
-                }
+                // Everything but the signatures first, then the signatures back to back (their
+                // code and tables stay in the core's caches); keys a registry record of the
+                // block introduces are known before its later records are checked.
+                var prepared = (lo..<hi).map { planner.prepareUnchecked(inputs[$0], index: $0) }
+                for r in prepared { if let change = r.registryChange { introduce(Registry.keysIntroduced(by: change)) } }
+                for i in prepared.indices { planner.checkSignature(&prepared[i]) { keys[$0]?.key ?? introducedKey($0) } }
                 publish(prepared, block: k)
             }
             condition.lock()
