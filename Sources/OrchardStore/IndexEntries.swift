@@ -181,32 +181,41 @@ struct IndexEntries {
         sorted = true
     }
 
-    /// Puts every index in key order (sorting first if ``sort()`` has not run).
+    /// Puts every index in key order (sorting first if ``sort()`` has not run), each through one
+    /// cursor.
     mutating func write(txn: LMDBTransaction, db: LedgerSchema) throws {
         sort()
         var key = [UInt8](repeating: 0, count: 32), value = [UInt8](repeating: 0, count: 16)
-        for e in events {
-            e.encode(key: &key, value: &value)
-            try txn.put(db.events, key, value)
+        try txn.withCursor(db.events) { cursor in
+            for e in events {
+                e.encode(key: &key, value: &value)
+                try cursor.put(key, value)
+            }
         }
         try keys.withOrder { order in
             var key = [UInt8](), value = [UInt8]()
             key.reserveCapacity(256)
             value.reserveCapacity(256)
-            for s in lots {
-                order.copy(s, into: &key)
-                try txn.put(db.lots, key, [])
+            try txn.withCursor(db.lots) { cursor in
+                for s in lots {
+                    order.copy(s, into: &key)
+                    try cursor.put(key, [])
+                }
             }
             // Dup-sorted: keys in order, then each key's values in order; equal pairs put once.
-            for (i, e) in byFrom.enumerated() where i == 0 || !Self.same(byFrom[i - 1], e, order) {
-                order.copy(e.from, into: &key)
-                order.copy(e.to, into: &value)
-                try txn.put(db.lineage, key, value, noDupData: true)
+            try txn.withCursor(db.lineage) { cursor in
+                for (i, e) in byFrom.enumerated() where i == 0 || !Self.same(byFrom[i - 1], e, order) {
+                    order.copy(e.from, into: &key)
+                    order.copy(e.to, into: &value)
+                    try cursor.put(key, value, noDupData: true)
+                }
             }
-            for (i, e) in edges.enumerated() where i == 0 || !Self.same(edges[i - 1], e, order) {
-                order.copy(e.to, into: &key)
-                order.copy(e.from, into: &value)
-                try txn.put(db.descendants, key, value, noDupData: true)
+            try txn.withCursor(db.descendants) { cursor in
+                for (i, e) in edges.enumerated() where i == 0 || !Self.same(edges[i - 1], e, order) {
+                    order.copy(e.to, into: &key)
+                    order.copy(e.from, into: &value)
+                    try cursor.put(key, value, noDupData: true)
+                }
             }
         }
     }
@@ -231,10 +240,12 @@ struct IndexEntries {
         try keys.withOrder { order in
             try values.withOrder { valueBytes in
                 entries.sort { order.less($0.key, $1.key) }
-                for e in entries {
-                    order.copy(e.key, into: &key)
-                    valueBytes.copy(e.value, into: &value)
-                    try txn.put(db.balances, key, value)
+                try txn.withCursor(db.balances) { cursor in
+                    for e in entries {
+                        order.copy(e.key, into: &key)
+                        valueBytes.copy(e.value, into: &value)
+                        try cursor.put(key, value)
+                    }
                 }
             }
         }

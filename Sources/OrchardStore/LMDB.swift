@@ -186,6 +186,24 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 }
 
+/// A cursor of a write transaction, valid only inside the `withCursor` closure that received it.
+struct LMDBCursor {
+    let cursor: OpaquePointer
+
+    /// Stores `value` under `key` (see ``LMDBTransaction/put(_:_:_:append:appendDup:noDupData:)``).
+    func put(_ key: [UInt8], _ value: [UInt8], noDupData: Bool = false) throws {
+        let rc: Int32 = key.withUnsafeBytes { k in
+            value.withUnsafeBytes { v in
+                var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+                var vv = MDB_val(mv_size: v.count, mv_data: UnsafeMutableRawPointer(mutating: v.baseAddress))
+                return mdb_cursor_put(cursor, &kv, &vv, noDupData ? UInt32(MDB_NODUPDATA) : 0)
+            }
+        }
+        if rc == MDB_KEYEXIST && noDupData { return }
+        try check(rc, "put")
+    }
+}
+
 /// A transaction handle, valid only inside the `read` or `write` closure that received it.
 struct LMDBTransaction {
     let txn: OpaquePointer
@@ -218,6 +236,16 @@ struct LMDBTransaction {
         }
         if rc == MDB_KEYEXIST && noDupData { return }
         try check(rc, "put")
+    }
+
+    /// Runs `body` with a write cursor on `db`. Puts in key order through one cursor are cheaper
+    /// than `put`: LMDB looks for each key on the cursor's current leaf page first, instead of
+    /// descending from the root every time.
+    func withCursor<T>(_ db: LMDBDatabase, _ body: (LMDBCursor) throws -> T) throws -> T {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, db.dbi, &cursor), "cursor_open")
+        defer { mdb_cursor_close(cursor) }
+        return try body(LMDBCursor(cursor: cursor!))
     }
 
     /// All values stored under a DUPSORT key, in sort order.
