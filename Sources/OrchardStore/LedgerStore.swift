@@ -38,6 +38,9 @@ public final class LedgerStore: @unchecked Sendable {
 
     static let dataDir = "data"
     static let sequencerKeyFile = "sequencer.pem"
+    /// The storage layout this code reads and writes, kept under `meta/format` (Docs/FORMAT.md
+    /// §Storage). Ledgers of another layout are refused, not misread.
+    static let storageFormat = Array("orchard-store/2 segments-of-16".utf8)
 
     /// Creates a ledger in `directory` from a genesis document, signing block 0 with `sequencerKey`
     /// (which must be the genesis sequencer key; it is copied into the directory, mode 0600).
@@ -68,6 +71,7 @@ public final class LedgerStore: @unchecked Sendable {
             for w in writes { try tiles.add(w, txn: txn, db: schema) }
             try tiles.flush(txn: txn, db: schema)
             try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
+            try txn.put(schema.meta, Array("format".utf8), storageFormat)
             try txn.put(schema.meta, Array("genesis".utf8), header.hash.bytes)
             try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: header.hash, frontier: frontier).encoded)
         }
@@ -89,6 +93,11 @@ public final class LedgerStore: @unchecked Sendable {
         let (genesisStored, hash): ([UInt8], [UInt8]) = try env.read { txn in
             guard let g = try txn.get(schema.records, [UInt8](bigEndian: 0)), let h = try txn.get(schema.meta, Array("genesis".utf8)) else {
                 throw StoreError.notALedger(directory)
+            }
+            let format = try txn.get(schema.meta, Array("format".utf8))
+            guard format == Self.storageFormat else {
+                let found = format.map { "\"\(String(decoding: $0, as: UTF8.self))\"" } ?? "the first one (records 64 to a segment)"
+                throw StoreError.unsupportedFormat("this ledger uses storage format \(found); this orchard reads \"\(String(decoding: Self.storageFormat, as: UTF8.self))\" — re-create the ledger (orchard init) with this version")
             }
             return (try RecordSegments.record(0, in: g), h)
         }

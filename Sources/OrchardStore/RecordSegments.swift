@@ -1,10 +1,12 @@
-// Records are stored 64 to an LMDB value ("segment"). A value larger than half a page goes to
+// Records are stored 16 to an LMDB value ("segment"). A value larger than half a page goes to
 // overflow pages, whole pages each: a 4.3 KB event with temperature readings alone would take
-// two pages (8 KB). Packing 64 records (~60 KB) wastes at most one page per segment.
+// two pages (8 KB). Packing 16 records (~16 KB) wastes at most one page per segment. (64 records
+// wasted less, but LMDB commits values of 64 KB and more about twice as slowly: measured with
+// `Tools/bench --storage-loop --raw-per-value 64` against `16`, see Docs/PERFORMANCE.md.)
 
 enum RecordSegments {
-    /// Records per segment.
-    static let size: UInt64 = 64
+    /// Records per segment. Level 4 of the Merkle tree spans exactly one segment.
+    static let size: UInt64 = 16
 
     static func key(forLeaf leaf: UInt64) -> [UInt8] { [UInt8](bigEndian: leaf / size) }
 

@@ -3,8 +3,11 @@ import CLMDB
 import Foundation
 
 /// Writes `values` under keys 0…n-1 (big-endian) with MDB_APPEND in one transaction and commits
-/// (fsync). Returns the seconds taken, open and commit included.
-func rawLMDBAppend(_ values: [[UInt8]], directory: String) throws -> Double {
+/// (fsync). Returns the seconds taken, open and commit included. `perValue` > 1 joins that many
+/// values into one first (outside the timing), to see how LMDB's cost depends on value size.
+func rawLMDBAppend(_ values: [[UInt8]], directory: String, perValue: Int = 1) throws -> Double {
+    let values = perValue <= 1 ? values
+        : stride(from: 0, to: values.count, by: perValue).map { Array(values[$0..<min($0 + perValue, values.count)].joined()) }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let start = DispatchTime.now().uptimeNanoseconds
     var env: OpaquePointer?

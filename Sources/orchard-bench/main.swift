@@ -43,7 +43,11 @@ if CommandLine.arguments.contains("--storage-loop") {
         let batch = try store.validate(try Data(contentsOf: workload.file).split(separator: 0x0A).map { .bytes(Array($0)) })
         let t = try seconds { _ = try store.commit(batch) }
         let raw = try rawLMDBAppend(batch.plan.records.map(\.storedForm), directory: work.appendingPathComponent("raw-loop-\(round)").path)
-        print(String(format: "commit %.1f ms, raw MDB_APPEND %.1f ms", t * 1000, raw * 1000))
+        // `--raw-per-value N`: the same bytes, N records to an LMDB value (the ledger stores 16).
+        let perValue = CommandLine.arguments.firstIndex(of: "--raw-per-value").flatMap { Int(CommandLine.arguments[$0 + 1]) }
+        let joined = try perValue.map { try rawLMDBAppend(batch.plan.records.map(\.storedForm), directory: work.appendingPathComponent("raw-joined-\(round)").path, perValue: $0) }
+        print(String(format: "commit %.1f ms, raw MDB_APPEND %.1f ms", t * 1000, raw * 1000)
+              + (joined.map { String(format: ", raw with %d records a value %.1f ms", perValue!, $0 * 1000) } ?? ""))
         total += t
     }
     print(String(format: "storage loop: %.1f µs per record", total / Double(5 * workload.records) * 1e6))

@@ -49,3 +49,25 @@ struct VerifyTamperTests {
         #expect(!report.ok)
     }
 }
+
+/// A ledger written in another storage layout is refused with a clear message, never misread.
+struct StorageFormatTests {
+    @Test("Opening a ledger of another storage format fails and names both formats")
+    func otherFormatRefused() throws {
+        let ledger = try Fixtures.makeLedger()
+        try ledger.store.env.write { txn in
+            try txn.put(ledger.store.db.meta, Array("format".utf8), Array("orchard-store/1".utf8))
+        }
+        let error = try #require(throws: StoreError.self) { _ = try ledger.reopen() }
+        #expect(error.description.contains("orchard-store/1"))
+        #expect(error.description.contains(String(decoding: LedgerStore.storageFormat, as: UTF8.self)))
+    }
+
+    @Test("A new ledger records the format this version reads, and reopens")
+    func newLedgerReopens() throws {
+        let ledger = try Fixtures.makeLedger()
+        let format = try ledger.store.env.read { txn in try txn.get(ledger.store.db.meta, Array("format".utf8)) }
+        #expect(format == LedgerStore.storageFormat)
+        _ = try ledger.reopen()
+    }
+}
