@@ -8,7 +8,7 @@ struct LedgerSchema: Sendable {
     let meta: LMDBDatabase
     /// Block height (u64 BE) → stored block JSON (header, signature, checkpoint).
     let blocks: LMDBDatabase
-    /// Segment index (u64 BE, leaf / 64) → up to 64 records in their stored form (RecordSegments).
+    /// Segment index (u64 BE, leaf / 16) → up to 16 records in their stored form (RecordSegments).
     let records: LMDBDatabase
     /// (level u8, tile u64 BE) → up to 32 consecutive perfect-subtree hashes of a level ≡ 0 mod 5.
     let tree: LMDBDatabase
