@@ -59,6 +59,18 @@ public enum SHA256 {
         }
     }
 
+    /// Hashes the concatenation of the buffers `feed` passes to its argument, without joining
+    /// them. (`feed` must not compute another SHA-256 meanwhile: it shares this thread's context.)
+    public static func hash(_ feed: (_ update: (UnsafeRawBufferPointer) -> Void) -> Void) -> SHA256Digest {
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            let ctx = DigestContext.current.pointer
+            _ = EVP_DigestInit_ex(ctx, DigestContext.sha256, nil)
+            feed { _ = EVP_DigestUpdate(ctx, $0.baseAddress, $0.count) }
+            _ = EVP_DigestFinal_ex(ctx, out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil)
+            return SHA256Digest(unchecked: UnsafeRawBufferPointer(out))
+        }
+    }
+
     /// Hashes bytes.
     public static func hash(_ data: [UInt8]) -> SHA256Digest {
         data.withUnsafeBytes { hash($0) }

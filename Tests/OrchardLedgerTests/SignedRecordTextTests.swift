@@ -34,4 +34,14 @@ struct SignedRecordTextTests {
             #expect(try !JSONParser.parseDocument(spacedText).isCanonical)
         }
     }
+
+    @Test("The leaf hash hashed part by part is the RFC 9162 leaf hash of the assembled record bytes")
+    func leafHashOfParts() throws {
+        let event = try Fixtures.sign(FixtureEvents.harvest(lot: "LEAF", kilograms: 12.5), as: "farm-sn-luochuan-01")
+        let change = try Fixtures.signRegistryChange(["op": "revoke", "participant": "farm-sn-luochuan-01", "keyID": "ed25519:00000000000000000000000000000000"])
+        let genesis = SignedRecord.genesis(try Fixtures.genesisJSON())
+        for record in [event, change, genesis] {
+            #expect(record.leafHash == MerkleHash.leaf(record.recordBytes))
+        }
+    }
 }

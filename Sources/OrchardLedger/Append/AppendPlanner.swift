@@ -205,12 +205,11 @@ public struct AppendPlanner: Sendable {
                 }
                 facts = EventFacts(e)
             }
-            let bytes = record.recordBytes
-            let dedupKey = record.kind == .registry ? EventID(digest: SHA256.hash(bytes)) : id
+            let dedupKey = record.kind == .registry ? EventID(digest: SHA256.hash(record.recordBytes)) : id
             return .success(Prepared(kind: record.kind, signer: record.signer, signature: record.signature,
                                      canonicalPayload: record.canonicalPayload, facts: facts, eventID: id,
                                      registryChange: record.kind == .registry ? record.payload : nil,
-                                     dedupKey: dedupKey, storedForm: record.storedForm, leafHash: MerkleHash.leaf(bytes)))
+                                     dedupKey: dedupKey, storedForm: record.storedForm, leafHash: record.leafHash))
         } catch let p as EventProblem {
             return .failure(p)
         } catch {

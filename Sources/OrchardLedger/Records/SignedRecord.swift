@@ -102,13 +102,26 @@ public struct SignedRecord: Sendable {
     public var recordBytes: [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(canonicalPayload.count + 200)
-        out += Array("{\"\(kind.payloadKey)\":".utf8)
-        out += canonicalPayload
-        if let signer {
-            out += Array(",\"sig\":\"\(Base64.encode(signature))\",\"signer\":\"\(signer.rawValue)\"".utf8)
-        }
-        out += Array(",\"type\":\"\(kind.rawValue)\"}".utf8)
+        forEachRecordBytesPart { out.append(contentsOf: $0) }
         return out
+    }
+
+    /// The RFC 9162 leaf hash of the record bytes, hashed part by part (not assembled first).
+    public var leafHash: SHA256Digest {
+        SHA256.hash { update in
+            withUnsafeBytes(of: UInt8(0x00)) { update($0) }
+            forEachRecordBytesPart(update)
+        }
+    }
+
+    /// Hands the record bytes to `body` in consecutive parts.
+    private func forEachRecordBytesPart(_ body: (UnsafeRawBufferPointer) -> Void) {
+        var head = "{\"\(kind.payloadKey)\":"
+        head.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        canonicalPayload.withUnsafeBytes(body)
+        var tail = signer.map { ",\"sig\":\"\(Base64.encode(signature))\",\"signer\":\"\($0.rawValue)\"" } ?? ""
+        tail += ",\"type\":\"\(kind.rawValue)\"}"
+        tail.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
     /// The record as a JSON value (for output).
