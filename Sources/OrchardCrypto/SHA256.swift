@@ -1,8 +1,5 @@
 // SHA-256 through OpenSSL libcrypto, the only hash Orchard uses (RFC 9162 trees, event IDs, key IDs).
 import COpenSSL
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A 32-byte SHA-256 digest.
 public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -105,17 +102,8 @@ private final class DigestContext {
     private init() { pointer = EVP_MD_CTX_new()! }
     deinit { EVP_MD_CTX_free(pointer) }
 
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { raw in if let raw { Unmanaged<DigestContext>.fromOpaque(raw).release() } }
-        return k
-    }()
+    private static let perThread = PerThread { DigestContext() }
 
     /// This thread's context.
-    static var current: DigestContext {
-        if let raw = pthread_getspecific(key) { return Unmanaged<DigestContext>.fromOpaque(raw).takeUnretainedValue() }
-        let context = DigestContext()
-        pthread_setspecific(key, Unmanaged.passRetained(context).toOpaque())
-        return context
-    }
+    static var current: DigestContext { perThread.current }
 }

@@ -16,6 +16,7 @@
 // Sorting works on byte ranges of the buffer: siblings are written one after another, their
 // ranges sorted, and the bytes moved only when they were out of order.
 
+import OrchardCrypto
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -498,17 +499,8 @@ final class PreHashWorkspace {
     /// Larger buffers are let go after the event that needed them (bytes, and nodes).
     static let keptCapacity = 1 << 16, keptNodes = 1 << 12
 
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { raw in if let raw { Unmanaged<PreHashWorkspace>.fromOpaque(raw).release() } }
-        return k
-    }()
+    private static let perThread = PerThread { PreHashWorkspace() }
 
     /// This thread's workspace.
-    static var current: PreHashWorkspace {
-        if let raw = pthread_getspecific(key) { return Unmanaged<PreHashWorkspace>.fromOpaque(raw).takeUnretainedValue() }
-        let ws = PreHashWorkspace()
-        pthread_setspecific(key, Unmanaged.passRetained(ws).toOpaque())
-        return ws
-    }
+    static var current: PreHashWorkspace { perThread.current }
 }

@@ -1,8 +1,6 @@
 // A per-thread memo of identifier normalisations. The event hash and the lot index normalise
 // the same lot and location URNs over and over; parsing them once per thread is enough.
-#if canImport(Glibc)
-import Glibc
-#endif
+import OrchardCrypto
 
 /// A bounded per-thread cache from identifier text to its normalised form.
 final class NormalisationMemo {
@@ -10,19 +8,10 @@ final class NormalisationMemo {
     private var validLGTINs: Set<String> = []
     private static let limit = 65_536
 
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k) { raw in if let raw { Unmanaged<NormalisationMemo>.fromOpaque(raw).release() } }
-        return k
-    }()
+    private static let perThread = PerThread { NormalisationMemo() }
 
     /// This thread's memo.
-    static var current: NormalisationMemo {
-        if let raw = pthread_getspecific(key) { return Unmanaged<NormalisationMemo>.fromOpaque(raw).takeUnretainedValue() }
-        let memo = NormalisationMemo()
-        pthread_setspecific(key, Unmanaged.passRetained(memo).toOpaque())
-        return memo
-    }
+    static var current: NormalisationMemo { perThread.current }
 
     /// Whether `urn` was already found to be a valid LGTIN on this thread.
     func isValidLGTIN(_ urn: String) -> Bool { validLGTINs.contains(urn) }

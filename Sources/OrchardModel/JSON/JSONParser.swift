@@ -40,12 +40,7 @@ public struct JSONParser {
 
     /// Parses exactly one JSON value (surrounding whitespace allowed).
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var p = JSONParser(bytes)
-        p.skipWhitespace()
-        let v = try p.value()
-        p.skipWhitespace()
-        guard p.i == p.bytes.count else { throw p.error("unexpected text after the value") }
-        return v
+        try parseDocument(bytes).value
     }
 
     /// Parses exactly one JSON value, noting whether its text is canonical and, for an object,
