@@ -79,16 +79,6 @@ public enum SHA256 {
         return s.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Hashes the concatenation of a prefix byte and further byte buffers (RFC 9162 leaf and
-    /// node hashes).
-    public static func hash(prefix: UInt8, _ parts: [UInt8]...) -> SHA256Digest {
-        // One contiguous buffer and the one-shot digest: no context allocation per node hash.
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(1 + parts.reduce(0) { $0 + $1.count })
-        buffer.append(prefix)
-        for part in parts { buffer += part }
-        return hash(buffer)
-    }
 }
 
 /// A per-thread SHA-256 context, reused for every hash on that thread.

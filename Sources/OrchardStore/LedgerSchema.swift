@@ -66,9 +66,6 @@ struct HeadState: Sendable {
 enum StoredLotKey {
     private static let host = Array("https://id.gs1.org".utf8)
 
-    /// The `lots` key of one event naming `lot`.
-    static func lotIndexKey(_ lot: String, leaf: UInt64) -> [UInt8] { encode(lot) + [0] + [UInt8](bigEndian: leaf) }
-
     static func encode(_ lot: String) -> [UInt8] {
         let b = Array(lot.utf8)
         if b.starts(with: host), b.count > host.count, b[host.count] == UInt8(ascii: "/") { return Array(b[host.count...]) }

@@ -12,7 +12,6 @@ public final class PreparedStream: @unchecked Sendable {
     /// the hand-over (one lock per block) costs nothing measurable.
     public static let blockSize = 32
 
-    private let count: Int
     private let blocks: Int
     // Block k is written by one worker, then published under `condition` (state 1); the consumer
     // moves it out (state 2). Only the lock orders these accesses.
@@ -32,7 +31,6 @@ public final class PreparedStream: @unchecked Sendable {
     /// Starts stage A of `inputs` with `planner`, checking signatures against `registry` (the
     /// registry at the start of the batch).
     public init(_ inputs: [RecordInput], planner: AppendPlanner, registry: Registry) {
-        count = inputs.count
         blocks = (inputs.count + Self.blockSize - 1) / Self.blockSize
         slots = .allocate(capacity: max(blocks, 1))
         state = .allocate(capacity: max(blocks, 1))

@@ -6,27 +6,28 @@ import OrchardCrypto
 public enum MerkleHash {
     /// The hash of a leaf: SHA-256(0x00 ‖ data).
     public static func leaf(_ data: [UInt8]) -> SHA256Digest {
-        hash(prefix: 0x00, data.count) { out in
-            data.withUnsafeBytes { out.copyMemory(from: $0) }
+        leaf { data.withUnsafeBytes($0) }
+    }
+
+    /// The hash of a leaf whose data `feed` hands over in consecutive parts (nothing assembled).
+    public static func leaf(_ feed: (_ part: (UnsafeRawBufferPointer) -> Void) -> Void) -> SHA256Digest {
+        SHA256.hash { update in
+            withUnsafeBytes(of: UInt8(0x00)) { update($0) }
+            withoutActuallyEscaping(update) { feed($0) }
         }
     }
 
     /// The hash of an interior node: SHA-256(0x01 ‖ left ‖ right).
     public static func node(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
-        hash(prefix: 0x01, 64) { out in
-            left.withUnsafeBytes { out.copyMemory(from: $0) }
-            right.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32...]).copyMemory(from: $0) }
-        }
+        left.withUnsafeBytes { l in right.withUnsafeBytes { r in node(l, r) } }
     }
 
-    /// SHA-256 of `prefix ‖ count bytes written by fill`, assembled in a scratch buffer (on the
-    /// stack when small): a node hash runs for every leaf appended, so it should not allocate.
-    @inline(__always)
-    private static func hash(prefix: UInt8, _ count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) -> SHA256Digest {
-        withUnsafeTemporaryAllocation(byteCount: count + 1, alignment: 1) { buffer in
-            buffer[0] = prefix
-            fill(UnsafeMutableRawBufferPointer(rebasing: buffer[1...]))
-            return SHA256.hash(UnsafeRawBufferPointer(buffer))
+    /// The node hash of two children of any length (RFC 6962 test vectors use short ones).
+    static func node(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> SHA256Digest {
+        SHA256.hash { update in
+            withUnsafeBytes(of: UInt8(0x01)) { update($0) }
+            update(left)
+            update(right)
         }
     }
 

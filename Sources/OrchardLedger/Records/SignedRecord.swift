@@ -107,12 +107,7 @@ public struct SignedRecord: Sendable {
     }
 
     /// The RFC 9162 leaf hash of the record bytes, hashed part by part (not assembled first).
-    public var leafHash: SHA256Digest {
-        SHA256.hash { update in
-            withUnsafeBytes(of: UInt8(0x00)) { update($0) }
-            forEachRecordBytesPart(update)
-        }
-    }
+    public var leafHash: SHA256Digest { MerkleHash.leaf { forEachRecordBytesPart($0) } }
 
     /// Hands the record bytes to `body` in consecutive parts.
     private func forEachRecordBytesPart(_ body: (UnsafeRawBufferPointer) -> Void) {

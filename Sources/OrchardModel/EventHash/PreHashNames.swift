@@ -201,9 +201,9 @@ struct NameInfo {
         if a.count >= 4 && a[a.count - 4] == 0x4C && a[a.count - 3] == 0x69 && a[a.count - 2] == 0x73 && a[a.count - 1] == 0x74 {
             f |= list  // "List"
         }
-        if a.first == UInt8(ascii: "{") && contains(a, "/}") { f |= extensionName }
-        if contains(a, "eventTime") || contains(a, "action") { f |= eventTimeOrAction }
-        if contains(a, "time", folding: true) && !contains(a, "offset", folding: true) { f |= time }
+        if a.first == UInt8(ascii: "{") && bytes(a, contain: "/}") { f |= extensionName }
+        if bytes(a, contain: "eventTime") || bytes(a, contain: "action") { f |= eventTimeOrAction }
+        if bytes(a, contain: "time", foldingCase: true) && !bytes(a, contain: "offset", foldingCase: true) { f |= time }
         if equals(a, "recordTime") || equals(a, "eventID") || equals(a, "type") || equals(a, "errorDeclaration") {
             f |= ignoredAtEvent
         }
@@ -217,7 +217,7 @@ struct NameInfo {
     }
 
     /// Byte-wise substring test, optionally folding ASCII upper case (needles are lower case).
-    private static func contains(_ h: UnsafeBufferPointer<UInt8>, _ needle: StaticString, folding: Bool = false) -> Bool {
+    static func bytes(_ h: UnsafeBufferPointer<UInt8>, contain needle: StaticString, foldingCase folding: Bool = false) -> Bool {
         let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         guard n.count <= h.count else { return false }
         @inline(__always) func fold(_ b: UInt8) -> UInt8 { folding && b >= 0x41 && b <= 0x5A ? b | 0x20 : b }

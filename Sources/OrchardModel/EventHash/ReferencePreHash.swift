@@ -275,20 +275,7 @@ extension String {
     /// Byte-wise substring test (ASCII case folding optional): the hash runs once per ingested
     /// event, and the generic `contains` of _StringProcessing was a measurable share of it.
     func refUTF8Contains(_ needle: StaticString, caseInsensitive: Bool = false) -> Bool {
-        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
         var s = self
-        return s.withUTF8 { h in
-            guard n.count <= h.count else { return false }
-            if n.isEmpty { return true }
-            @inline(__always) func fold(_ b: UInt8) -> UInt8 { caseInsensitive && b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-            var i = 0
-            while i + n.count <= h.count {
-                var j = 0
-                while j < n.count && fold(h[i + j]) == fold(n[j]) { j += 1 }
-                if j == n.count { return true }
-                i += 1
-            }
-            return false
-        }
+        return s.withUTF8 { NameInfo.bytes($0, contain: needle, foldingCase: caseInsensitive) }
     }
 }
