@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Orchard",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "orchard", targets: ["orchard"]),
         .library(name: "OrchardLedger", targets: ["OrchardLedger"]),
@@ -11,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System-library shims: the only places that name C headers.
@@ -21,13 +21,19 @@ let package = Package(
 
         .target(name: "OrchardCrypto", dependencies: ["COpenSSL"]),
         .target(name: "OrchardModel", dependencies: ["OrchardCrypto"]),
-        .target(name: "OrchardLedger", dependencies: ["OrchardCrypto", "OrchardModel"]),
-        .target(name: "OrchardStore", dependencies: ["CLMDB", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
+        .target(name: "OrchardLedger", dependencies: ["OrchardCrypto", "OrchardModel", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "OrchardStore", dependencies: ["CLMDB", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+                                                     .product(name: "Logging", package: "swift-log")]),
+        // The read side: trace, bundles, loss statistics, audit, and the library calls the CLI
+        // and the node share (verified proofs, renderings, failure categories).
+        .target(name: "OrchardQuery", dependencies: ["OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+                                                     .product(name: "Logging", package: "swift-log")]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
-        .target(name: "OrchardTesting", dependencies: ["OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
+        .target(name: "OrchardTesting", dependencies: ["OrchardQuery", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
-            "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
+            "OrchardQuery", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "orchard-bench", dependencies: [
@@ -38,6 +44,7 @@ let package = Package(
         .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardTesting"]),
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
+        .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"]),
     ]

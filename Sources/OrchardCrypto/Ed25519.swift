@@ -24,42 +24,58 @@ public struct Ed25519PublicKey: Hashable, Sendable {
         let made = raw.withUnsafeBufferPointer {
             EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
         }
-        guard let made else { throw .openSSL("cannot load public key") }
-        self.rawRepresentation = raw
+        guard let made else { throw .openSSLFailure("EVP_PKEY_new_raw_public_key") }
         self.handle = PKeyHandle(made)
+        self.rawRepresentation = raw
+        self.keyID = try KeyID(publicKey: raw)
     }
 
     init(handle: PKeyHandle) throws(CryptoError) {
         guard EVP_PKEY_get_id(handle.pointer) == EVP_PKEY_ED25519 else { throw .notEd25519 }
         var raw = [UInt8](repeating: 0, count: 32)
         var len = 32
-        guard EVP_PKEY_get_raw_public_key(handle.pointer, &raw, &len) == 1, len == 32 else {
-            throw .openSSL("cannot read public key")
+        guard EVP_PKEY_get_raw_public_key(handle.pointer, &raw, &len) == 1 else {
+            throw .openSSLFailure("EVP_PKEY_get_raw_public_key")
         }
+        guard len == 32 else { throw .invalidLength(expected: 32, actual: len) }
         self.rawRepresentation = raw
         self.handle = handle
+        self.keyID = try KeyID(publicKey: raw)
     }
 
-    /// The key's identifier, derived from its bytes.
-    public var keyID: KeyID { KeyID(publicKey: rawRepresentation) }
+    /// The key's identifier, derived from its bytes (once, when the key is made).
+    public let keyID: KeyID
 
-    /// Verifies an Ed25519 signature over `message`. Returns false for any malformed signature.
-    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
-        message.withUnsafeBytes { isValidSignature(signature, for: $0) }
+    /// Verifies an Ed25519 signature over `message`. Returns false for any malformed or
+    /// non-matching signature.
+    /// - Throws: ``CryptoError/openSSL(function:detail:)`` when OpenSSL fails to run the check
+    ///   (no context, or an error other than a signature that does not verify).
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) throws(CryptoError) -> Bool {
+        try message.withUnsafeBytes { m in
+            Result { () throws(CryptoError) in try isValidSignature(signature, for: m) }
+        }.get()
     }
 
-    /// Verifies an Ed25519 signature over a message buffer.
-    public func isValidSignature(_ signature: [UInt8], for message: UnsafeRawBufferPointer) -> Bool {
+    /// Verifies an Ed25519 signature over a message buffer (see ``isValidSignature(_:for:)-([UInt8],[UInt8])``).
+    public func isValidSignature(_ signature: [UInt8], for message: UnsafeRawBufferPointer) throws(CryptoError) -> Bool {
         guard signature.count == 64 else { return false }
-        guard let ctx = EVP_MD_CTX_new() else { return false }
+        guard let ctx = EVP_MD_CTX_new() else { throw .openSSLFailure("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, handle.pointer) == 1 else { return false }
+        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, handle.pointer) == 1 else {
+            throw .openSSLFailure("EVP_DigestVerifyInit")
+        }
         let ok = signature.withUnsafeBufferPointer { sig in
             EVP_DigestVerify(ctx, sig.baseAddress, 64,
                              message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
         }
-        if ok != 1 { ERR_clear_error() }
-        return ok == 1
+        switch ok {
+        case 1: return true
+        case 0:
+            // A signature that does not verify (OpenSSL may queue why): an answer, not a failure.
+            ERR_clear_error()
+            return false
+        default: throw .openSSLFailure("EVP_DigestVerify")
+        }
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.rawRepresentation == b.rawRepresentation }
@@ -75,11 +91,10 @@ public struct Ed25519PrivateKey: Sendable {
     /// Generates a fresh key from OpenSSL's CSPRNG.
     public init() throws(CryptoError) {
         var key: OpaquePointer? = nil
-        guard let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { throw .openSSL("no context") }
+        guard let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil) else { throw .openSSLFailure("EVP_PKEY_CTX_new_id") }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_keygen(ctx, &key) == 1, let key else {
-            throw .openSSL("key generation failed")
-        }
+        guard EVP_PKEY_keygen_init(ctx) == 1 else { throw .openSSLFailure("EVP_PKEY_keygen_init") }
+        guard EVP_PKEY_keygen(ctx, &key) == 1, let key else { throw .openSSLFailure("EVP_PKEY_keygen") }
         try self.init(handle: PKeyHandle(key))
     }
 
@@ -89,7 +104,7 @@ public struct Ed25519PrivateKey: Sendable {
         let made = seed.withUnsafeBufferPointer {
             EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32)
         }
-        guard let made else { throw .openSSL("cannot load private key") }
+        guard let made else { throw .openSSLFailure("EVP_PKEY_new_raw_private_key") }
         try self.init(handle: PKeyHandle(made))
     }
 
@@ -99,30 +114,38 @@ public struct Ed25519PrivateKey: Sendable {
         var raw = [UInt8](repeating: 0, count: 32)
         var len = 32
         guard EVP_PKEY_get_raw_public_key(handle.pointer, &raw, &len) == 1 else {
-            throw .openSSL("cannot derive public key")
+            throw .openSSLFailure("EVP_PKEY_get_raw_public_key")
         }
+        guard len == 32 else { throw .invalidLength(expected: 32, actual: len) }
         self.publicKey = try Ed25519PublicKey(rawRepresentation: raw)
     }
 
     /// The 32-byte seed.
+    /// - Throws: ``CryptoError/openSSL(function:detail:)`` if OpenSSL cannot export it.
     public var seed: [UInt8] {
-        var raw = [UInt8](repeating: 0, count: 32)
-        var len = 32
-        _ = EVP_PKEY_get_raw_private_key(handle.pointer, &raw, &len)
-        return raw
+        get throws(CryptoError) {
+            var raw = [UInt8](repeating: 0, count: 32)
+            var len = 32
+            guard EVP_PKEY_get_raw_private_key(handle.pointer, &raw, &len) == 1 else {
+                throw .openSSLFailure("EVP_PKEY_get_raw_private_key")
+            }
+            guard len == 32 else { throw .invalidLength(expected: 32, actual: len) }
+            return raw
+        }
     }
 
     /// Signs `message` (pure Ed25519: the message itself, not a prehash).
     public func signature(for message: [UInt8]) throws(CryptoError) -> [UInt8] {
-        guard let ctx = EVP_MD_CTX_new() else { throw .openSSL("no context") }
+        guard let ctx = EVP_MD_CTX_new() else { throw .openSSLFailure("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestSignInit(ctx, nil, nil, nil, handle.pointer) == 1 else { throw .openSSL("sign init") }
+        guard EVP_DigestSignInit(ctx, nil, nil, nil, handle.pointer) == 1 else { throw .openSSLFailure("EVP_DigestSignInit") }
         var sig = [UInt8](repeating: 0, count: 64)
         var len = 64
         let ok = message.withUnsafeBufferPointer { m in
             EVP_DigestSign(ctx, &sig, &len, m.baseAddress, m.count)
         }
-        guard ok == 1, len == 64 else { throw .openSSL("signing failed") }
+        guard ok == 1 else { throw .openSSLFailure("EVP_DigestSign") }
+        guard len == 64 else { throw .invalidLength(expected: 64, actual: len) }
         return sig
     }
 }

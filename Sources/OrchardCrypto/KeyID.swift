@@ -7,8 +7,9 @@ public struct KeyID: Hashable, Sendable, Comparable, CustomStringConvertible, Co
     public let rawValue: String
 
     /// Derives the key ID of a raw public key.
-    public init(publicKey raw: [UInt8]) {
-        rawValue = "ed25519:" + Hex.encode(SHA256.hash(raw).bytes.prefix(16))
+    /// - Throws: ``CryptoError/openSSL(function:detail:)`` if SHA-256 fails.
+    public init(publicKey raw: [UInt8]) throws(CryptoError) {
+        rawValue = "ed25519:" + Hex.encode(try SHA256.hash(raw).bytes.prefix(16))
     }
 
     /// Parses a key ID's text; nil unless it has the exact form.

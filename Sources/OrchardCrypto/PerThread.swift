@@ -2,6 +2,8 @@
 // buffers and contexts without locks, since no two threads ever share one.
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Holds one `Value` per thread, made on the thread's first use and released when it ends.

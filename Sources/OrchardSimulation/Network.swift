@@ -342,10 +342,10 @@ struct Network: Sendable {
         return Array("urn:epc:id:sgln:".utf8) + g[0..<6] + [0x2E] + g[6..<12] + Array(".0".utf8)
     }
 
-    static func derivedSeed(_ seed: UInt64, _ id: String) -> [UInt8] {
+    static func derivedSeed(_ seed: UInt64, _ id: String) throws(CryptoError) -> [UInt8] {
         var bytes = [UInt8]()
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: seed >> UInt64(shift))) }
-        return SHA256.hash(bytes + Array(id.utf8)).bytes
+        return try SHA256.hash(bytes + Array(id.utf8)).bytes
     }
 
     /// The participant record of a joining participant (registry `add`), canonical member order.

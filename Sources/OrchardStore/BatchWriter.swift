@@ -1,6 +1,7 @@
 // Writes validated records into an open LMDB write transaction, cutting blocks as it goes:
 // records into segments, Merkle tiles, index entries (kept flat, sorted and written at the end;
 // see IndexEntries), signed block headers and checkpoints, balances, and finally the new head.
+import Logging
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
@@ -23,9 +24,11 @@ struct BatchWriter {
     /// into `checkpoints` (known only once its block closes).
     private var placed = [(leaf: UInt64, height: UInt64)]()
     private var checkpoints = [UInt64: Checkpoint]()
+    private let logger: Logger
 
-    init(head: HeadState, key: Ed25519PrivateKey, genesis: Genesis, nowMillis: Int64, db: LedgerSchema) {
+    init(head: HeadState, key: Ed25519PrivateKey, genesis: Genesis, nowMillis: Int64, db: LedgerSchema, logger: Logger = .silent) {
         self.db = db
+        self.logger = logger
         self.key = key
         origin = genesis.origin
         maxPerBlock = genesis.rules.maxRecordsPerBlock
@@ -51,8 +54,8 @@ struct BatchWriter {
         try Self.appendLeaf(r.pointee.leafHash, to: &frontier, tiles: &tiles, txn: txn, db: db)
         try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db)
         if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
-        for lot in r.pointee.lots { index.addLot(lot, leaf: leaf) }
-        for edge in r.pointee.lineage { index.addLineage(from: edge.from, to: edge.to) }
+        for name in r.pointee.names { index.addTrace(name.key, roles: name.roles, leaf: leaf) }
+        for edge in r.pointee.lineage { index.addLineage(edge, leaf: leaf) }
         if let change = r.pointee.registryChange {
             try txn.put(db.registryLog, [UInt8](bigEndian: leaf), JSONWriter.compact(change), append: true)
         }
@@ -74,13 +77,13 @@ struct BatchWriter {
         height += 1
         let header = BlockHeader(height: height, previousHash: previous, time: time, firstLeaf: blockFirstLeaf,
                                  recordCount: UInt64(blockCount), treeSize: frontier.treeSize,
-                                 rootHash: frontier.rootHash, sequencer: key.publicKey.keyID)
-        let checkpoint = try Checkpoint.sign(origin: origin, treeSize: frontier.treeSize, rootHash: frontier.rootHash, key: key)
+                                 rootHash: try frontier.rootHash, sequencer: key.publicKey.keyID)
+        let checkpoint = try Checkpoint.sign(origin: origin, treeSize: frontier.treeSize, rootHash: try frontier.rootHash, key: key)
         let block = SignedBlock(header: header, signature: try key.signature(for: header.signingMessage(origin: origin)),
                                 checkpoint: checkpoint)
         try txn.put(db.blocks, [UInt8](bigEndian: height), JSONWriter.compact(block.json), append: true)
         checkpoints[height] = checkpoint
-        previous = header.hash
+        previous = try header.hash
         blockFirstLeaf = frontier.treeSize
         blockCount = 0
     }
@@ -88,7 +91,7 @@ struct BatchWriter {
     /// Closes the last block, writes indexes (in key order: sorted inserts touch each B-tree
     /// page once), balances and the head, and returns one receipt per input of `plan`.
     mutating func finish(_ plan: AppendPlan, txn: LMDBTransaction) throws -> [Receipt] {
-        let trace = StageTrace()
+        var trace = StageTrace(logger)
         try closeBlock(txn: txn)
         try tiles.flush(txn: txn, db: db)
         try segments.flush(txn: txn, db: db)

@@ -4,6 +4,7 @@
 // heap arrays per entry. The keys and their order are exactly those of Docs/FORMAT.md §7.
 import OrchardCrypto
 import OrchardLedger
+import OrchardModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,7 @@ struct ByteArena {
         withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    /// Appends a lot key as ``StoredLotKey/encode(_:)`` spells it (the Digital Link host left
+    /// Appends a lot key as ``StoredTraceKey/encode(_:)`` spells it (the Digital Link host left
     /// out), without an intermediate array.
     mutating func append(lot: String) {
         let start = bytes.count
@@ -45,10 +46,10 @@ struct ByteArena {
                 bytes.append(contentsOf: b)
             }
         }
-        assert(Array(bytes[start...]) == StoredLotKey.encode(lot), "lot key spelt unlike StoredLotKey")
+        assert(Array(bytes[start...]) == StoredTraceKey.encode(TraceKey(canonical: lot)), "key spelt unlike StoredTraceKey")
     }
 
-    /// The host ``StoredLotKey`` leaves out of Digital Link lot keys.
+    /// The host ``StoredTraceKey`` leaves out of Digital Link lot keys.
     private static let digitalLinkHost = Array("https://id.gs1.org".utf8)
 
     /// The string appended since `start`.
@@ -125,21 +126,31 @@ struct EventIndexEntry: Comparable {
     }
 }
 
-/// The `events`, `lots`, `lineage` and `descendants` entries of a batch, written in key order
+/// One lineage edge of a batch: its two keys, and the two dup values (`leaf ‖ kind ‖ other key`)
+/// it is stored as in `lineage` (under `from`) and `descendants` (under `to`).
+struct LineageEntry {
+    var from: ByteSlice
+    var to: ByteSlice
+    var lineageValue: ByteSlice
+    var descendantsValue: ByteSlice
+}
+
+/// The `events`, `trace`, `lineage` and `descendants` entries of a batch, written in key order
 /// by ``write(txn:db:)`` (sorted inserts touch each B-tree page once).
 struct IndexEntries {
     private var events: [EventIndexEntry] = []
     private var keys = ByteArena()
-    private var lots: [ByteSlice] = []
-    /// Lineage pairs as added; once sorted, in `descendants` order (by `to`).
-    private var edges: [(from: ByteSlice, to: ByteSlice)] = []
-    /// Once sorted: the lineage pairs in `lineage` order (by `from`).
-    private var byFrom: [(from: ByteSlice, to: ByteSlice)] = []
+    /// `trace` keys and the naming roles stored as their one-byte value.
+    private var trace: [(key: ByteSlice, roles: UInt8)] = []
+    /// Lineage edges as added; once sorted, in `descendants` order (by `to`, then value).
+    private var edges: [LineageEntry] = []
+    /// Once sorted: the edges in `lineage` order (by `from`, then value).
+    private var byFrom: [LineageEntry] = []
     private var sorted = false
 
     init(expectedRecords n: Int = 0) {
         events.reserveCapacity(n)
-        lots.reserveCapacity(n * 2)
+        trace.reserveCapacity(n * 2)
     }
 
     mutating func addEvent(_ key: SHA256Digest, leaf: UInt64, height: UInt64) {
@@ -147,24 +158,36 @@ struct IndexEntries {
         events.append(EventIndexEntry(key: key, leaf: leaf, height: height))
     }
 
-    /// The `lots` key `lot ‖ 0x00 ‖ leaf`.
-    mutating func addLot(_ lot: String, leaf: UInt64) {
+    /// The `trace` key `identifier ‖ 0x00 ‖ leaf`, valued by how the event names it.
+    mutating func addTrace(_ key: TraceKey, roles: NamingRoles, leaf: UInt64) {
         sorted = false
         let start = keys.mark
-        keys.append(lot: lot)
+        keys.append(lot: key.rawValue)
         keys.append(0)
         keys.append(bigEndian: leaf)
-        lots.append(keys.slice(from: start))
+        trace.append((keys.slice(from: start), roles.rawValue))
     }
 
-    mutating func addLineage(from: String, to: String) {
+    /// A lineage edge made at `leaf`. An edge without a child (a `DELETE` of every child) is
+    /// stored under its parent only.
+    mutating func addLineage(_ edge: LineageEdge, leaf: UInt64) {
         sorted = false
         let a = keys.mark
-        keys.append(lot: from)
-        let f = keys.slice(from: a)
+        keys.append(lot: edge.from.rawValue)
+        let from = keys.slice(from: a)
         let b = keys.mark
-        keys.append(lot: to)
-        edges.append((f, keys.slice(from: b)))
+        if let to = edge.to { keys.append(lot: to.rawValue) }
+        let to = keys.slice(from: b)
+        let c = keys.mark
+        keys.append(bigEndian: leaf)
+        keys.append(edge.kind.rawValue)
+        if let to = edge.to { keys.append(lot: to.rawValue) }
+        let lineageValue = keys.slice(from: c)
+        let d = keys.mark
+        keys.append(bigEndian: leaf)
+        keys.append(edge.kind.rawValue)
+        keys.append(lot: edge.from.rawValue)
+        edges.append(LineageEntry(from: from, to: to, lineageValue: lineageValue, descendantsValue: keys.slice(from: d)))
     }
 
     /// Sorts every index by key (the pairs of the dup-sorted lineage indexes twice, once for
@@ -173,10 +196,10 @@ struct IndexEntries {
         guard !sorted else { return }
         events.sort()
         keys.withOrder { order in
-            lots.sort { order.less($0, $1) }
+            trace.sort { order.less($0.key, $1.key) }
             byFrom = edges
-            byFrom.sort { let c = order.compare($0.from, $1.from); return c != 0 ? c < 0 : order.less($0.to, $1.to) }
-            edges.sort { let c = order.compare($0.to, $1.to); return c != 0 ? c < 0 : order.less($0.from, $1.from) }
+            byFrom.sort { let c = order.compare($0.from, $1.from); return c != 0 ? c < 0 : order.less($0.lineageValue, $1.lineageValue) }
+            edges.sort { let c = order.compare($0.to, $1.to); return c != 0 ? c < 0 : order.less($0.descendantsValue, $1.descendantsValue) }
         }
         sorted = true
     }
@@ -193,45 +216,46 @@ struct IndexEntries {
             }
         }
         try keys.withOrder { order in
-            var key = [UInt8](), value = [UInt8]()
+            var key = [UInt8](), value = [UInt8](repeating: 0, count: 1)
             key.reserveCapacity(256)
-            value.reserveCapacity(256)
-            try txn.withCursor(db.lots) { cursor in
-                for s in lots {
-                    order.copy(s, into: &key)
-                    try cursor.put(key, [])
+            try txn.withCursor(db.trace) { cursor in
+                for t in trace {
+                    order.copy(t.key, into: &key)
+                    value[0] = t.roles
+                    try cursor.put(key, value)
                 }
             }
+            value.reserveCapacity(512)
             // Dup-sorted: keys in order, then each key's values in order; equal pairs put once.
             try txn.withCursor(db.lineage) { cursor in
                 for (i, e) in byFrom.enumerated() where i == 0 || !Self.same(byFrom[i - 1], e, order) {
                     order.copy(e.from, into: &key)
-                    order.copy(e.to, into: &value)
+                    order.copy(e.lineageValue, into: &value)
                     try cursor.put(key, value, noDupData: true)
                 }
             }
             try txn.withCursor(db.descendants) { cursor in
-                for (i, e) in edges.enumerated() where i == 0 || !Self.same(edges[i - 1], e, order) {
+                for (i, e) in edges.enumerated() where e.to.count > 0 && (i == 0 || !Self.same(edges[i - 1], e, order)) {
                     order.copy(e.to, into: &key)
-                    order.copy(e.from, into: &value)
+                    order.copy(e.descendantsValue, into: &value)
                     try cursor.put(key, value, noDupData: true)
                 }
             }
         }
     }
 
-    private static func same(_ a: (from: ByteSlice, to: ByteSlice), _ b: (from: ByteSlice, to: ByteSlice), _ order: ByteOrder) -> Bool {
-        order.compare(a.from, b.from) == 0 && order.compare(a.to, b.to) == 0
+    private static func same(_ a: LineageEntry, _ b: LineageEntry, _ order: ByteOrder) -> Bool {
+        order.compare(a.from, b.from) == 0 && order.compare(a.lineageValue, b.lineageValue) == 0
     }
 
     /// Puts the balance of every lot the batch touched, in key order.
-    static func writeBalances(_ balances: [String: LotBalance], txn: LMDBTransaction, db: LedgerSchema) throws {
+    static func writeBalances(_ balances: [TraceKey: LotBalance], txn: LMDBTransaction, db: LedgerSchema) throws {
         var keys = ByteArena(), values = ByteArena()
         var entries = [(key: ByteSlice, value: ByteSlice)]()
         entries.reserveCapacity(balances.count)
         for (lot, balance) in balances {
             let k = keys.mark
-            keys.append(lot: lot)
+            keys.append(lot: lot.rawValue)
             let v = values.mark
             values.append(balance.encoded)
             entries.append((keys.slice(from: k), values.slice(from: v)))

@@ -1,6 +1,7 @@
 // The named LMDB databases of a ledger and the encoding of their keys (Docs/FORMAT.md §Storage).
 import OrchardCrypto
 import OrchardLedger
+import OrchardModel
 
 /// Handles of the ledger's named databases.
 struct LedgerSchema: Sendable {
@@ -14,13 +15,14 @@ struct LedgerSchema: Sendable {
     let tree: LMDBDatabase
     /// Event ID digest (32 bytes) → leaf index ‖ block height (u64 BE each).
     let events: LMDBDatabase
-    /// Lot key ‖ 0x00 ‖ leaf index (u64 BE) → empty: the events naming a lot, in ledger order.
-    let lots: LMDBDatabase
+    /// Trace key ‖ 0x00 ‖ leaf index (u64 BE) → naming roles (1 byte): the events naming an
+    /// identifier (lot, pallet, case, any EPC), in ledger order.
+    let trace: LMDBDatabase
     /// Lot → running mass balance.
     let balances: LMDBDatabase
-    /// Output lot or parent → input lots or children (dup-sorted UTF-8).
+    /// Output lot or parent → leaf (u64 BE) ‖ kind (1 byte) ‖ input lot or child (dup-sorted).
     let lineage: LMDBDatabase
-    /// Input lot or child → output lots or parents (the reverse edges, for forward traces).
+    /// Input lot or child → leaf ‖ kind ‖ output lot or parent (the reverse edges, for forward traces).
     let descendants: LMDBDatabase
     /// Leaf index → registry change JSON, so the registry can be rebuilt at open.
     let registryLog: LMDBDatabase
@@ -31,7 +33,7 @@ struct LedgerSchema: Sendable {
         records = try env.openDatabase("records")
         tree = try env.openDatabase("tree")
         events = try env.openDatabase("events")
-        lots = try env.openDatabase("lots")
+        trace = try env.openDatabase("trace")
         balances = try env.openDatabase("balances")
         lineage = try env.openDatabase("lineage", dupSort: true)
         descendants = try env.openDatabase("descendants", dupSort: true)
@@ -54,25 +56,25 @@ struct HeadState: Sendable {
     }
 
     init(encoded b: [UInt8]) throws {
-        guard b.count >= 40 else { throw StoreError.corrupt("head record too short") }
+        guard b.count >= 40 else { throw StoreError.corrupt(.head(reason: "record too short")) }
         height = Array(b[0..<8]).bigEndianUInt64
         blockHash = try SHA256Digest(bytes: Array(b[8..<40]))
         frontier = try MerkleFrontier(serialized: Array(b[40...]))
     }
 }
 
-/// Lot keys as stored: the canonical Digital Link without its constant `https://id.gs1.org`
+/// Trace keys as stored: the canonical Digital Link without its constant `https://id.gs1.org`
 /// host (18 bytes saved in every lot, balance and lineage key); other identifiers as they are.
-enum StoredLotKey {
+enum StoredTraceKey {
     private static let host = Array("https://id.gs1.org".utf8)
 
-    static func encode(_ lot: String) -> [UInt8] {
-        let b = Array(lot.utf8)
+    static func encode(_ key: TraceKey) -> [UInt8] {
+        let b = Array(key.rawValue.utf8)
         if b.starts(with: host), b.count > host.count, b[host.count] == UInt8(ascii: "/") { return Array(b[host.count...]) }
         return b
     }
 
-    static func decode(_ b: [UInt8]) -> String {
-        b.first == UInt8(ascii: "/") ? String(decoding: host + b, as: UTF8.self) : String(decoding: b, as: UTF8.self)
+    static func decode<C: Collection<UInt8>>(_ b: C) -> TraceKey {
+        TraceKey(canonical: b.first == UInt8(ascii: "/") ? String(decoding: host + b, as: UTF8.self) : String(decoding: b, as: UTF8.self))
     }
 }

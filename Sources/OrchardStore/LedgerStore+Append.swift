@@ -12,10 +12,10 @@ extension LedgerStore {
     public func validate(_ inputs: [RecordInput], nowMillis: Int64 = currentMillis()) throws -> ValidatedBatch {
         writerLock.lock()
         defer { writerLock.unlock() }
-        let planner = AppendPlanner(genesis: genesis)
+        let planner = AppendPlanner(genesis: genesis, logger: logger)
         return try env.read { txn in
             let head = try Self.headState(txn, db)
-            let (current, _) = try Self.syncRegistry(registry, from: registrySyncedSize, txn: txn, db: db)
+            let current = try currentRegistry(txn)
             let plan = try planner.plan(inputs, treeSize: head.frontier.treeSize, registry: current,
                                         state: StoreStateReader(txn: txn, db: db), nowMillis: nowMillis)
             return ValidatedBatch(plan: plan, head: head, nowMillis: nowMillis)
@@ -25,7 +25,7 @@ extension LedgerStore {
     /// Writes a validated batch: one write transaction, one fsync. Throws if the ledger moved on
     /// since the batch was validated.
     public func commit(_ batch: ValidatedBatch) throws -> [Receipt] {
-        let trace = StageTrace()
+        var trace = StageTrace(logger)
         writerLock.lock()
         defer { writerLock.unlock() }
         let fileLock = try DirectoryLock(directory + "/write.lock")
@@ -34,9 +34,9 @@ extension LedgerStore {
         let receipts = try env.writeOrDiscard { txn in
             let now = try Self.headState(txn, db)
             guard now.frontier.treeSize == batch.head.frontier.treeSize, now.blockHash == batch.head.blockHash else {
-                throw StoreError.io("the ledger moved on since this batch was validated; validate it again")
+                throw StoreError.ledgerMovedOn
             }
-            var writer = BatchWriter(head: batch.head, key: key, genesis: genesis, nowMillis: batch.nowMillis, db: db)
+            var writer = BatchWriter(head: batch.head, key: key, genesis: genesis, nowMillis: batch.nowMillis, db: db, logger: logger)
             trace.mark("commit: lock, sequencer key, begin")
             try writer.add(batch.plan.records, range: batch.plan.records.indices, txn: txn)
             trace.mark("write: \(batch.plan.records.count) records (segments, tree, blocks)")
@@ -64,8 +64,8 @@ struct DirectoryLock {
 
     init(_ path: String) throws {
         fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw StoreError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX) == 0 else { close(fd); throw StoreError.io("cannot lock \(path)") }
+        guard fd >= 0 else { throw StoreError.io(path: path, reason: "cannot open the writer lock: \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX) == 0 else { close(fd); throw StoreError.io(path: path, reason: "cannot lock: \(String(cString: strerror(errno)))") }
     }
 
     func release() { flock(fd, LOCK_UN); close(fd) }

@@ -13,26 +13,27 @@ extension LedgerStore {
     /// record is refused.
     public func append(_ inputs: [RecordInput], nowMillis: Int64 = currentMillis()) throws -> [Receipt] {
         guard !inputs.isEmpty else { return [] }
+        let logger = self.logger
         writerLock.lock()
         defer { writerLock.unlock() }
         let fileLock = try DirectoryLock(directory + "/write.lock")
         defer { fileLock.release() }
-        let planner = AppendPlanner(genesis: genesis)
+        let planner = AppendPlanner(genesis: genesis, logger: logger)
         let key = try sequencerKey()
 
         let (receipts, registryAfter, sizeAfter) = try env.writeOrDiscard { txn in
-            let trace = StageTrace()
+            var trace = StageTrace(logger)
             let head = try Self.headState(txn, db)
             // Another process may have appended registry changes since this handle last looked.
-            let (start, _) = try Self.syncRegistry(registry, from: registrySyncedSize, txn: txn, db: db)
+            let start = try currentRegistry(txn)
             var plan = AppendPlan(registry: start)
-            var writer = BatchWriter(head: head, key: key, genesis: genesis, nowMillis: nowMillis, db: db)
+            var writer = BatchWriter(head: head, key: key, genesis: genesis, nowMillis: nowMillis, db: db, logger: logger)
             let state = StoreStateReader(txn: txn, db: db)
             let stream = PreparedStream(inputs, planner: planner, registry: start)
             do {
                 while let block = stream.next() {
                     let before = plan.records.count
-                    planner.apply(block, to: &plan, treeSize: head.frontier.treeSize, state: state, nowMillis: nowMillis)
+                    try planner.apply(block, to: &plan, treeSize: head.frontier.treeSize, state: state, nowMillis: nowMillis)
                     // Write as we go; a later problem aborts the whole transaction.
                     if plan.problems.isEmpty { try writer.add(plan.records, range: before..<plan.records.count, txn: txn) }
                 }
@@ -51,6 +52,26 @@ extension LedgerStore {
             return ((receipts, plan.registry, writer.frontier.treeSize), commit: true)
         }
         setRegistry(registryAfter, syncedTo: sizeAfter)
+        return receipts
+    }
+
+    /// Appends an input of any size as consecutive all-or-nothing batches of at most `batchSize`
+    /// records (bounding memory), returning every receipt. When a batch is refused, the problems
+    /// carry their positions in the whole input and say which records earlier batches appended.
+    public func append(_ inputs: [RecordInput], batchSize: Int, nowMillis: @autoclosure () -> Int64 = currentMillis()) throws -> [Receipt] {
+        precondition(batchSize >= 1, "batchSize must be at least 1")
+        var receipts = [Receipt]()
+        receipts.reserveCapacity(inputs.count)
+        var start = 0
+        while start < inputs.count {
+            let end = min(inputs.count, start + batchSize)
+            do {
+                receipts += try append(Array(inputs[start..<end]), nowMillis: nowMillis())
+            } catch let rejection as AppendRejection {
+                throw AppendRejection(problems: rejection.problems.map { $0.offset(by: start) }, alreadyAppended: 0..<start)
+            }
+            start = end
+        }
         return receipts
     }
 }

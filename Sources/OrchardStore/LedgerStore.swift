@@ -1,6 +1,7 @@
 // A ledger directory: LMDB environment, the sequencer's key, and the operations the CLI and the
 // server share: create, append (validate, then one write transaction), read, prove.
 import Foundation
+import Logging
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
@@ -22,12 +23,33 @@ public final class LedgerStore: @unchecked Sendable {
     /// The sequencer key, read from its file on the first append (under `writerLock`).
     private var loadedSequencerKey: Ed25519PrivateKey?
 
-    /// The participant registry as of the latest append this handle has seen.
+    /// The participant registry as of the ledger's head now: changes appended since this handle
+    /// last looked, by this or another process, are applied first, so nothing is ever judged by
+    /// a stale registry.
     public var registry: Registry {
-        registryLock.lock()
-        defer { registryLock.unlock() }
-        return registryState
+        get throws { try read { txn in try currentRegistry(txn) } }
     }
+
+    /// The registry at the head `txn` sees (brought up to date and remembered).
+    func currentRegistry(_ txn: LMDBTransaction) throws -> Registry {
+        registryLock.lock()
+        let (known, size) = (registryState, registrySyncedSize)
+        registryLock.unlock()
+        guard try Self.headState(txn, db).frontier.treeSize != size else { return known }
+        let (current, newSize) = try Self.syncRegistry(known, from: size, txn: txn, db: db)
+        if newSize > size { setRegistry(current, syncedTo: newSize) }
+        return current
+    }
+
+    /// Runs `body` in a read transaction on a snapshot of the ledger.
+    func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T { try env.read(body) }
+
+    /// Where diagnostics go (stage timings at `trace` level); silent unless the caller sets one.
+    public var logger: Logger {
+        get { registryLock.lock(); defer { registryLock.unlock() }; return loggerState }
+        set { registryLock.lock(); loggerState = newValue; registryLock.unlock() }
+    }
+    private var loggerState = Logger.silent
 
     func setRegistry(_ r: Registry, syncedTo size: UInt64) {
         registryLock.lock()
@@ -40,7 +62,7 @@ public final class LedgerStore: @unchecked Sendable {
     static let sequencerKeyFile = "sequencer.pem"
     /// The storage layout this code reads and writes, kept under `meta/format` (Docs/FORMAT.md
     /// §Storage). Ledgers of another layout are refused, not misread.
-    static let storageFormat = Array("orchard-store/2 segments-of-16".utf8)
+    static let storageFormat = Array("orchard-store/3 segments-of-16 trace-lineage".utf8)
 
     /// Creates a ledger in `directory` from a genesis document, signing block 0 with `sequencerKey`
     /// (which must be the genesis sequencer key; it is copied into the directory, mode 0600).
@@ -48,11 +70,11 @@ public final class LedgerStore: @unchecked Sendable {
                               nowMillis: Int64) throws -> LedgerStore {
         let genesis = try Genesis(json: genesisJSON)
         guard sequencerKey.publicKey == genesis.sequencerKey else {
-            throw StoreError.io("the sequencer key does not match sequencer.publicKey of the genesis file")
+            throw StoreError.sequencerKeyMismatch(path: "the sequencer key", expected: genesis.sequencerKey.keyID, found: sequencerKey.publicKey.keyID)
         }
         let fm = FileManager.default
         let data = directory + "/" + dataDir
-        if fm.fileExists(atPath: data) { throw StoreError.alreadyExists(directory) }
+        if fm.fileExists(atPath: data) { throw StoreError.alreadyExists(path: directory) }
         try fm.createDirectory(atPath: data, withIntermediateDirectories: true)
         try sequencerKey.write(toPEMFile: directory + "/" + sequencerKeyFile)
         let env = try LMDBEnvironment(directory: data)
@@ -60,11 +82,11 @@ public final class LedgerStore: @unchecked Sendable {
         let record = SignedRecord.genesis(genesisJSON)
         let bytes = record.recordBytes
         var frontier = MerkleFrontier()
-        let writes = try frontier.append(leafHash: MerkleHash.leaf(bytes))
+        let writes = try frontier.append(leafHash: try MerkleHash.leaf(bytes))
         let header = BlockHeader(height: 0, previousHash: zeroDigest, time: UTCTime.format(millis: nowMillis), firstLeaf: 0,
-                                 recordCount: 1, treeSize: 1, rootHash: frontier.rootHash, sequencer: sequencerKey.publicKey.keyID)
+                                 recordCount: 1, treeSize: 1, rootHash: try frontier.rootHash, sequencer: sequencerKey.publicKey.keyID)
         let block = SignedBlock(header: header, signature: try sequencerKey.signature(for: header.signingMessage(origin: genesis.origin)),
-                                checkpoint: try Checkpoint.sign(origin: genesis.origin, treeSize: 1, rootHash: frontier.rootHash, key: sequencerKey))
+                                checkpoint: try Checkpoint.sign(origin: genesis.origin, treeSize: 1, rootHash: try frontier.rootHash, key: sequencerKey))
         try env.write { txn in
             try txn.put(schema.records, [UInt8](bigEndian: 0), RecordSegments.encode([record.storedForm]), append: true)
             var tiles = TileWriter()
@@ -72,8 +94,8 @@ public final class LedgerStore: @unchecked Sendable {
             try tiles.flush(txn: txn, db: schema)
             try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
             try txn.put(schema.meta, Array("format".utf8), storageFormat)
-            try txn.put(schema.meta, Array("genesis".utf8), header.hash.bytes)
-            try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: header.hash, frontier: frontier).encoded)
+            try txn.put(schema.meta, Array("genesis".utf8), try header.hash.bytes)
+            try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: try header.hash, frontier: frontier).encoded)
         }
         return try LedgerStore(directory: directory, env: env, schema: schema)
     }
@@ -82,8 +104,26 @@ public final class LedgerStore: @unchecked Sendable {
     public static func open(directory: String) throws -> LedgerStore {
         let data = directory + "/" + dataDir
         guard FileManager.default.fileExists(atPath: data + "/data.mdb") else { throw StoreError.notALedger(directory) }
-        let env = try LMDBEnvironment(directory: data)
-        return try LedgerStore(directory: directory, env: env, schema: try LedgerSchema(env: env))
+        // `existing`: data.mdb is checked against its meta pages before LMDB maps it (a truncated
+        // or empty file is refused, never mapped or initialised); a ledger this user or mount cannot
+        // write is opened read-only (reads work, appends throw); the named databases are opened in
+        // read transactions, so opening never waits for an append in another process.
+        let env: LMDBEnvironment
+        do {
+            env = try LMDBEnvironment(directory: data, existing: true)
+        } catch let e as LMDBError where e.isCorruptFile {
+            throw StoreError.corrupt("corrupt or truncated ledger file data.mdb: \(e)")
+        }
+        let schema: LedgerSchema
+        do {
+            schema = try LedgerSchema(env: env)
+        } catch let e as LMDBError where e.isMissingDatabase {
+            // Only `create` makes the databases. Without "meta" this is some other LMDB file.
+            if e.database == "meta" { throw StoreError.notALedger(directory) }
+            throw StoreError.unsupportedFormat("the ledger in \(directory) has no \"\(e.database ?? "")\" database: it was written by "
+                                               + "another version of orchard — re-create the ledger (orchard init) with this version")
+        }
+        return try LedgerStore(directory: directory, env: env, schema: schema)
     }
 
     private init(directory: String, env: LMDBEnvironment, schema: LedgerSchema) throws {
@@ -113,14 +153,21 @@ public final class LedgerStore: @unchecked Sendable {
         }
         // A handle that may append loads the sequencer key now, not on its first append (decoding
         // the PEM takes milliseconds); without the key file it stays a reader until one appears.
-        loadedSequencerKey = try? Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)
+        loadedSequencerKey = (try? Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)).flatMap {
+            $0.publicKey == genesis.sequencerKey ? $0 : nil   // a foreign key is refused by sequencerKey() when writing
+        }
     }
 
     /// The sequencer's private key, kept in the ledger directory; read once per handle (decoding
     /// the PEM costs milliseconds, every append). Call with `writerLock` held.
     func sequencerKey() throws -> Ed25519PrivateKey {
         if let key = loadedSequencerKey { return key }
-        let key = try Ed25519PrivateKey(contentsOfPEMFile: directory + "/" + Self.sequencerKeyFile)
+        let path = directory + "/" + Self.sequencerKeyFile
+        let key = try Ed25519PrivateKey(contentsOfPEMFile: path)
+        // Blocks signed by another key would fail every later verification: refuse to write.
+        guard key.publicKey == genesis.sequencerKey else {
+            throw StoreError.sequencerKeyMismatch(path: path, expected: genesis.sequencerKey.keyID, found: key.publicKey.keyID)
+        }
         loadedSequencerKey = key
         return key
     }
@@ -159,40 +206,74 @@ public final class LedgerStore: @unchecked Sendable {
         try env.read { txn in try StoreStateReader(txn: txn, db: db).location(of: id) }
     }
 
-    /// The mass balance of a lot (any spelling: LGTIN URN or Digital Link).
-    public func lotBalance(_ lot: String) throws -> LotBalance? {
-        try env.read { txn in try StoreStateReader(txn: txn, db: db).lotBalance(LotKey.canonical(lot)) }
+    /// The mass balance of a lot.
+    public func lotBalance(_ lot: TraceKey) throws -> LotBalance? {
+        try read { txn in try StoreStateReader(txn: txn, db: db).lotBalance(lot) }
     }
 
-    /// Leaf indices of the events that name a lot (any spelling), in ledger order.
-    public func leaves(ofLot lot: String) throws -> [UInt64] {
-        try env.read { txn in
-            let prefix = StoredLotKey.encode(LotKey.canonical(lot)) + [0]
-            var leaves = [UInt64]()
-            try txn.scan(db.lots, from: prefix) { key, _ in
-                guard key.count == prefix.count + 8, key.starts(with: prefix) else { return false }
-                leaves.append(Array(key.suffix(8)).bigEndianUInt64)
+    /// The events that name an identifier (a lot, pallet, case or any EPC), in ledger order,
+    /// with the roles the identifier plays in each.
+    public func events(naming key: TraceKey) throws -> [TraceEntry] {
+        try read { txn in
+            let prefix = StoredTraceKey.encode(key) + [0]
+            var entries = [TraceEntry]()
+            try txn.scan(db.trace, from: prefix) { k, v in
+                guard k.count == prefix.count + 8, k.starts(with: prefix) else { return false }
+                entries.append(TraceEntry(leaf: Array(k.suffix(8)).bigEndianUInt64, roles: NamingRoles(rawValue: v.first ?? 0)))
                 return true
             }
-            return leaves
+            return entries
         }
     }
 
-    /// Lineage edges from a lot: its inputs (for outputs of transformations) or children (for parents).
-    public func lineage(of lot: String) throws -> [String] {
-        try env.read { txn in try txn.duplicates(db.lineage, StoredLotKey.encode(LotKey.canonical(lot))).map(StoredLotKey.decode) }
+    /// Lineage from an identifier, in ledger order: the inputs it was made from (for a
+    /// transformation's output) and the children packed into it and taken out (for a parent).
+    public func lineage(of key: TraceKey) throws -> [StoredLineageEdge] {
+        try read { txn in try txn.duplicates(db.lineage, StoredTraceKey.encode(key)).map { try StoredLineageEdge(key: key, value: $0) } }
     }
 
-    /// Reverse lineage: the outputs made from a lot, or the parents that contain it.
-    public func descendants(of lot: String) throws -> [String] {
-        try env.read { txn in try txn.duplicates(db.descendants, StoredLotKey.encode(LotKey.canonical(lot))).map(StoredLotKey.decode) }
+    /// Reverse lineage, in ledger order: the outputs made from an identifier, and the parents
+    /// it was packed into and taken out of.
+    public func descendants(of key: TraceKey) throws -> [StoredLineageEdge] {
+        try read { txn in try txn.duplicates(db.descendants, StoredTraceKey.encode(key)).map { try StoredLineageEdge(key: key, value: $0) } }
+    }
+
+    /// The registry changes recorded in the ledger, in leaf order (as logged when appended).
+    public func registryChanges() throws -> [(leaf: UInt64, change: RegistryChange)] {
+        try read { txn in
+            var out = [(leaf: UInt64, change: RegistryChange)]()
+            var failure: (any Error)?
+            try txn.scan(db.registryLog) { k, v in
+                let leaf = k.bigEndianUInt64
+                do { out.append((leaf, try RegistryChange(json: JSONParser.parse(v)))) } catch {
+                    failure = StoreError.corrupt(.registryLog(leaf: leaf, reason: "\(error)"))
+                    return false
+                }
+                return true
+            }
+            if let failure { throw failure }
+            return out
+        }
+    }
+
+    /// The height of the block that holds `leaf` (blocks are found by binary search on their
+    /// first leaves).
+    public func blockHeight(containing leaf: UInt64) throws -> UInt64 {
+        let head = try self.head().header
+        guard leaf < head.treeSize else { throw StoreError.notFound(.leaf(leaf, treeSize: head.treeSize)) }
+        var lo: UInt64 = 0, hi = head.height
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2
+            if try block(height: mid).header.firstLeaf <= leaf { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
     }
 
     /// RFC 9162 inclusion proof of `leaf` in the tree of `treeSize` (default: the head's).
     public func inclusionProof(leaf: UInt64, treeSize: UInt64? = nil) throws -> (treeSize: UInt64, proof: [SHA256Digest]) {
         try env.read { txn in
             let size = try treeSize ?? Self.headState(txn, db).frontier.treeSize
-            guard leaf < size else { throw StoreError.notFound("leaf \(leaf) in a tree of size \(size)") }
+            guard leaf < size else { throw StoreError.notFound(.leaf(leaf, treeSize: size)) }
             return (size, try MerkleProofs.inclusionProof(leafIndex: leaf, treeSize: size, reader: StoreNodeReader(txn: txn, db: db)))
         }
     }
@@ -224,25 +305,27 @@ public final class LedgerStore: @unchecked Sendable {
             do { try r.apply(try JSONParser.parse(v), atLeaf: k.bigEndianUInt64) } catch { failure = error; return false }
             return true
         }
-        if let failure { throw StoreError.corrupt("registry log: \(failure)") }
+        if let failure { throw StoreError.corrupt(.registryLog(leaf: nil, reason: "\(failure)")) }
         return (r, size)
     }
 
     /// The stored form of the record at `leaf`, from its segment.
     static func storedRecord(_ txn: LMDBTransaction, _ db: LedgerSchema, leaf: UInt64) throws -> [UInt8] {
-        guard let segment = try txn.get(db.records, RecordSegments.key(forLeaf: leaf)) else { throw StoreError.notFound("leaf \(leaf)") }
+        guard let segment = try txn.get(db.records, RecordSegments.key(forLeaf: leaf)) else { throw StoreError.notFound(.leaf(leaf, treeSize: nil)) }
         do { return try RecordSegments.record(Int(leaf % RecordSegments.size), in: segment) } catch StoreError.notFound {
-            throw StoreError.notFound("leaf \(leaf)")
+            throw StoreError.notFound(.leaf(leaf, treeSize: nil))
+        } catch StoreError.corrupt(let what) {
+            throw StoreError.corrupt(.record(leaf: leaf, reason: what.description))
         }
     }
 
     static func headState(_ txn: LMDBTransaction, _ db: LedgerSchema) throws -> HeadState {
-        guard let h = try txn.get(db.meta, Array("head".utf8)) else { throw StoreError.corrupt("no head") }
+        guard let h = try txn.get(db.meta, Array("head".utf8)) else { throw StoreError.corrupt(.head(reason: "missing")) }
         return try HeadState(encoded: h)
     }
 
     static func block(_ txn: LMDBTransaction, _ db: LedgerSchema, height: UInt64) throws -> SignedBlock {
-        guard let b = try txn.get(db.blocks, [UInt8](bigEndian: height)) else { throw StoreError.notFound("block \(height)") }
+        guard let b = try txn.get(db.blocks, [UInt8](bigEndian: height)) else { throw StoreError.notFound(.block(height)) }
         return try SignedBlock(json: try JSONParser.parse(b))
     }
 }

@@ -35,7 +35,7 @@ enum RecordSegments {
     /// The `i`-th record of a segment.
     static func record(_ i: Int, in b: [UInt8]) throws -> [UInt8] {
         let n = try count(b)
-        guard i < n else { throw StoreError.notFound("record \(i) of a segment of \(n)") }
+        guard i < n else { throw StoreError.notFound(.leaf(UInt64(i), treeSize: nil)) }
         let base = 4 + 4 * n
         let start = i == 0 ? 0 : u32(b, 4 + 4 * (i - 1))
         let end = u32(b, 4 + 4 * i)

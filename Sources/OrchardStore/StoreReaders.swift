@@ -13,12 +13,36 @@ struct StoreStateReader: LedgerStateReader {
         return EventLocation(leafIndex: Array(v[0..<8]).bigEndianUInt64, blockHeight: Array(v[8..<16]).bigEndianUInt64)
     }
 
-    func lotBalance(_ lot: String) throws -> LotBalance? {
-        guard let v = try txn.get(db.balances, StoredLotKey.encode(lot)) else { return nil }
-        guard let b = LotBalance(encoded: v) else { throw StoreError.corrupt("balance of \(lot)") }
+    func lotBalance(_ lot: TraceKey) throws -> LotBalance? {
+        guard let v = try txn.get(db.balances, StoredTraceKey.encode(lot)) else { return nil }
+        guard let b = LotBalance(encoded: v) else { throw StoreError.corrupt(.index(name: "balances", key: lot.rawValue, reason: "malformed balance")) }
         return b
     }
 }
 
 /// Merkle nodes from the `tree` database (stored as tiles: see TreeTiles.swift).
 typealias StoreNodeReader = TileNodeReader
+
+/// One event naming an identifier: its leaf and the roles the identifier plays in it.
+public struct TraceEntry: Hashable, Sendable {
+    public let leaf: UInt64
+    public let roles: NamingRoles
+}
+
+/// A stored lineage edge as seen from one identifier: the edge's kind, the leaf of the event
+/// that made it, and the identifier at its other end (nil for a `DELETE` of every child).
+public struct StoredLineageEdge: Hashable, Sendable {
+    public let kind: LineageKind
+    public let leaf: UInt64
+    public let other: TraceKey?
+
+    /// Reads a dup value `leaf ‖ kind ‖ other key` of `lineage` or `descendants`.
+    init(key: TraceKey, value v: [UInt8]) throws {
+        guard v.count >= 9, let kind = LineageKind(rawValue: v[8]) else {
+            throw StoreError.corrupt(.index(name: "lineage", key: key.rawValue, reason: "malformed edge"))
+        }
+        self.kind = kind
+        leaf = Array(v[0..<8]).bigEndianUInt64
+        other = v.count > 9 ? StoredTraceKey.decode(v[9...]) : nil
+    }
+}

@@ -36,13 +36,13 @@ final class TileNodeReader: MerkleNodeReader {
         let key = TreeTiles.key(level: base, tile: first / TreeTiles.width)
         let tile: [UInt8]
         if let t = cache[key] { tile = t } else {
-            guard let t = try txn.get(db.tree, key) else { throw StoreError.corrupt("missing tree tile level \(base) index \(first / TreeTiles.width)") }
+            guard let t = try txn.get(db.tree, key) else { throw StoreError.corrupt(.tree(reason: "missing tile at level \(base) index \(first / TreeTiles.width)")) }
             cache[key] = t
             tile = t
         }
         let offset = Int(first % TreeTiles.width)
         guard tile.count >= (offset + count) * 32 else {
-            throw StoreError.corrupt("tree tile too short for level \(level) index \(index)")
+            throw StoreError.corrupt(.tree(reason: "tile too short at level \(level) index \(index)"))
         }
         return try fold((0..<count).map { k in try SHA256Digest(bytes: Array(tile[(offset + k) * 32 ..< (offset + k + 1) * 32])) })
     }
@@ -50,16 +50,16 @@ final class TileNodeReader: MerkleNodeReader {
     /// RFC 9162 leaf hash of the record at `leaf`, recomputed from its stored form.
     func leafHash(_ leaf: UInt64) throws -> SHA256Digest {
         if let h = leafCache[leaf] { return h }
-        let h = MerkleHash.leaf(try SignedRecord.recordBytes(storedForm: try LedgerStore.storedRecord(txn, db, leaf: leaf)))
+        let h = try MerkleHash.leaf(try SignedRecord.recordBytes(storedForm: try LedgerStore.storedRecord(txn, db, leaf: leaf)))
         leafCache[leaf] = h
         return h
     }
 
     /// The root of a perfect subtree from its 2^k hashes of one level.
-    private func fold(_ level: [SHA256Digest]) -> SHA256Digest {
+    private func fold(_ level: [SHA256Digest]) throws -> SHA256Digest {
         var hashes = level
         while hashes.count > 1 {
-            hashes = stride(from: 0, to: hashes.count, by: 2).map { MerkleHash.node(hashes[$0], hashes[$0 + 1]) }
+            hashes = try stride(from: 0, to: hashes.count, by: 2).map { try MerkleHash.node(hashes[$0], hashes[$0 + 1]) }
         }
         return hashes[0]
     }
@@ -87,7 +87,7 @@ struct TileWriter {
             order.append(key)
         }
         guard pending[key]!.count == Int(node.index % TreeTiles.width) * 32 else {
-            throw StoreError.corrupt("tree tile out of step at level \(node.level) index \(node.index)")
+            throw StoreError.corrupt(.tree(reason: "tile out of step at level \(node.level) index \(node.index)"))
         }
         node.hash.withUnsafeBytes { pending[key]!.append(contentsOf: $0) }
     }

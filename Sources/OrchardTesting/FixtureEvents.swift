@@ -124,6 +124,44 @@ public enum FixtureEvents {
 
     /// A `sensorElementList` with one element of `Temperature` readings (°C, `CEL`) taken every
     /// 30 minutes from 20:00 on `day`.
+    /// An AggregationEvent `DELETE` taking `children` off `pallet` (every child when empty).
+    public static func unpacking(pallet: String, children: [(lot: String, kilograms: Double)], product: Int = 1,
+                                 by party: String = "pack-sn-xian", day: Int = 20) -> JSONValue {
+        var event: JSONValue = [
+            "@context": context,
+            "type": "AggregationEvent",
+            "eventTime": .string(time(day: day, hour: 9)),
+            "eventTimeZoneOffset": "+08:00",
+            "parentID": .string(pallet),
+            "action": "DELETE",
+            "bizStep": "unpacking",
+            "disposition": "in_progress",
+            "readPoint": ["id": .string(location(party))],
+        ]
+        if !children.isEmpty {
+            event = event.setting("childQuantityList", to: .array(children.map { quantity(lotClass($0.lot, product: product), $0.kilograms) }))
+        }
+        return event
+    }
+
+    /// An ObjectEvent naming instance-level EPCs only (`epcList`): a pallet or case shipped,
+    /// received, inspected.
+    public static func epcEvent(_ epcs: [String], bizStep: String, disposition: String = "in_transit", at participantID: String,
+                                day: Int, hour: Int = 9) -> JSONValue {
+        [
+            "@context": context,
+            "type": "ObjectEvent",
+            "eventTime": .string(time(day: day, hour: hour)),
+            "eventTimeZoneOffset": "+08:00",
+            "epcList": .array(epcs.map { .string($0) }),
+            "action": "OBSERVE",
+            "bizStep": .string(bizStep),
+            "disposition": .string(disposition),
+            "readPoint": ["id": .string(location(participantID))],
+            "bizLocation": ["id": .string(location(participantID))],
+        ]
+    }
+
     public static func temperatures(_ celsius: [Double], day: Int = 16, device: String = "urn:epc:id:giai:697123.TL-0042") -> JSONValue {
         let reports: [JSONValue] = celsius.enumerated().map { i, value in
             ["type": "Temperature", "value": .number(JSONNumber(value)), "uom": "CEL",

@@ -123,7 +123,7 @@ public final class TestLedger: @unchecked Sendable {
         for leaf in 0..<head.header.treeSize { records.append(try store.recordBytes(leaf: leaf)) }
         let data = try Data(contentsOf: directory.url.appendingPathComponent("data/data.mdb"))
         return LedgerSnapshot(head: JSONWriter.canonical(head.json), records: records, dataFile: Array(data),
-                              registryKeys: store.registry.keys)
+                              registryKeys: try store.registry.keys)
     }
 }
 

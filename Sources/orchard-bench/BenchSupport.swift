@@ -71,7 +71,7 @@ struct BenchTools {
     func verifyCeiling() -> Double {
         var verified = 0
         let t = seconds {
-            for _ in 0..<3 { verified += parallelMap(jobs, minChunk: 64) { $0.key.isValidSignature($0.sig, for: $0.message) }.filter { $0 }.count }
+            for _ in 0..<3 { verified += parallelMap(jobs, minChunk: 64) { (try? $0.key.isValidSignature($0.sig, for: $0.message)) ?? false }.filter { $0 }.count }
         }
         return Double(verified) / t
     }

@@ -4,6 +4,7 @@ import Foundation
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
+import OrchardQuery
 import OrchardStore
 
 struct Init: ParsableCommand {
@@ -61,9 +62,7 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         try runCommand(json: options.json) {
-            let key = try Ed25519PrivateKey()
-            try key.write(toPEMFile: output)
-            try Data(try key.publicKey.pemRepresentation().utf8).write(to: URL(fileURLWithPath: output + ".pub"))
+            let key = try Ed25519PrivateKey.generate(writingTo: output)
             let raw = Base64.encode(key.publicKey.rawRepresentation)
             if options.json {
                 outJSON(["keyID": .string(key.publicKey.keyID.rawValue), "publicKey": .string(raw),
@@ -78,30 +77,11 @@ struct Keygen: ParsableCommand {
     }
 }
 
-/// Signs the events of an input (event, array or EPCIS document) with `key` for `origin`.
-func signEvents(_ bytes: [UInt8], key: Ed25519PrivateKey, origin: String) throws -> [SignedRecord] {
-    var records = [SignedRecord]()
-    for value in try parseJSONOrLines(bytes) {
-        let input = try EPCISInput(json: value)
-        let base = records.count
-        for (i, var event) in input.events.enumerated() {
-            // Extension prefixes are declared in the document's @context; keep the declarations
-            // with the event so its hash ID can be recomputed from the record alone.
-            if event["@context"] == nil, let ctx = input.context, ctx.arrayValue?.contains(where: { $0.objectMembers != nil }) == true || ctx.objectMembers != nil {
-                event = .object([JSONMember("@context", ctx)] + (event.objectMembers ?? []))
-            }
-            _ = try EPCISEvent(json: event, index: base + i)
-            records.append(try SignedRecord.sign(kind: .event, payload: event, origin: origin, key: key))
-        }
-    }
-    return records
-}
-
 /// The origin to sign for: --origin, else the ledger's.
 func signingOrigin(_ origin: String?, _ options: LedgerOptions) throws -> String {
     if let origin { return origin }
     do { return try options.open().genesis.origin } catch {
-        throw CommandFailure(code: Exit.ledgerError, description: "cannot tell which ledger to sign for: \(error); pass --origin ORIGIN or --ledger DIR")
+        throw UsageFailure(description: "cannot tell which ledger to sign for: \(error); pass --origin ORIGIN or --ledger DIR")
     }
 }
 
@@ -123,32 +103,17 @@ struct Sign: ParsableCommand {
 
     func run() throws {
         try runCommand(json: options.json) {
-            let records = try signEvents(try readInput(input), key: try loadKey(key), origin: try signingOrigin(origin, options))
+            let records = try EventSigning.sign(try readInput(input), key: try loadKey(key), origin: try signingOrigin(origin, options))
             for r in records { print(JSONWriter.compactString(r.json)) }
         }
     }
 }
 
-/// Appends and prints receipts.
-func appendAndReport(_ inputs: [RecordInput], options: LedgerOptions, batchSize: Int = Int.max) throws {
-    let store = try options.open()
-    var receipts = [Receipt]()
-    receipts.reserveCapacity(inputs.count)
-    var start = 0
-    while start < inputs.count {
-        let end = min(inputs.count, start + max(1, batchSize))
-        do {
-            receipts += try store.append(Array(inputs[start..<end]))
-        } catch let rejection as AppendRejection where start > 0 {
-            // Earlier batches are committed: say exactly what landed and what did not.
-            let shifted = rejection.problems.map { p in
-                EventProblem(index: p.index + start, eventID: p.eventID, path: p.path, reason: p.reason)
-            }
-            throw CommandFailure(code: Exit.rejected, description: "records 0–\(start - 1) were appended in earlier batches; "
-                                 + "records \(start)–\(end - 1) were refused and nothing of them written\n"
-                                 + AppendRejection(problems: shifted).description, problems: shifted)
-        }
-        start = end
+/// Appends records in batches and prints the receipts; a refusal names each record's line.
+func appendAndReport(_ inputs: [RecordInput], lines: [Int]? = nil, options: LedgerOptions, batchSize: Int = Int.max) throws {
+    let receipts: [Receipt]
+    do { receipts = try options.open().append(inputs, batchSize: batchSize) } catch let rejection as AppendRejection {
+        throw rejection.locating(lines: lines)
     }
     if options.json {
         outJSON(.object([JSONMember("receipts", .array(receipts.map(\.json)))]))
@@ -176,17 +141,22 @@ struct Append: ParsableCommand {
         """)
 
     @OptionGroup var options: LedgerOptions
-    @Option(help: "Records per all-or-nothing batch (bounds memory on very large inputs).") var batchSize = 100_000
+    @Option(help: "Records per all-or-nothing batch (bounds memory on very large inputs; at least 1).") var batchSize = 100_000
     @Argument(help: ArgumentHelp("Signed records (default: standard input).", valueName: "FILE")) var input: String?
 
     func run() throws {
         try runCommand(json: options.json) {
-            let trace = StageTrace()
-            let inputs = try recordInputs(try readInput(input))
+            var trace = StageTrace(options.logger)
+            let bytes = try readInput(input)
+            let inputs = try RecordInputs.split(bytes)
             trace.mark("read and split input")
-            try appendAndReport(inputs, options: options, batchSize: batchSize)
+            try appendAndReport(inputs, lines: RecordInputs.lineNumbers(of: bytes, records: inputs), options: options, batchSize: batchSize)
             trace.mark("append and report")
         }
+    }
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
     }
 }
 
@@ -207,7 +177,7 @@ struct Import: ParsableCommand {
     func run() throws {
         try runCommand(json: options.json) {
             let origin = try options.open().genesis.origin
-            let records = try signEvents(try readInput(document), key: try loadKey(key), origin: origin)
+            let records = try EventSigning.sign(try readInput(document), key: try loadKey(key), origin: origin)
             try appendAndReport(records.map { .json($0.json) }, options: options)
         }
     }

@@ -1,29 +1,17 @@
-// show, checkpoint, proof, verify, event-id: reading and checking the ledger.
+// show, checkpoint, proof, verify, event-id: reading and checking the ledger. Each command calls
+// one OrchardQuery/OrchardStore function and renders its result.
 import ArgumentParser
 import Foundation
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
+import OrchardQuery
 import OrchardStore
 
-/// Finds an event by its ID, as a not-found failure when absent.
-func locate(_ text: String, in store: LedgerStore) throws -> EventLocation {
-    guard let id = EventID(uri: text) else {
-        throw CommandFailure(code: Exit.usage, description: "not an event ID: \(text) (expected ni:///sha-256;<64 hex>?ver=CBV2.0)")
-    }
-    guard let loc = try store.location(of: id) else { throw CommandFailure(code: Exit.notFound, description: "no event \(text) in this ledger") }
-    return loc
-}
-
-func blockJSON(_ b: SignedBlock) -> JSONValue {
-    ["height": .number(JSONNumber(Int(b.header.height))), "hash": .string(b.header.hash.hex), "header": b.header.json,
-     "signature": .string(Base64.encode(b.signature)), "checkpoint": .string(b.checkpoint.text)]
-}
-
-func printBlock(_ b: SignedBlock) {
-    let h = b.header
+func printBlock(_ view: BlockView) throws {
+    let h = view.header
     out("block \(h.height)  \(h.time)")
-    out("  hash          \(h.hash.hex)")
+    out("  hash          \(try h.hash.hex)")
     out("  previous      \(h.previousHash.hex)")
     out("  records       \(h.recordCount) (leaves \(h.firstLeaf)–\(h.treeSize - 1))")
     out("  tree size     \(h.treeSize)")
@@ -31,48 +19,74 @@ func printBlock(_ b: SignedBlock) {
     out("  sequencer     \(h.sequencer)")
 }
 
+func printRecord(_ view: RecordView) throws {
+    let r = view.record
+    switch r.kind {
+    case .event: out("event \(view.eventID?.uri ?? "(ID cannot be computed)")")
+    case .registry: out("registry change (record digest \(view.eventID?.digest.hex ?? "?"))")
+    case .genesis: out("genesis record")
+    }
+    out("  leaf \(view.leafIndex), block \(view.blockHeight), leaf hash \(try view.leafHash.hex)")
+    if let signer = r.signer {
+        let who = view.signer.map { "\($0.name) (\($0.id), \($0.role))" } ?? (r.kind == .registry ? "the programme authority" : "?")
+        out("  signed by \(who) key \(signer.rawValue)")
+        out("  signature \(Base64.encode(r.signature))")
+    }
+    out(JSONWriter.pretty(r.payload))
+}
+
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the head, a block, or an event.",
+        abstract: "Show the head, a block, a record (by event ID or leaf), or the registry's change log.",
         discussion: """
+        `show event` and `show leaf` print the record with its exact bytes (base64, under --json), leaf hash, signer and signature: enough to check it without reading the ledger's files. `show block --records` adds every record of the block.
+
         EXAMPLES
           orchard show head
-          orchard show block 12
+          orchard show block 12 --records --json
           orchard show event 'ni:///sha-256;3f…?ver=CBV2.0' --json
+          orchard show leaf 0 --json            # the genesis record
+          orchard show registry                 # registry changes, by leaf
         """)
 
     @OptionGroup var options: LedgerOptions
-    @Argument(help: "head | block | event") var what: String
-    @Argument(help: "Block height or event ID.") var id: String?
+    @Argument(help: "head | block | event | leaf | registry") var what: String
+    @Argument(help: "Block height, event ID or leaf index.") var id: String?
+    @Flag(help: "With `block`: also print each record of the block.") var records = false
 
     func run() throws {
         try runCommand(json: options.json) {
             let store = try options.open()
             switch (what, id) {
             case ("head", nil):
-                let b = try store.head()
-                if options.json { outJSON(blockJSON(b)) } else { out("ledger \(store.genesis.origin)"); printBlock(b) }
+                let view = try store.blockView(height: try store.head().header.height)
+                if options.json { outJSON(try view.json) } else { out("ledger \(store.genesis.origin)"); try printBlock(view) }
             case let ("block", n?):
-                guard let height = UInt64(n) else { throw CommandFailure(code: Exit.usage, description: "block height must be a number") }
-                let b = try store.block(height: height)
-                if options.json { outJSON(blockJSON(b)) } else { printBlock(b) }
-            case let ("event", text?):
-                let loc = try locate(text, in: store)
-                let record = try store.record(leaf: loc.leafIndex)
-                let signer = record.signer.flatMap { try? store.registry.signer($0, atLeaf: loc.leafIndex).get().1 }
+                guard let height = UInt64(n) else { throw UsageFailure(description: "block height must be a whole number, got \"\(n)\"") }
+                let view = try store.blockView(height: height)
+                let rows = records ? try view.leaves.map { try store.record(atLeaf: $0) } : []
                 if options.json {
-                    outJSON(["eventID": .string(text), "leafIndex": .number(JSONNumber(Int(loc.leafIndex))),
-                             "blockHeight": .number(JSONNumber(Int(loc.blockHeight))),
-                             "signer": .string(record.signer?.rawValue ?? ""), "participant": .string(signer?.id ?? ""),
-                             "event": record.payload])
+                    var m = try view.json.objectMembers ?? []
+                    if records { m.append(JSONMember("records", .array(try rows.map { try $0.json }))) }
+                    outJSON(.object(m))
                 } else {
-                    out("event \(text)")
-                    out("  leaf \(loc.leafIndex), block \(loc.blockHeight)")
-                    out("  signed by \(signer.map { "\($0.name) (\($0.id), \($0.role))" } ?? "?") key \(record.signer?.rawValue ?? "?")")
-                    out(JSONWriter.pretty(record.payload))
+                    try printBlock(view)
+                    for r in rows { try printRecord(r) }
                 }
+            case let ("event", text?):
+                let view = try store.event(text)
+                if options.json { outJSON(try view.json) } else { try printRecord(view) }
+            case let ("leaf", n?):
+                guard let leaf = UInt64(n) else { throw UsageFailure(description: "leaf index must be a whole number, got \"\(n)\"") }
+                let view = try store.record(atLeaf: leaf)
+                if options.json { outJSON(try view.json) } else { try printRecord(view) }
+            case ("registry", nil):
+                let changes = try store.registryChanges()
+                if options.json { outJSON(.array(changes.map { registryChangeJSON(leaf: $0.leaf, change: $0.change) })); return }
+                for c in changes { out("leaf \(c.leaf)  \(c.change.op.padding(toLength: 6, withPad: " ", startingAt: 0)) \(c.change.participantID)  issued \(c.change.issuedAt)") }
+                out("\(changes.count) registry changes after genesis")
             default:
-                throw CommandFailure(code: Exit.usage, description: "usage: orchard show head | block N | event ID")
+                throw UsageFailure(description: "usage: orchard show head | block N [--records] | event ID | leaf N | registry")
             }
         }
     }
@@ -112,40 +126,36 @@ struct Proof: ParsableCommand {
 
     struct Inclusion: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prove that an event is in the ledger's tree.",
+            abstract: "Prove that an event (or any record, by leaf) is in the ledger's tree.",
             discussion: """
-            Prints the leaf index, tree size, leaf hash, audit path and the signed checkpoint whose root the path leads to. The proof is checked before it is printed.
+            Prints the leaf index, tree size, leaf hash, audit path and the signed checkpoint whose root the path leads to. The proof is checked before it is printed (exit 2 if it does not check out).
 
-            EXAMPLE
+            EXAMPLES
               orchard proof inclusion 'ni:///sha-256;3f…?ver=CBV2.0' --json
+              orchard proof inclusion --leaf 0     # the genesis record
             """)
 
         @OptionGroup var options: LedgerOptions
-        @Argument(help: "The event's CBV 2.0 hash ID.") var eventID: String
+        @Argument(help: "The event's CBV 2.0 hash ID.") var eventID: String?
+        @Option(help: "Prove the record at this leaf index instead (genesis is leaf 0).") var leaf: UInt64?
+
+        func validate() throws {
+            guard (eventID == nil) != (leaf == nil) else { throw ValidationError("give an event ID or --leaf N (one of them)") }
+        }
 
         func run() throws {
             try runCommand(json: options.json) {
                 let store = try options.open()
-                let loc = try locate(eventID, in: store)
-                let head = try store.head()
-                let (size, proof) = try store.inclusionProof(leaf: loc.leafIndex, treeSize: head.header.treeSize)
-                let leafHash = MerkleHash.leaf(try store.recordBytes(leaf: loc.leafIndex))
-                try MerkleVerifier.verifyInclusion(leafHash: leafHash, leafIndex: loc.leafIndex, treeSize: size, proof: proof, root: head.header.rootHash)
-                if options.json {
-                    outJSON(["eventID": .string(eventID), "leafIndex": .number(JSONNumber(Int(loc.leafIndex))),
-                             "treeSize": .number(JSONNumber(Int(size))), "leafHash": .string(leafHash.hex),
-                             "proof": .array(proof.map { .string($0.hex) }), "rootHash": .string(head.header.rootHash.hex),
-                             "checkpoint": .string(head.checkpoint.text)])
-                } else {
-                    out("event \(eventID)")
-                    out("leaf index \(loc.leafIndex) of tree size \(size)")
-                    out("leaf hash  \(leafHash.hex)")
-                    out("audit path (\(proof.count) hashes):")
-                    for p in proof { out("  \(p.hex)") }
-                    out("root       \(head.header.rootHash.hex)  ✓ verified")
-                    out("checkpoint:")
-                    print(head.checkpoint.text, terminator: "")
-                }
+                let proof = if let leaf { try store.verifiedInclusion(ofLeaf: leaf) } else { try store.verifiedInclusion(of: try store.event(eventID!).eventID!) }
+                if options.json { outJSON(proof.json); return }
+                if let id = proof.record.eventID, proof.record.record.kind == .event { out("event \(id.uri)") }
+                out("leaf index \(proof.record.leafIndex) of tree size \(proof.treeSize)")
+                out("leaf hash  \(proof.leafHash.hex)")
+                out("audit path (\(proof.proof.count) hashes):")
+                for p in proof.proof { out("  \(p.hex)") }
+                out("root       \(proof.rootHash.hex)  ✓ verified")
+                out("checkpoint:")
+                print(proof.checkpoint.text, terminator: "")
             }
         }
     }
@@ -164,23 +174,25 @@ struct Proof: ParsableCommand {
 
         func run() throws {
             try runCommand(json: options.json) {
-                let store = try options.open()
-                let (size, proof) = try store.consistencyProof(from: from, to: to)
-                let oldRoot = try store.rootHash(treeSize: from), newRoot = try store.rootHash(treeSize: size)
-                try MerkleVerifier.verifyConsistency(oldSize: from, newSize: size, oldRoot: oldRoot, newRoot: newRoot, proof: proof)
-                if options.json {
-                    outJSON(["from": .number(JSONNumber(Int(from))), "to": .number(JSONNumber(Int(size))),
-                             "oldRoot": .string(oldRoot.hex), "newRoot": .string(newRoot.hex), "proof": .array(proof.map { .string($0.hex) })])
-                } else {
-                    out("tree \(from) → \(size)")
-                    out("old root \(oldRoot.hex)")
-                    out("new root \(newRoot.hex)")
-                    out("consistency proof (\(proof.count) hashes):")
-                    for p in proof { out("  \(p.hex)") }
-                    out("✓ verified")
-                }
+                let c = try options.open().verifiedConsistency(from: from, to: to)
+                if options.json { outJSON(c.json); return }
+                out("tree \(c.fromSize) → \(c.toSize)")
+                out("old root \(c.oldRoot.hex)")
+                out("new root \(c.newRoot.hex)")
+                out("consistency proof (\(c.proof.count) hashes):")
+                for p in c.proof { out("  \(p.hex)") }
+                out("✓ verified")
             }
         }
+    }
+}
+
+/// A verification that found problems: exit 2, with every finding.
+struct VerificationFailed: Error, CategorizedError {
+    let findings: [VerificationFinding]
+    var category: FailureCategory { .verificationFailed }
+    var description: String {
+        "verification failed: \(findings.count) finding\(findings.count == 1 ? "" : "s")\n" + findings.map { "  " + $0.description }.joined(separator: "\n")
     }
 }
 
@@ -188,10 +200,10 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quick check of the genesis block, the head and recent blocks.",
         discussion: """
-        Recomputes hashes, links, roots, checkpoint and record signatures of block 0 and the last --blocks blocks. Exit code 2 names the first failing block. (A full replay is the audit.)
+        Recomputes hashes, links, roots, checkpoints, each record's canonical form and signature (with the key valid at its leaf) and the stored subtree hashes, for block 0 and the last --blocks blocks. Every finding names its block, leaf and check; exit code 2 if there is any. (A full replay is the audit.)
 
         EXAMPLE
-          orchard verify --blocks 100
+          orchard verify --blocks 100 --json
         """)
 
     @OptionGroup var options: LedgerOptions
@@ -200,18 +212,12 @@ struct Verify: ParsableCommand {
     func run() throws {
         try runCommand(json: options.json) {
             let report = try options.open().verifyRecent(blocks: blocks)
-            if options.json {
-                var m: [JSONMember] = [JSONMember("ok", .bool(report.ok)),
-                                       JSONMember("blocksChecked", .array(report.blocksChecked.map { .number(JSONNumber(Int($0))) })),
-                                       JSONMember("recordsChecked", .number(JSONNumber(report.recordsChecked)))]
-                if let f = report.failure { m += [JSONMember("failedBlock", .number(JSONNumber(Int(f.height)))), JSONMember("reason", .string(f.reason))] }
-                outJSON(.object(m))
-            } else if report.ok {
-                out("✓ ledger verified: \(report.blocksChecked.count) blocks, \(report.recordsChecked) records checked")
+            if options.json { outJSON(report.json) }
+            guard report.ok else {
+                if options.json { throw ExitCode(Exit.code(.verificationFailed)) }
+                throw VerificationFailed(findings: report.findings)
             }
-            if let f = report.failure {
-                throw CommandFailure(code: Exit.verificationFailed, description: "verification failed at block \(f.height): \(f.reason)")
-            }
+            if !options.json { out("✓ ledger verified: \(report.blocksChecked.count) blocks, \(report.recordsChecked) records checked") }
         }
     }
 }
@@ -221,7 +227,7 @@ struct EventIDCommand: ParsableCommand {
         commandName: "event-id",
         abstract: "Compute the CBV 2.0 hash ID of each event, in document order.",
         discussion: """
-        Input: an EPCIS document, an event or an array of events (JSON-LD). Needs no ledger.
+        Input: an EPCIS document, an event or an array of events (JSON-LD). Needs no ledger. The rules are in Docs/EVENT-HASH.md.
 
         EXAMPLES
           orchard event-id Example_9.6.1-ObjectEvent.jsonld
@@ -234,21 +240,15 @@ struct EventIDCommand: ParsableCommand {
 
     func run() throws {
         try runCommand(json: json) {
-            var rows = [JSONValue]()
-            for value in try parseJSONOrLines(try readInput(input)) {
-                let doc = try EPCISInput(json: value)
-                for event in doc.events {
-                    let pre = try EventID.preHashString(for: event, context: event["@context"] ?? doc.context)
-                    let id = EventID(digest: SHA256.hash(pre))
-                    if json {
-                        rows.append(prehash ? ["eventID": .string(id.uri), "prehash": .string(pre)] : ["eventID": .string(id.uri)])
-                    } else {
-                        out(id.uri)
-                        if prehash { out(pre) }
-                    }
-                }
+            let rows = try EventID.identify(try readInput(input))
+            if json {
+                outJSON(.array(rows.map { prehash ? ["eventID": .string($0.id.uri), "prehash": .string($0.preHash)] : ["eventID": .string($0.id.uri)] }))
+                return
             }
-            if json { outJSON(.array(rows)) }
+            for r in rows {
+                out(r.id.uri)
+                if prehash { out(r.preHash) }
+            }
         }
     }
 }

@@ -4,49 +4,33 @@ import Foundation
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
+import OrchardQuery
 import OrchardStore
 
 struct RegistryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry",
         abstract: "List participants and change the registry (changes signed by the programme authority).",
+        discussion: "The changes recorded so far, by leaf: `orchard show registry`.",
         subcommands: [List.self, ShowParticipant.self, Add.self, Rotate.self, Revoke.self])
 
-    static func participantJSON(_ p: Participant, registry: Registry) -> JSONValue {
-        let keys = registry.keys.filter { $0.value.participantID == p.id }.sorted { $0.value.validFrom < $1.value.validFrom }
-        return ["id": .string(p.id), "name": .string(p.name), "role": .string(p.role), "gln": p.gln.map { .string($0) } ?? .null,
-                "province": p.province.map { .string($0) } ?? .null, "location": p.location.map { .string($0) } ?? .null,
-                "permittedBizSteps": .array((registry.roles[p.role]?.bizSteps.sorted() ?? []).map { .string($0) }),
-                "keys": .array(keys.map { k, s in
-                    ["keyID": .string(k.rawValue), "publicKey": .string(Base64.encode(s.key.rawRepresentation)),
-                     "validFromLeaf": .number(JSONNumber(Int(s.validFrom))),
-                     "revokedAtLeaf": s.revokedAt.map { .number(JSONNumber(Int($0))) } ?? .null]
-                })]
+    /// Signs a registry change with the authority key, appends it and prints the receipt.
+    static func submit(_ change: RegistryChange, key path: String, options: LedgerOptions) throws {
+        let receipt = try options.open().submit(change, authorityKey: try loadKey(path))
+        if options.json { outJSON(.object([JSONMember("change", change.json), JSONMember("receipt", receipt.json)])) }
+        else { out("registry \(change.op) of \(change.participantID) recorded at leaf \(receipt.leafIndex), block \(receipt.blockHeight)") }
     }
 
-    /// Signs a registry change with the authority key and appends it.
-    static func submit(_ change: JSONValue, key path: String, options: LedgerOptions) throws {
-        let store = try options.open()
-        let key = try loadKey(path)
-        guard key.publicKey == store.genesis.authorityKey else {
-            throw CommandFailure(code: Exit.rejected, description: "\(path) is not the programme authority's key (\(store.genesis.authorityKey.keyID)); registry changes need it")
-        }
-        let record = try SignedRecord.sign(kind: .registry, payload: change, origin: store.genesis.origin, key: key)
-        let receipts = try store.append([.json(record.json)])
-        if options.json { outJSON(.object([JSONMember("change", change), JSONMember("receipt", receipts[0].json)])) }
-        else { out("registry \(change["op"]?.stringValue ?? "change") recorded at leaf \(receipts[0].leafIndex), block \(receipts[0].blockHeight)") }
-    }
-
-    static var now: JSONValue { .string(UTCTime.format(millis: currentMillis())) }
+    static var now: String { UTCTime.format(millis: currentMillis()) }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List participants.", discussion: "EXAMPLE\n  orchard registry list --json")
         @OptionGroup var options: LedgerOptions
         func run() throws {
             try runCommand(json: options.json) {
-                let store = try options.open()
-                let people = store.registry.participants.values.sorted { $0.id < $1.id }
-                if options.json { outJSON(.array(people.map { participantJSON($0, registry: store.registry) })); return }
+                let registry = try options.open().registry
+                let people = registry.participants.values.sorted { $0.id < $1.id }
+                if options.json { outJSON(.array(people.map { $0.json(in: registry) })); return }
                 for p in people {
                     out("\(p.id.padding(toLength: 26, withPad: " ", startingAt: 0)) \(p.role.padding(toLength: 12, withPad: " ", startingAt: 0)) \(p.province ?? "-")  \(p.name)")
                 }
@@ -63,8 +47,7 @@ struct RegistryCommand: ParsableCommand {
         func run() throws {
             try runCommand(json: options.json) {
                 let store = try options.open()
-                guard let p = store.registry.participant(id) else { throw CommandFailure(code: Exit.notFound, description: "no participant \(id)") }
-                let j = participantJSON(p, registry: store.registry)
+                let j = try store.participant(id).json(in: try store.registry)
                 if options.json { outJSON(j) } else { out(JSONWriter.pretty(j)) }
             }
         }
@@ -84,8 +67,8 @@ struct RegistryCommand: ParsableCommand {
         @Argument(help: ArgumentHelp("Participant JSON.", valueName: "FILE")) var participant: String
         func run() throws {
             try runCommand(json: options.json) {
-                let p = try JSONParser.parse(try readInput(participant))
-                try submit(["op": "add", "participant": p, "issuedAt": now], key: key, options: options)
+                let json = try JSONParser.parse(try readInput(participant))
+                try submit(try .add(participantJSON: json, issuedAt: now), key: key, options: options)
             }
         }
     }
@@ -101,8 +84,7 @@ struct RegistryCommand: ParsableCommand {
         func run() throws {
             try runCommand(json: options.json) {
                 let pub = try Ed25519PublicKey(pem: String(decoding: try readInput(publicKey), as: UTF8.self))
-                try submit(["op": "rotate", "participant": .string(participant), "publicKey": .string(Base64.encode(pub.rawRepresentation)),
-                            "issuedAt": now], key: key, options: options)
+                try submit(.rotate(participantID: participant, publicKey: pub, issuedAt: now), key: key, options: options)
             }
         }
     }
@@ -118,8 +100,8 @@ struct RegistryCommand: ParsableCommand {
         @Option(help: "Why (kept in the record).") var reason: String = "unspecified"
         func run() throws {
             try runCommand(json: options.json) {
-                try submit(["op": "revoke", "participant": .string(participant), "keyID": .string(keyID), "reason": .string(reason),
-                            "issuedAt": now], key: key, options: options)
+                guard let kid = KeyID(keyID) else { throw UsageFailure(description: "not a key ID: \(keyID) (expected ed25519:<32 hex digits>)") }
+                try submit(.revoke(participantID: participant, keyID: kid, reason: reason, issuedAt: now), key: key, options: options)
             }
         }
     }

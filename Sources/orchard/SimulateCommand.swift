@@ -75,12 +75,10 @@ struct Simulate: ParsableCommand {
                                            explicit: keys != nil)
             let genesisValue = try Genesis(json: try JSONParser.parse(try readInput(genesisPath)))
             let simulator: SeasonSimulator
-            do { simulator = try SeasonSimulator(genesis: genesisValue, keyDirectory: keyDirectory, configuration: config) } catch let e as SimulationError {
-                throw CommandFailure(code: Exit.ledgerError, description: e.description)
-            }
+            simulator = try SeasonSimulator(genesis: genesisValue, keyDirectory: keyDirectory, configuration: config)
 
             let truthWriter = try truth.map { path in
-                do { return try ByteWriter(path: path) } catch { throw CommandFailure(code: Exit.ledgerError, description: "\(error)") }
+                do { return try ByteWriter(path: path) } catch { throw InputFileError(path: path, reason: "cannot write: \(error)") }
             }
             let progress = Progress(total: simulator.expectedRecords, enabled: !quiet)
             let began = Date()
@@ -89,18 +87,18 @@ struct Simulate: ParsableCommand {
             if append {
                 let store = try options.open()
                 guard store.genesis.origin == genesisValue.origin else {
-                    throw CommandFailure(code: Exit.rejected, description: "the ledger \(options.directory) is for \(store.genesis.origin), not \(genesisValue.origin)")
+                    throw UsageFailure(description: "the ledger \(options.directory) is for \(store.genesis.origin), not \(genesisValue.origin)")
                 }
                 let end = config.clock.epochMillis(config.seasonSeconds)
                 if end > currentMillis() + store.genesis.rules.maxClockSkewSeconds * 1000 {
-                    throw CommandFailure(code: Exit.rejected, description: "the season (--start \(start), --days \(days)) ends after the ledger clock; the ledger would refuse its last events as in the future. Use an earlier --start or fewer --days.")
+                    throw UsageFailure(description: "the season (--start \(start), --days \(days)) ends after the ledger clock; the ledger would refuse its last events as in the future. Use an earlier --start or fewer --days.")
                 }
                 var batch = [RecordInput]()
                 batch.reserveCapacity(chunk)
                 func push() throws {
                     guard !batch.isEmpty else { return }
                     do { _ = try store.append(batch) } catch let e as AppendRejection {
-                        throw CommandFailure(code: Exit.rejected, description: "the ledger refused the chunk of records \(appended + 1)–\(appended + batch.count) (nothing of it was written): \(e.description)", problems: e.problems)
+                        throw AppendRejection(problems: e.problems.map { $0.offset(by: appended) }, alreadyAppended: 0..<appended)
                     }
                     appended += batch.count
                     batch.removeAll(keepingCapacity: true)

@@ -36,7 +36,7 @@ struct EndToEndTests {
         let proof = try h.run(["proof", "inclusion", id, "--json"]).json()
         let checkpoint = try Checkpoint(text: try #require(proof["checkpoint"]?.stringValue))
         let genesis = try Genesis(json: try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: h.repoPath("Genesis/duoduo-orchard.json"))))))
-        #expect(checkpoint.isSigned(by: genesis.sequencerKey))
+        #expect(try checkpoint.isSigned(by: genesis.sequencerKey))
         let path = try #require(proof["proof"]?.arrayValue).map { try SHA256Digest(bytes: Hex.decode($0.stringValue ?? "") ?? []) }
         let leaf = try SHA256Digest(bytes: Hex.decode(try #require(proof["leafHash"]?.stringValue)) ?? [])
         try MerkleVerifier.verifyInclusion(leafHash: leaf, leafIndex: 1, treeSize: checkpoint.treeSize, proof: path, root: checkpoint.rootHash)
@@ -151,7 +151,8 @@ struct BatchedAppendTests {
         let r = try h.run(["append", "--batch-size", "3", "--json", "-"], stdin: lines.joined(separator: "\n"))
         #expect(r.status == 1)
         let error = try JSONParser.parse(r.stderr)
-        #expect(error["error"]?.stringValue?.contains("records 0–2 were appended") == true)
+        #expect(error["error"]?.stringValue?.contains("records 1–3 were appended by earlier batches") == true)
+        #expect(error["problems"]?.arrayValue?.first?["line"]?.doubleValue == 5)
         #expect(error["problems"]?.arrayValue?.first?["index"]?.doubleValue == 4)
         let size = try h.run(["show", "head", "--json"]).json()["header"]?["treeSize"]?.doubleValue
         #expect(size == 4)
@@ -183,7 +184,7 @@ struct CLIEdgeCaseTests {
         let bad = JSONWriter.compactString(FixtureEvents.harvest(lot: "S2", kilograms: 1).removing("eventTimeZoneOffset"))
         let r = try h.run(["sign", "--key", h.repoPath("Genesis/demo-keys/farm-sn-luochuan-01.pem"), "-"], stdin: "[\(good),\(good),\(bad)]")
         #expect(r.status == 1)
-        #expect(r.stderr.contains("event 2"))
+        #expect(r.stderr.contains("record 3"))
     }
 
     @Test("An unknown loss parameter is a usage error (64)")

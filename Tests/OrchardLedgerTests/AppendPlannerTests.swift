@@ -8,9 +8,9 @@ import OrchardTesting
 /// A ledger state held in memory, so the planner can be tested without storage.
 struct MemoryState: LedgerStateReader {
     var locations: [EventID: EventLocation] = [:]
-    var balances: [String: LotBalance] = [:]
+    var balances: [TraceKey: LotBalance] = [:]
     func location(of id: EventID) throws -> EventLocation? { locations[id] }
-    func lotBalance(_ lot: String) throws -> LotBalance? { balances[lot] }
+    func lotBalance(_ lot: TraceKey) throws -> LotBalance? { balances[lot] }
 }
 
 /// The append planner on its own: what a valid batch plans, and the rules it applies.
@@ -21,7 +21,7 @@ struct AppendPlannerTests {
     static let farm = "farm-sn-luochuan-01"
     static let packhouse = "pack-sn-xian"
     /// The ledger's key for lot A: its canonical Digital Link.
-    let keyA = LotKey.canonical(FixtureEvents.lotClass("LC20260915A"))
+    let keyA = TraceKey(FixtureEvents.lotClass("LC20260915A"))
 
     init() throws {
         genesis = try Fixtures.genesis()
@@ -31,7 +31,7 @@ struct AppendPlannerTests {
 
     /// A state in which lot A holds 1000 kg harvested at leaf 1.
     var stateWithLotA: MemoryState {
-        MemoryState(balances: [keyA: LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 1)])
+        MemoryState(balances: [keyA: LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: Quantity(0, .kilogram), firstLeaf: 1)])
     }
 
     func plan(_ records: [SignedRecord], state: MemoryState = MemoryState(), treeSize: UInt64 = 2) throws -> AppendPlan {
@@ -54,14 +54,15 @@ struct AppendPlannerTests {
         #expect(p.records.count == 1)
         guard case .new(0) = try #require(p.outcomes.first) else { Issue.record("not planned as new"); return }
         #expect(try SignedRecord.recordBytes(storedForm: p.records[0].storedForm) == record.recordBytes)
-        #expect(p.records[0].leafHash == MerkleHash.leaf(record.recordBytes))
-        #expect(p.records[0].lots == [keyA])
+        #expect(try p.records[0].leafHash == MerkleHash.leaf(record.recordBytes))
+        #expect(p.records[0].names.map(\.key) == [keyA])
+        #expect(p.records[0].names.map(\.roles) == [.subject])
     }
 
     @Test("A harvest opens a balance whose first leaf is the record's leaf")
     func harvestBalance() throws {
         let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000))], treeSize: 9)
-        #expect(p.lotBalances[keyA] == LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 9))
+        #expect(p.lotBalances[keyA] == LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: Quantity(0, .kilogram), firstLeaf: 9))
     }
 
     @Test("An event the state already holds is planned as a duplicate, not a new record")
@@ -79,25 +80,28 @@ struct AppendPlannerTests {
     @Test("A transformation plans lineage edges from the output lot to each input lot")
     func transformationLineage() throws {
         var state = stateWithLotA
-        let lotB = LotKey.canonical(FixtureEvents.lotClass("LC20260915B"))
-        state.balances[lotB] = LotBalance(uom: "KGM", quantityIn: 500, quantityOut: 0, firstLeaf: 1)
+        let lotB = TraceKey(FixtureEvents.lotClass("LC20260915B"))
+        state.balances[lotB] = LotBalance(quantityIn: Quantity(500, .kilogram), quantityOut: Quantity(0, .kilogram), firstLeaf: 1)
         let event = FixtureEvents.transformation(inputs: [("LC20260915A", 1000), ("LC20260915B", 500)], output: ("XA20260918G", 1450))
         let p = try plan([try sign(event, as: Self.packhouse)], state: state)
-        let graded = LotKey.canonical(FixtureEvents.lotClass("XA20260918G"))
-        #expect(p.records[0].lineage.map { "\($0.from)>\($0.to)" } == ["\(graded)>\(keyA)", "\(graded)>\(lotB)"])
-        #expect(p.lotBalances[keyA]?.quantityOut == 1000)
-        #expect(p.lotBalances[graded]?.quantityIn == 1450)
+        let graded = TraceKey(FixtureEvents.lotClass("XA20260918G"))
+        #expect(p.records[0].lineage == [LineageEdge(from: graded, to: keyA, kind: .transformation),
+                                         LineageEdge(from: graded, to: lotB, kind: .transformation)])
+        #expect(p.lotBalances[keyA]?.quantityOut == Quantity(1000, .kilogram))
+        #expect(p.lotBalances[graded]?.quantityIn == Quantity(1450, .kilogram))
     }
 
-    @Test("An aggregation ADD plans lineage from the pallet to its child lots; a DELETE plans none")
+    @Test("An aggregation ADD plans an aggregation edge from the pallet to its child lots; a DELETE a disaggregation edge")
     func aggregationLineage() throws {
         let pallet = FixtureEvents.pallet(7)
         let add = FixtureEvents.aggregation(pallet: pallet, children: [("LC20260915A", 400)])
         let delete = add.setting("action", to: "DELETE").setting("eventTime", to: .string(FixtureEvents.time(day: 20)))
         let p = try plan([try sign(add, as: Self.packhouse), try sign(delete, as: Self.packhouse)], state: stateWithLotA)
-        #expect(p.records[0].lineage.map(\.from) == [LotKey.canonical(pallet)])
-        #expect(p.records[0].lineage.map(\.to) == [keyA])
-        #expect(p.records[1].lineage.isEmpty)
+        #expect(p.records[0].lineage == [LineageEdge(from: TraceKey(pallet), to: keyA, kind: .aggregation)])
+        #expect(p.records[1].lineage == [LineageEdge(from: TraceKey(pallet), to: keyA, kind: .disaggregation)])
+        let emptyAll = FixtureEvents.unpacking(pallet: pallet, children: [], day: 21)
+        let q = try plan([try sign(add, as: Self.packhouse), try sign(emptyAll, as: Self.packhouse)], state: stateWithLotA)
+        #expect(q.records[1].lineage == [LineageEdge(from: TraceKey(pallet), to: nil, kind: .disaggregation)])
     }
 
     @Test("Business steps in CBV URN and web URI form count as the bare word for role checks",
@@ -138,7 +142,7 @@ struct AppendPlannerTests {
     @Test("A registry change in a batch is planned on its own record and applied to the plan's registry")
     func registryChangePlanned() throws {
         let key = try Ed25519PrivateKey().publicKey
-        let change = try Fixtures.signRegistryChange(["op": "add", "participant": [
+        let change = try Fixtures.signRegistryChange(["op": "add", "issuedAt": "2026-09-01T00:00:00Z", "participant": [
             "id": "farm-new", "name": "New farm", "role": "farm", "publicKeys": [.string(Base64.encode(key.rawRepresentation))]]])
         let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 10)), change])
         #expect(p.records.map { $0.registryChange != nil } == [false, true])
@@ -149,30 +153,33 @@ struct AppendPlannerTests {
     // MARK: LotBalance
 
     @Test("A lot balance survives its binary encoding", arguments: [
-        LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 1),
-        LotBalance(uom: "KGM", quantityIn: 1234.567, quantityOut: 0.001, firstLeaf: 1 << 40),
-        LotBalance(uom: "H87", quantityIn: 1e-9, quantityOut: 1e15, firstLeaf: UInt64.max),
+        LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 1),
+        LotBalance(quantityIn: Quantity(micros: 1_234_567_000, unit: .kilogram), quantityOut: Quantity(micros: 1_000, unit: .kilogram), firstLeaf: 1 << 40),
+        LotBalance(quantityIn: Quantity(micros: 1, unit: .items), quantityOut: Quantity(micros: 1_000_000_000_000_000, unit: .items), firstLeaf: UInt64.max),
     ])
     func lotBalanceRoundTrip(balance: LotBalance) {
         #expect(LotBalance(encoded: balance.encoded) == balance)
     }
 
-    @Test("A lot balance encodes in, out and first leaf big-endian, then the unit")
+    @Test("A lot balance encodes in and out (millionths, i64) and first leaf big-endian, then the unit code")
     func lotBalanceLayout() {
-        let bytes = LotBalance(uom: "KGM", quantityIn: 1, quantityOut: 0, firstLeaf: 258).encoded
+        let bytes = LotBalance(quantityIn: Quantity(1, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 258).encoded
         #expect(bytes.count == 27)
-        #expect(Array(bytes[0..<8]) == [0x3F, 0xF0, 0, 0, 0, 0, 0, 0])
+        #expect(Array(bytes[0..<8]) == [0, 0, 0, 0, 0, 0x0F, 0x42, 0x40])
         #expect(Array(bytes[16..<24]) == [0, 0, 0, 0, 0, 0, 1, 2])
         #expect(Array(bytes[24...]) == Array("KGM".utf8))
     }
 
-    @Test("Fewer than 24 bytes do not decode as a lot balance")
-    func lotBalanceTooShort() {
+    @Test("Fewer than 24 bytes, or an unknown unit, do not decode as a lot balance")
+    func lotBalanceMalformed() {
         #expect(LotBalance(encoded: [UInt8](repeating: 0, count: 23)) == nil)
+        #expect(LotBalance(encoded: [UInt8](repeating: 0, count: 24) + Array("XYZ".utf8)) == nil)
     }
 
-    @Test("On hand is what came in less what went out")
+    @Test("On hand is what came in less what went out, exactly")
     func onHand() {
-        #expect(LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 250.5, firstLeaf: 1).onHand == 749.5)
+        let b = LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: Quantity(micros: 250_500_000, unit: .kilogram), firstLeaf: 1)
+        #expect(b.onHand == Quantity(micros: 749_500_000, unit: .kilogram))
+        #expect(b.onHand.description == "749.5 kg")
     }
 }

@@ -13,7 +13,7 @@ struct CheckpointTests {
 
     init() throws {
         key = try Fixtures.key("sequencer")
-        root = SHA256.hash(Array("a tree of three".utf8))
+        root = try SHA256.hash(Array("a tree of three".utf8))
         checkpoint = try Checkpoint.sign(origin: Self.origin, treeSize: 3, rootHash: root, key: key)
     }
 
@@ -42,10 +42,10 @@ struct CheckpointTests {
         let line = try #require(checkpoint.text.split(separator: "\n").last)
         let blob = try #require(Base64.decode(String(line.split(separator: " ")[2])))
         #expect(blob.count == 68)
-        let expectedHash = Array(SHA256.hash(Array("\(Self.origin)\n".utf8) + [0x01] + key.publicKey.rawRepresentation).bytes.prefix(4))
+        let expectedHash = Array(try SHA256.hash(Array("\(Self.origin)\n".utf8) + [0x01] + key.publicKey.rawRepresentation).bytes.prefix(4))
         #expect(Array(blob.prefix(4)) == expectedHash)
         let body = "\(Self.origin)\n3\n\(Base64.encode(root.bytes))\n"
-        #expect(key.publicKey.isValidSignature(Array(blob.dropFirst(4)), for: Array(body.utf8)))
+        #expect(try key.publicKey.isValidSignature(Array(blob.dropFirst(4)), for: Array(body.utf8)))
     }
 
     @Test("The key hash matches the Go sumdb note example key (c74f20a3)")
@@ -54,7 +54,7 @@ struct CheckpointTests {
         let raw = try #require(Base64.decode(String(encoded)))
         #expect(raw.first == 0x01)
         let publicKey = try Ed25519PublicKey(rawRepresentation: Array(raw.dropFirst()))
-        #expect(Hex.encode(Checkpoint.keyHash(name: "PeterNeumann", key: publicKey)) == "c74f20a3")
+        #expect(Hex.encode(try Checkpoint.keyHash(name: "PeterNeumann", key: publicKey)) == "c74f20a3")
     }
 
     @Test("A signature line made like a checkpoint's matches the Go sumdb note example byte for byte")
@@ -64,14 +64,14 @@ struct CheckpointTests {
         #expect(raw.count == 33 && raw.first == 0x01)
         let signer = try Ed25519PrivateKey(seed: Array(raw.dropFirst()))
         let sig = try signer.signature(for: Array(GoNoteExample.text.utf8))
-        let line = "\u{2014} PeterNeumann \(Base64.encode(Checkpoint.keyHash(name: "PeterNeumann", key: signer.publicKey) + sig))\n"
+        let line = "\u{2014} PeterNeumann \(Base64.encode(try Checkpoint.keyHash(name: "PeterNeumann", key: signer.publicKey) + sig))\n"
         #expect(line == GoNoteExample.signatureLine)
     }
 
     @Test("A checkpoint is signed by the sequencer key and not by another key")
     func isSignedByKey() throws {
-        #expect(checkpoint.isSigned(by: key.publicKey))
-        #expect(!checkpoint.isSigned(by: try Fixtures.key("authority").publicKey))
+        #expect(try checkpoint.isSigned(by: key.publicKey))
+        #expect(try !checkpoint.isSigned(by: try Fixtures.key("authority").publicKey))
     }
 
     @Test("Parsing the note text gives back origin, size and root")
@@ -79,7 +79,7 @@ struct CheckpointTests {
         let parsed = try Checkpoint(text: checkpoint.text)
         #expect(parsed == checkpoint)
         #expect(parsed.origin == Self.origin && parsed.treeSize == 3 && parsed.rootHash == root)
-        #expect(parsed.isSigned(by: key.publicKey))
+        #expect(try parsed.isSigned(by: key.publicKey))
     }
 
     @Test("Changing the tree size in the note breaks the signature")
@@ -87,29 +87,29 @@ struct CheckpointTests {
         let text = checkpoint.text.replacingOccurrences(of: "\n3\n", with: "\n4\n")
         let tampered = try Checkpoint(text: text)
         #expect(tampered.treeSize == 4)
-        #expect(!tampered.isSigned(by: key.publicKey))
+        #expect(try !tampered.isSigned(by: key.publicKey))
     }
 
     @Test("Changing the root hash in the note breaks the signature")
     func tamperedRoot() throws {
-        let other = SHA256.hash(Array("another tree".utf8))
+        let other = try SHA256.hash(Array("another tree".utf8))
         let text = checkpoint.text.replacingOccurrences(of: Base64.encode(root.bytes), with: Base64.encode(other.bytes))
         let tampered = try Checkpoint(text: text)
         #expect(tampered.rootHash == other)
-        #expect(!tampered.isSigned(by: key.publicKey))
+        #expect(try !tampered.isSigned(by: key.publicKey))
     }
 
     @Test("A signature line under another key name does not count")
     func wrongKeyName() throws {
         let text = checkpoint.text.replacingOccurrences(of: "\u{2014} \(Self.origin) ", with: "\u{2014} someone-else ")
-        #expect(!(try Checkpoint(text: text)).isSigned(by: key.publicKey))
+        #expect(try !(try Checkpoint(text: text)).isSigned(by: key.publicKey))
     }
 
     @Test("A checkpoint for another origin is not signed for this one")
     func otherOrigin() throws {
         let other = try Checkpoint.sign(origin: "orchard.example/other", treeSize: 3, rootHash: root, key: key)
         let text = other.text.replacingOccurrences(of: "orchard.example/other", with: Self.origin)
-        #expect(!(try Checkpoint(text: text)).isSigned(by: key.publicKey))
+        #expect(try !(try Checkpoint(text: text)).isSigned(by: key.publicKey))
     }
 
     @Test("A note without the blank line before its signatures is refused")

@@ -26,7 +26,7 @@ struct GenesisTests {
     func defaultGenesis() throws {
         let g = try Genesis(json: json)
         #expect(g.origin == "orchard.example/duoduo-orchard")
-        #expect(g.rules.massBalanceTolerance == 0.005)
+        #expect(g.rules.massBalanceTolerance == Proportion(millionths: 5_000))
         #expect(g.rules.maxClockSkewSeconds == 300)
         #expect(g.rules.maxRecordsPerBlock == 10_000)
         #expect(g.roles.keys.sorted() == ["auditor", "carrier", "cooperative", "farm", "packhouse", "retailer", "warehouse"])
@@ -113,7 +113,7 @@ struct GenesisTests {
     func customRules() throws {
         let rules = try Genesis(json: json.setting("rules", to: ["massBalanceTolerance": 0.02, "maxClockSkewSeconds": 60,
                                                                  "maxRecordsPerBlock": 2])).rules
-        #expect(rules.massBalanceTolerance == 0.02 && rules.maxClockSkewSeconds == 60 && rules.maxRecordsPerBlock == 2)
+        #expect(rules.massBalanceTolerance == Proportion(millionths: 20_000) && rules.maxClockSkewSeconds == 60 && rules.maxRecordsPerBlock == 2)
     }
 
     @Test("Rules left out take their documented defaults")

@@ -44,7 +44,7 @@ struct MerkleTests {
     }
 
     static func referenceNodes(_ ref: ReferenceTree) throws -> InMemoryMerkleNodes {
-        try InMemoryMerkleNodes(leafHashes: ref.leaf_inputs_hex.map { MerkleHash.leaf(try bytes($0)) })
+        try InMemoryMerkleNodes(leafHashes: ref.leaf_inputs_hex.map { try MerkleHash.leaf(try bytes($0)) })
     }
 
     @Test("Leaf, node and empty-tree hashes match the RFC 6962 hasher vectors")
@@ -56,14 +56,14 @@ struct MerkleTests {
             switch v.kind {
             case "empty_root":
                 #expect(MerkleHash.emptyRoot == expected, "\(v.desc)")
-                #expect(MerkleFrontier().rootHash == expected, "\(v.desc)")
+                #expect(try MerkleFrontier().rootHash == expected, "\(v.desc)")
             case "leaf":
-                #expect(MerkleHash.leaf(try Self.bytes(v.input_hex)) == expected, "\(v.desc)")
+                #expect(try MerkleHash.leaf(try Self.bytes(v.input_hex)) == expected, "\(v.desc)")
             case "node":
                 // The children are not 32-byte digests: the byte form that MerkleHash.node(_:_:) calls.
                 let l = try Self.bytes(v.left_hex)
                 let r = try Self.bytes(v.right_hex)
-                let hash = l.withUnsafeBytes { l in r.withUnsafeBytes { r in MerkleHash.node(l, r) } }
+                let hash = try l.withUnsafeBytes { l in try r.withUnsafeBytes { r in try MerkleHash.node(l, r) } }
                 #expect(hash == expected, "\(v.desc)")
             default:
                 Issue.record("unknown hasher vector kind \(v.kind)")
@@ -88,7 +88,7 @@ struct MerkleTests {
         for size in 0...8 {
             let expected = try Self.digest(try #require(ref.roots_by_tree_size["\(size)"]))
             #expect(try MerkleProofs.rootHash(treeSize: UInt64(size), reader: nodes) == expected, "size \(size)")
-            #expect(frontier.rootHash == expected, "size \(size)")
+            #expect(try frontier.rootHash == expected, "size \(size)")
             if size < 8 { try frontier.append(leafHash: nodes.levels[0][size]) }
         }
     }
@@ -127,40 +127,41 @@ struct MerkleTests {
     enum Naive {
         static func split(_ n: Int) -> Int { var k = 1; while k << 1 < n { k <<= 1 }; return k }
 
-        static func root(_ d: ArraySlice<SHA256Digest>) -> SHA256Digest {
+        static func root(_ d: ArraySlice<SHA256Digest>) throws -> SHA256Digest {
             if d.isEmpty { return MerkleHash.emptyRoot }
             if d.count == 1 { return d[d.startIndex] }
             let k = split(d.count)
-            return MerkleHash.node(root(d.prefix(k)), root(d.dropFirst(k)))
+            return try MerkleHash.node(root(d.prefix(k)), root(d.dropFirst(k)))
         }
 
-        static func path(_ m: Int, _ d: ArraySlice<SHA256Digest>) -> [SHA256Digest] {
+        static func path(_ m: Int, _ d: ArraySlice<SHA256Digest>) throws -> [SHA256Digest] {
             if d.count <= 1 { return [] }
             let k = split(d.count)
-            return m < k ? path(m, d.prefix(k)) + [root(d.dropFirst(k))]
-                         : path(m - k, d.dropFirst(k)) + [root(d.prefix(k))]
+            return try m < k ? path(m, d.prefix(k)) + [root(d.dropFirst(k))]
+                             : path(m - k, d.dropFirst(k)) + [root(d.prefix(k))]
         }
 
-        static func subproof(_ m: Int, _ d: ArraySlice<SHA256Digest>, _ b: Bool) -> [SHA256Digest] {
-            if m == d.count { return b ? [] : [root(d)] }
+        static func subproof(_ m: Int, _ d: ArraySlice<SHA256Digest>, _ b: Bool) throws -> [SHA256Digest] {
+            if m == d.count { return b ? [] : [try root(d)] }
             let k = split(d.count)
-            return m <= k ? subproof(m, d.prefix(k), b) + [root(d.dropFirst(k))]
-                          : subproof(m - k, d.dropFirst(k), false) + [root(d.prefix(k))]
+            return try m <= k ? subproof(m, d.prefix(k), b) + [root(d.dropFirst(k))]
+                              : subproof(m - k, d.dropFirst(k), false) + [root(d.prefix(k))]
         }
     }
 
-    static let leaves: [SHA256Digest] = (0..<70).map { MerkleHash.leaf(Array("leaf \($0)".utf8)) }
-    static let nodes70 = InMemoryMerkleNodes(leafHashes: leaves)
+    // (Empty if SHA-256 fails, which the tests then report.)
+    static let leaves: [SHA256Digest] = (try? (0..<70).map { try MerkleHash.leaf(Array("leaf \($0)".utf8)) }) ?? []
+    static let nodes70 = (try? InMemoryMerkleNodes(leafHashes: leaves)) ?? InMemoryMerkleNodes()
 
     @Test("Every inclusion proof in trees of 1…70 leaves matches the naive PATH and verifies",
           arguments: 1...70)
     func inclusionAgainstNaive(size: Int) throws {
         let d = Self.leaves[0..<size]
-        let root = Naive.root(d)
+        let root = try Naive.root(d)
         #expect(try MerkleProofs.rootHash(treeSize: UInt64(size), reader: Self.nodes70) == root)
         for m in 0..<size {
             let proof = try MerkleProofs.inclusionProof(leafIndex: UInt64(m), treeSize: UInt64(size), reader: Self.nodes70)
-            #expect(proof == Naive.path(m, d), "leaf \(m)")
+            #expect(try proof == Naive.path(m, d), "leaf \(m)")
             try MerkleVerifier.verifyInclusion(leafHash: d[m], leafIndex: UInt64(m), treeSize: UInt64(size),
                                                proof: proof, root: root)
             if m + 1 < size {
@@ -175,11 +176,11 @@ struct MerkleTests {
     @Test("Every consistency proof between sizes up to 70 matches the naive SUBPROOF and verifies",
           arguments: 1...70)
     func consistencyAgainstNaive(newSize: Int) throws {
-        let newRoot = Naive.root(Self.leaves[0..<newSize])
+        let newRoot = try Naive.root(Self.leaves[0..<newSize])
         for oldSize in 1...newSize {
-            let oldRoot = Naive.root(Self.leaves[0..<oldSize])
+            let oldRoot = try Naive.root(Self.leaves[0..<oldSize])
             let proof = try MerkleProofs.consistencyProof(from: UInt64(oldSize), to: UInt64(newSize), reader: Self.nodes70)
-            let naive = oldSize == newSize ? [] : Naive.subproof(oldSize, Self.leaves[0..<newSize], true)
+            let naive = oldSize == newSize ? [] : try Naive.subproof(oldSize, Self.leaves[0..<newSize], true)
             #expect(proof == naive, "\(oldSize) → \(newSize)")
             try MerkleVerifier.verifyConsistency(oldSize: UInt64(oldSize), newSize: UInt64(newSize),
                                                  oldRoot: oldRoot, newRoot: newRoot, proof: proof)
@@ -200,7 +201,7 @@ struct MerkleTests {
         var written: [MerkleNodeWrite] = []
         for size in 0...70 {
             #expect(frontier.treeSize == UInt64(size))
-            #expect(frontier.rootHash == Naive.root(Self.leaves[0..<size]), "size \(size)")
+            #expect(try frontier.rootHash == Naive.root(Self.leaves[0..<size]), "size \(size)")
             #expect(try MerkleFrontier(serialized: frontier.serialized()) == frontier)
             #expect(frontier.serialized().count == 9 + 32 * size.nonzeroBitCount)
             #expect(try MerkleFrontier(treeSize: UInt64(size), reader: Self.nodes70) == frontier)
@@ -211,7 +212,7 @@ struct MerkleTests {
         #expect(Set(written.map { [$0.level, Int($0.index)] }).count == written.count)
         for w in written {
             let start = Int(w.index) << w.level
-            #expect(w.hash == Naive.root(Self.leaves[start..<start + (1 << w.level)]), "level \(w.level) #\(w.index)")
+            #expect(try w.hash == Naive.root(Self.leaves[start..<start + (1 << w.level)]), "level \(w.level) #\(w.index)")
         }
     }
 
@@ -253,7 +254,7 @@ struct MerkleTests {
     }
 
     static let bigSize: UInt64 = 100_000
-    static let bigTree = InMemoryMerkleNodes(leafHashes: (0..<bigSize).map { MerkleHash.leaf(Array("e\($0)".utf8)) })
+    static let bigTree = (try? InMemoryMerkleNodes(leafHashes: (0..<bigSize).map { try MerkleHash.leaf(Array("e\($0)".utf8)) })) ?? InMemoryMerkleNodes()
 
     @Test("Proofs in a 100,000-leaf tree read O(log n) nodes and verify")
     func readCountsAreLogarithmic() throws {
@@ -261,7 +262,7 @@ struct MerkleTests {
         let n = Self.bigSize
         let logN = 64 - (n - 1).leadingZeroBitCount  // ⌈log2 n⌉ = 17
         let bound = 2 * logN + 1
-        let root = Self.bigTree.frontier.rootHash
+        let root = try Self.bigTree.frontier.rootHash
 
         reader.reads = 0
         #expect(try MerkleProofs.rootHash(treeSize: n, reader: reader) == root)

@@ -30,7 +30,7 @@ final class RegistryTests {
     }
 
     static func add(_ id: String, key: Ed25519PublicKey, role: String = "farm") -> JSONValue {
-        ["op": "add", "participant": ["id": .string(id), "name": "New farm", "role": .string(role),
+        ["issuedAt": "2026-09-01T00:00:00Z", "op": "add", "participant": ["id": .string(id), "name": "New farm", "role": .string(role),
                                       "publicKeys": [.string(Base64.encode(key.rawRepresentation))]]]
     }
 
@@ -66,7 +66,7 @@ final class RegistryTests {
 
     @Test("A rotate revokes the participant's keys from the next leaf and admits the new one")
     func rotate() throws {
-        try registry.apply(["op": "rotate", "participant": .string(Self.farm),
+        try registry.apply(["issuedAt": "2026-09-01T00:00:00Z", "op": "rotate", "participant": .string(Self.farm),
                             "publicKey": .string(Base64.encode(fresh.rawRepresentation))], atLeaf: 20)
         #expect(canSign(farmKey, atLeaf: 20))
         #expect(!canSign(farmKey, atLeaf: 21))
@@ -79,21 +79,21 @@ final class RegistryTests {
     func rotateToRegisteredKey() throws {
         let other = try Fixtures.key("farm-sn-zhouzhi-01").publicKey
         #expect(throws: RegistryError.self) {
-            try registry.apply(["op": "rotate", "participant": .string(Self.farm),
+            try registry.apply(["issuedAt": "2026-09-01T00:00:00Z", "op": "rotate", "participant": .string(Self.farm),
                                 "publicKey": .string(Base64.encode(other.rawRepresentation))], atLeaf: 20)
         }
     }
 
     @Test("A revoke makes the key unusable from the next leaf")
     func revoke() throws {
-        try registry.apply(["op": "revoke", "participant": .string(Self.farm), "keyID": .string(farmKey.keyID.rawValue)], atLeaf: 30)
+        try registry.apply(["issuedAt": "2026-09-01T00:00:00Z", "op": "revoke", "participant": .string(Self.farm), "keyID": .string(farmKey.keyID.rawValue)], atLeaf: 30)
         #expect(canSign(farmKey, atLeaf: 30))
         #expect(!canSign(farmKey, atLeaf: 31))
     }
 
     @Test("Revoking a key twice is refused")
     func revokeTwice() throws {
-        let change: JSONValue = ["op": "revoke", "participant": .string(Self.farm), "keyID": .string(farmKey.keyID.rawValue)]
+        let change: JSONValue = ["issuedAt": "2026-09-01T00:00:00Z", "op": "revoke", "participant": .string(Self.farm), "keyID": .string(farmKey.keyID.rawValue)]
         try registry.apply(change, atLeaf: 30)
         #expect(throws: RegistryError.self) { try registry.apply(change, atLeaf: 40) }
     }
@@ -101,14 +101,14 @@ final class RegistryTests {
     @Test("A change for an unknown participant is refused at change.participant")
     func unknownParticipant() {
         let error = #expect(throws: RegistryError.self) {
-            try registry.apply(["op": "revoke", "participant": "nobody", "keyID": .string(farmKey.keyID.rawValue)], atLeaf: 5)
+            try registry.apply(["issuedAt": "2026-09-01T00:00:00Z", "op": "revoke", "participant": "nobody", "keyID": .string(farmKey.keyID.rawValue)], atLeaf: 5)
         }
         #expect(error?.path == "change.participant")
     }
 
     @Test("An unknown op is refused at change.op")
     func unknownOp() {
-        let error = #expect(throws: RegistryError.self) { try registry.apply(["op": "promote"], atLeaf: 5) }
+        let error = #expect(throws: RegistryError.self) { try registry.apply(["issuedAt": "2026-09-01T00:00:00Z", "op": "promote"], atLeaf: 5) }
         #expect(error?.path == "change.op")
     }
 

@@ -42,7 +42,7 @@ struct EPCISExampleTests {
             let back = try SignedRecord(recordBytes: record.recordBytes)
             // JSON objects are unordered: the stored canonical form has the same members and values.
             #expect(JSONWriter.canonical(back.payload) == JSONWriter.canonical(event))
-            #expect(back.hasValidSignature(by: key.publicKey, origin: "test.example/log"))
+            #expect(try back.hasValidSignature(by: key.publicKey, origin: "test.example/log"))
             #expect(try EventID.compute(for: back.payload) == EventID.compute(for: event))
         }
     }

@@ -64,8 +64,8 @@ struct AppendTests {
     @Test("Each block's previousHash is the hash of the previous block's header")
     func blocksChain() throws {
         let genesisBlock = try ledger.store.block(height: 0)
-        #expect(firstHead.header.previousHash == genesisBlock.header.hash)
-        #expect(secondHead.header.previousHash == firstHead.header.hash)
+        #expect(try firstHead.header.previousHash == genesisBlock.header.hash)
+        #expect(try secondHead.header.previousHash == firstHead.header.hash)
         #expect(try ledger.store.block(height: 2).header == secondHead.header)
     }
 
@@ -81,20 +81,20 @@ struct AppendTests {
     @Test("The head block's signature verifies with the genesis sequencer key")
     func headSignatureVerifies() throws {
         let message = secondHead.header.signingMessage(origin: genesis.origin)
-        #expect(genesis.sequencerKey.isValidSignature(secondHead.signature, for: message))
+        #expect(try genesis.sequencerKey.isValidSignature(secondHead.signature, for: message))
         #expect(secondHead.header.sequencer == genesis.sequencerKey.keyID)
     }
 
     @Test("A block signature does not verify for another origin")
     func headSignatureBindsOrigin() throws {
         let message = secondHead.header.signingMessage(origin: genesis.origin + "-copy")
-        #expect(!genesis.sequencerKey.isValidSignature(secondHead.signature, for: message))
+        #expect(try !genesis.sequencerKey.isValidSignature(secondHead.signature, for: message))
     }
 
     @Test("The head checkpoint is signed by the sequencer and its root is the stored tree's root")
     func checkpointMatchesTree() throws {
         let checkpoint = secondHead.checkpoint
-        #expect(checkpoint.isSigned(by: genesis.sequencerKey))
+        #expect(try checkpoint.isSigned(by: genesis.sequencerKey))
         #expect(checkpoint.origin == genesis.origin)
         #expect(try ledger.store.rootHash(treeSize: checkpoint.treeSize) == checkpoint.rootHash)
     }
@@ -105,7 +105,7 @@ struct AppendTests {
             let checkpoint = receipt.checkpoint
             let (size, proof) = try ledger.store.inclusionProof(leaf: receipt.leafIndex, treeSize: checkpoint.treeSize)
             #expect(size == checkpoint.treeSize)
-            let leafHash = MerkleHash.leaf(try ledger.store.recordBytes(leaf: receipt.leafIndex))
+            let leafHash = try MerkleHash.leaf(try ledger.store.recordBytes(leaf: receipt.leafIndex))
             #expect(throws: Never.self) {
                 try MerkleVerifier.verifyInclusion(leafHash: leafHash, leafIndex: receipt.leafIndex, treeSize: size,
                                                    proof: proof, root: checkpoint.rootHash)
@@ -117,7 +117,7 @@ struct AppendTests {
     func inclusionInLaterTree() throws {
         let (size, proof) = try ledger.store.inclusionProof(leaf: harvest.leafIndex)
         #expect(size == secondHead.checkpoint.treeSize)
-        let leafHash = MerkleHash.leaf(try ledger.store.recordBytes(leaf: harvest.leafIndex))
+        let leafHash = try MerkleHash.leaf(try ledger.store.recordBytes(leaf: harvest.leafIndex))
         #expect(throws: Never.self) {
             try MerkleVerifier.verifyInclusion(leafHash: leafHash, leafIndex: harvest.leafIndex, treeSize: size,
                                                proof: proof, root: secondHead.checkpoint.rootHash)
@@ -127,7 +127,7 @@ struct AppendTests {
     @Test("An inclusion proof does not verify for a record that is not at that leaf")
     func inclusionRejectsOtherLeaf() throws {
         let (size, proof) = try ledger.store.inclusionProof(leaf: harvest.leafIndex)
-        let otherLeafHash = MerkleHash.leaf(try ledger.store.recordBytes(leaf: shipment.leafIndex))
+        let otherLeafHash = try MerkleHash.leaf(try ledger.store.recordBytes(leaf: shipment.leafIndex))
         #expect(throws: MerkleError.rootMismatch) {
             try MerkleVerifier.verifyInclusion(leafHash: otherLeafHash, leafIndex: harvest.leafIndex, treeSize: size,
                                                proof: proof, root: secondHead.checkpoint.rootHash)

@@ -6,15 +6,15 @@ import OrchardModel
 import OrchardStore
 import OrchardTesting
 
-/// The lot indexes a supply chain builds: balances, the events naming a lot, and lineage through
-/// transformations and aggregations.
+/// The lot indexes a supply chain builds: exact balances, the events naming an identifier, and
+/// lineage edges (with their kind and leaf) through transformations and aggregations.
 struct LotIndexTests {
     let ledger: TestLedger
     static let farm = "farm-sn-luochuan-01"
     static let packhouse = "pack-sn-xian"
-    let lotA = FixtureEvents.lotClass("LC20260915A")
-    let lotB = FixtureEvents.lotClass("LC20260915B")
-    let graded = FixtureEvents.lotClass("XA20260918G")
+    let lotA = TraceKey(FixtureEvents.lotClass("LC20260915A"))
+    let lotB = TraceKey(FixtureEvents.lotClass("LC20260915B"))
+    let graded = TraceKey(FixtureEvents.lotClass("XA20260918G"))
 
     /// Two harvested lots (1000 kg and 600 kg), shipped to and received by the packhouse.
     init() throws {
@@ -35,33 +35,39 @@ struct LotIndexTests {
     @Test("A harvest opens the lot's balance in its unit, with nothing out yet")
     func harvestOpensBalance() throws {
         let balance = try #require(try ledger.store.lotBalance(lotA))
-        #expect(balance == LotBalance(uom: "KGM", quantityIn: 1000, quantityOut: 0, firstLeaf: 1))
+        #expect(balance == LotBalance(created: Quantity(1000, .kilogram), atLeaf: 1))
+        #expect(balance.unit.code == "KGM")
     }
 
     @Test("Shipping and receiving observe a lot without changing its balance")
     func observingKeepsBalance() throws {
-        #expect(try ledger.store.lotBalance(lotA)?.onHand == 1000)
+        #expect(try ledger.store.lotBalance(lotA)?.onHand == Quantity(1000, .kilogram))
     }
 
-    @Test("The lot index lists every event naming a lot, in ledger order")
-    func leavesOfLot() throws {
-        #expect(try ledger.store.leaves(ofLot: lotA) == [1, 3, 4])
-        #expect(try ledger.store.leaves(ofLot: lotB) == [2])
+    @Test("The trace index lists every event naming a lot, in ledger order, with its role")
+    func eventsNamingLot() throws {
+        #expect(try ledger.store.events(naming: lotA).map(\.leaf) == [1, 3, 4])
+        #expect(try ledger.store.events(naming: lotA).allSatisfy { $0.roles == .subject })
+        #expect(try ledger.store.events(naming: lotB).map(\.leaf) == [2])
     }
 
     @Test("A transformation consumes its inputs and creates its output lot")
     func transformationBalances() throws {
         try ledger.append([try grade()])
-        #expect(try ledger.store.lotBalance(lotA)?.quantityOut == 1000)
-        #expect(try ledger.store.lotBalance(lotB)?.quantityOut == 600)
-        #expect(try ledger.store.lotBalance(graded)?.quantityIn == 1550)
+        #expect(try ledger.store.lotBalance(lotA)?.quantityOut == Quantity(1000, .kilogram))
+        #expect(try ledger.store.lotBalance(lotB)?.quantityOut == Quantity(600, .kilogram))
+        #expect(try ledger.store.lotBalance(graded)?.quantityIn == Quantity(1550, .kilogram))
     }
 
-    @Test("A transformation records lineage from the output lot to each input lot, and back")
+    @Test("A transformation records lineage from the output to each input, with its kind and leaf, and back")
     func transformationLineage() throws {
-        try ledger.append([try grade()])
-        #expect(Set(try ledger.store.lineage(of: graded)) == [LotKey.canonical(lotA), LotKey.canonical(lotB)])
-        #expect(try ledger.store.descendants(of: lotA) == [LotKey.canonical(graded)])
+        let leaf = try #require(try ledger.append([try grade()]).first).leafIndex
+        let edges = try ledger.store.lineage(of: graded)
+        #expect(Set(edges.compactMap(\.other)) == [lotA, lotB])
+        #expect(edges.allSatisfy { $0.kind == .transformation && $0.leaf == leaf })
+        #expect(try ledger.store.descendants(of: lotA).map(\.other) == [graded])
+        #expect(try ledger.store.events(naming: graded).map(\.roles) == [.output])
+        #expect(try ledger.store.events(naming: lotA).last?.roles == .input)
     }
 
     @Test("A transformation using more of an input than is left is refused at its inputQuantityList")
@@ -69,17 +75,22 @@ struct LotIndexTests {
         let event = FixtureEvents.transformation(inputs: [("LC20260915B", 700)], output: ("XA20260918H", 690))
         let problems = try rejection(of: [try Fixtures.sign(event, as: Self.packhouse).input], in: ledger)
         #expect(problems.map(\.path) == ["inputQuantityList[0].quantity"])
+        #expect(problems.map(\.code) == [.balanceExceeded])
     }
 
-    @Test("An aggregation records lineage from the pallet to the lots loaded on it")
+    @Test("An aggregation records an aggregation edge from the pallet to the lots loaded on it")
     func aggregationLineage() throws {
         try ledger.append([try grade()])
         let pallet = FixtureEvents.pallet(1)
         let event = FixtureEvents.aggregation(pallet: pallet, children: [("XA20260918G", 800), ("XA20260918G", 750)])
-        try ledger.append([try Fixtures.sign(event, as: Self.packhouse)])
-        #expect(try ledger.store.lineage(of: pallet) == [LotKey.canonical(graded)])
-        #expect(try ledger.store.descendants(of: graded) == [LotKey.canonical(pallet)])
-        #expect(try ledger.store.lotBalance(graded)?.onHand == 1550)
+        let leaf = try #require(try ledger.append([try Fixtures.sign(event, as: Self.packhouse)]).first).leafIndex
+        let palletKey = TraceKey(pallet)
+        #expect(palletKey.kind == .logisticUnit)
+        #expect(try ledger.store.lineage(of: palletKey).map { [$0.other, $0.kind, $0.leaf] as [AnyHashable?] } == [[graded, LineageKind.aggregation, leaf]])
+        #expect(try ledger.store.descendants(of: graded).map(\.other) == [palletKey])
+        #expect(try ledger.store.events(naming: palletKey).map(\.roles) == [.parent])
+        #expect(try ledger.store.events(naming: graded).last?.roles == .child)
+        #expect(try ledger.store.lotBalance(graded)?.onHand == Quantity(1550, .kilogram))
     }
 
     @Test("Aggregating more of a lot than is on hand is refused at its childQuantityList")
@@ -93,7 +104,7 @@ struct LotIndexTests {
     func sensorReport() throws {
         let event = FixtureEvents.sensorReport(lot: "LC20260915A", kilograms: 1000, celsius: [2.1, 2.4, 3.0, 2.2])
         let receipt = try #require(try ledger.append([try Fixtures.sign(event, as: "carrier-coldchain-north")]).first)
-        #expect(try ledger.store.leaves(ofLot: lotA).last == receipt.leafIndex)
+        #expect(try ledger.store.events(naming: lotA).last?.leaf == receipt.leafIndex)
         let stored = try ledger.store.record(leaf: receipt.leafIndex)
         let readings = try EPCISEvent(json: stored.payload, index: 0).sensorReadings
         #expect(readings.map(\.value) == [2.1, 2.4, 3.0, 2.2])
@@ -105,5 +116,6 @@ struct LotIndexTests {
         let event = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 1000, by: "carrier-coldchain-north")
         let problems = try rejection(of: [try Fixtures.sign(event, as: "carrier-coldchain-north").input], in: ledger)
         #expect(problems.map(\.path) == ["bizStep"])
+        #expect(problems.map(\.code) == [.roleForbidsStep])
     }
 }

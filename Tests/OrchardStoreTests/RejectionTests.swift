@@ -92,7 +92,7 @@ struct RejectionTests {
     func massBalanceWithinTolerance() throws {
         let receipts = try ledger.append([try Fixtures.sign(FixtureEvents.destroying(lot: Self.lot, kilograms: 1005), as: Self.farm)])
         #expect(receipts.count == 1)
-        #expect(try ledger.store.lotBalance(FixtureEvents.lotClass(Self.lot))?.quantityOut == 1005)
+        #expect(try ledger.store.lotBalance(TraceKey(FixtureEvents.lotClass(Self.lot)))?.quantityOut == Quantity(1005, .kilogram))
     }
 
     @Test("Over-consumption split across two records of one batch is refused at the second")
@@ -121,13 +121,23 @@ struct RejectionTests {
         #expect(problems.map(\.path) == ["quantityList[0].uom"])
     }
 
-    @Test("A quantity in another unit than the lot's is refused at its uom")
+    @Test("A quantity in a unit of another dimension than the lot's is refused at its uom")
     func unitMismatch() throws {
+        let event = FixtureEvents.shipping(lot: Self.lot, kilograms: 10)
+            .setting("quantityList", to: [FixtureEvents.quantity(FixtureEvents.lotClass(Self.lot), 10, uom: "H87")])
+        let problems = try rejection(of: [try signed(event)], in: ledger)
+        #expect(problems.map(\.path) == ["quantityList[0].uom"])
+        #expect(problems.map(\.code) == [.unitMismatch])
+        #expect(problems.first?.reason.contains("KGM") == true)
+    }
+
+    @Test("A mass in tonnes is converted exactly into a kilogram lot: too much is refused as a balance, not a unit")
+    func tonnesConverted() throws {
         let event = FixtureEvents.shipping(lot: Self.lot, kilograms: 10)
             .setting("quantityList", to: [FixtureEvents.quantity(FixtureEvents.lotClass(Self.lot), 10, uom: "TNE")])
         let problems = try rejection(of: [try signed(event)], in: ledger)
-        #expect(problems.map(\.path) == ["quantityList[0].uom"])
-        #expect(problems.first?.reason.contains("KGM") == true)
+        #expect(problems.map(\.code) == [.balanceExceeded])
+        #expect(problems.first?.reason.contains("10000 kg") == true)
     }
 
     @Test("An eventTime further ahead of the ledger clock than the allowed skew is refused at eventTime")
@@ -172,7 +182,7 @@ struct RejectionTests {
         ]
         let problems = try rejection(of: batch, in: ledger)
         #expect(problems.map(\.index) == [2])
-        #expect(try ledger.store.lotBalance(FixtureEvents.lotClass("LC20260917C")) == nil)
+        #expect(try ledger.store.lotBalance(TraceKey(FixtureEvents.lotClass("LC20260917C"))) == nil)
     }
 
     @Test("Every bad record of a batch is reported, in input order")

@@ -29,7 +29,7 @@ struct ReviewRegressionTests {
         #expect(throws: AppendRejection.self) {
             try store.append([try sale("SF1", 100, step: "retail_selling", hour: 21).input], nowMillis: Fixtures.now)
         }
-        #expect(try store.lotBalance(FixtureEvents.lotClass("SF1"))?.quantityOut == 100)
+        #expect(try store.lotBalance(TraceKey(FixtureEvents.lotClass("SF1")))?.quantityOut == Quantity(100, .kilogram))
     }
 
     @Test("A lot written as a bare path (not an absolute URI) is refused at its epcClass")
@@ -77,6 +77,6 @@ struct ReviewRegressionTests {
             try store.append([try Fixtures.sign(topUp, as: "retail-sh-community").input], nowMillis: Fixtures.now)
         }
         #expect(error?.problems.first?.reason.contains("on hand") == true)
-        #expect(try store.lotBalance(FixtureEvents.lotClass("AD1"))?.quantityIn == 100)
+        #expect(try store.lotBalance(TraceKey(FixtureEvents.lotClass("AD1")))?.quantityIn == Quantity(100, .kilogram))
     }
 }

@@ -44,7 +44,7 @@ struct TreeTileTests {
         let head = try ledger.store.head().header
         for leaf in stride(from: UInt64(0), to: head.treeSize, by: 7) {
             let (size, proof) = try ledger.store.inclusionProof(leaf: leaf)
-            let leafHash = MerkleHash.leaf(try ledger.store.recordBytes(leaf: leaf))
+            let leafHash = try MerkleHash.leaf(try ledger.store.recordBytes(leaf: leaf))
             try MerkleVerifier.verifyInclusion(leafHash: leafHash, leafIndex: leaf, treeSize: size, proof: proof, root: head.rootHash)
         }
     }

@@ -37,8 +37,14 @@ struct VerifyTamperTests {
         try tamper(ledger.store, leaf: leaf)
         let report = try ledger.store.verifyRecent()
         #expect(!report.ok)
-        // Reported at the first block that touches the 32-leaf group holding the record.
-        #expect(report.failure?.reason.contains("leaves 0–31") == true)
+        // Named at the record itself (its signature no longer verifies), in the block that holds
+        // it, and at the stored subtree over its 32-leaf group.
+        let atLeaf = try #require(report.findings.first { $0.leafIndex == leaf })
+        #expect(atLeaf.check == .recordSignature)
+        #expect(atLeaf.blockHeight == 1)
+        #expect(atLeaf.eventID != nil)
+        #expect(report.findings.contains { $0.check == .subtreeHash && $0.detail.contains("leaves 0–31") })
+        #expect(report.findings.allSatisfy { $0.leafIndex == nil || $0.leafIndex == leaf })
     }
 
     @Test("A record changed in the last, incomplete group is caught by the root check")

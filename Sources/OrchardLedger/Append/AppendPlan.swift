@@ -13,10 +13,10 @@ public struct PlannedRecord: Sendable {
     public let eventID: EventID?
     /// The key under which a resubmission is recognised (event ID, or registry record digest).
     public let dedupKey: EventID?
-    /// Lots (EPC classes) the event names, for the lot index.
-    public let lots: [String]
-    /// Lineage edges: (output lot or parent, input lot or child).
-    public let lineage: [(from: String, to: String)]
+    /// Every identifier the event names, with its roles, for the trace index.
+    public let names: [(key: TraceKey, roles: NamingRoles)]
+    /// Lineage edges the event makes (output → input, parent → child).
+    public let lineage: [LineageEdge]
     /// Position of the record in the submitted input.
     public let inputIndex: Int
     /// For registry records: the change, as logged for rebuilding the registry.
@@ -38,7 +38,7 @@ public struct AppendPlan: Sendable {
     public var records: [PlannedRecord] = []
     public var outcomes: [PlannedOutcome] = []
     /// Lot balances after the batch, for every lot it touched.
-    public var lotBalances: [String: LotBalance] = [:]
+    public var lotBalances: [TraceKey: LotBalance] = [:]
     /// The registry after the batch.
     public var registry: Registry
     /// Every problem found so far (the plan may only be written when there are none).
@@ -53,10 +53,32 @@ public struct AppendPlan: Sendable {
 public struct AppendRejection: Error, Sendable, CustomStringConvertible {
     public let problems: [EventProblem]
 
-    public init(problems: [EventProblem]) { self.problems = problems }
+    /// Records of the input that earlier batches already appended (`0..<n`), when a large input
+    /// was appended in several all-or-nothing batches and a later one was refused.
+    public let alreadyAppended: Range<Int>
+
+    public init(problems: [EventProblem], alreadyAppended: Range<Int> = 0..<0) {
+        self.problems = problems
+        self.alreadyAppended = alreadyAppended
+    }
+
+    /// The same rejection with each problem's input line filled in from `lines` (the line each
+    /// record starts on, by record index).
+    public func locating(lines: [Int]?) -> AppendRejection {
+        guard let lines else { return self }
+        return AppendRejection(problems: problems.map { p in
+            var p = p
+            if p.index < lines.count { p.line = lines[p.index] }
+            return p
+        }, alreadyAppended: alreadyAppended)
+    }
+
     public var description: String {
         let head = problems.prefix(20).map(\.description).joined(separator: "\n")
         let more = problems.count > 20 ? "\n… and \(problems.count - 20) more problems" : ""
-        return "rejected: \(problems.count) problem\(problems.count == 1 ? "" : "s"); the ledger is unchanged\n" + head + more
+        let summary = "rejected: \(problems.count) problem\(problems.count == 1 ? "" : "s")"
+        let landed = alreadyAppended.isEmpty ? "; the ledger is unchanged\n"
+            : "; records \(alreadyAppended.lowerBound + 1)–\(alreadyAppended.upperBound) were appended by earlier batches, nothing of the refused batch was written\n"
+        return summary + landed + head + more
     }
 }

@@ -4,6 +4,7 @@
 // signer. Stage B (in order): duplicates, registry changes, key validity at the record's leaf,
 // roles, time, lots and mass balance. A store can run stage A of the next chunk while stage B
 // of this one runs (see LedgerStore.append).
+import Logging
 import OrchardCrypto
 import OrchardModel
 
@@ -32,9 +33,12 @@ public struct AppendPlanner: Sendable {
     public let genesis: Genesis
     /// The programme authority's key ID (the only signer of registry changes).
     let authorityKeyID: KeyID
+    /// Where stage timings go (at `trace` level).
+    public var logger: Logger
 
-    public init(genesis: Genesis) {
+    public init(genesis: Genesis, logger: Logger = .silent) {
         self.genesis = genesis
+        self.logger = logger
         authorityKeyID = genesis.authorityKey.keyID
         origin = genesis.origin
         rules = genesis.rules
@@ -61,8 +65,8 @@ public struct AppendPlanner: Sendable {
         var checkedKey: Ed25519PublicKey?
         var signatureValid = false
 
-        func hasValidSignature(by key: Ed25519PublicKey, origin: String) -> Bool {
-            key.isValidSignature(signature, for: SignedRecord.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
+        func hasValidSignature(by key: Ed25519PublicKey, origin: String) throws(CryptoError) -> Bool {
+            try key.isValidSignature(signature, for: SignedRecord.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
         }
     }
 
@@ -72,8 +76,8 @@ public struct AppendPlanner: Sendable {
                      nowMillis: Int64) throws -> AppendPlan {
         var plan = AppendPlan(registry: registry)
         let prepared = prepare(inputs[...], firstIndex: 0, registry: registry)
-        let trace = StageTrace()
-        apply(prepared, to: &plan, treeSize: treeSize, state: state, nowMillis: nowMillis)
+        var trace = StageTrace(logger)
+        try apply(prepared, to: &plan, treeSize: treeSize, state: state, nowMillis: nowMillis)
         trace.mark("stage B: \(inputs.count) records (duplicates, registry, keys, roles, time, lots, mass balance)")
         if !plan.problems.isEmpty { throw AppendRejection(problems: plan.problems.sorted { $0.index < $1.index }) }
         return plan
@@ -82,7 +86,7 @@ public struct AppendPlanner: Sendable {
     /// Stage A for a slice of the input (all cores). `firstIndex` is the input position of its
     /// first record; `registry` is the registry at the start of the batch.
     public func prepare(_ inputs: ArraySlice<RecordInput>, firstIndex: Int, registry: Registry) -> [PreparedRecord] {
-        let trace = StageTrace()
+        var trace = StageTrace(logger)
         let keys = registry.keys
         let out: [PreparedRecord] = parallelMap(Array(inputs.enumerated())) { pair in
             prepare(pair.element, index: firstIndex + pair.offset) { keys[$0]?.key }
@@ -110,15 +114,18 @@ public struct AppendPlanner: Sendable {
     /// Checks a prepared event's signature with the key `key` finds for its signer, if any.
     public func checkSignature(_ record: inout PreparedRecord, key: (KeyID) -> Ed25519PublicKey?) {
         guard case var .success(p) = record.result, p.kind == .event, let signer = p.signer, let k = key(signer) else { return }
+        // If OpenSSL fails, the key stays unchecked: stage B checks it again and throws the error.
+        guard let valid = try? p.hasValidSignature(by: k, origin: origin) else { return }
         p.checkedKey = k
-        p.signatureValid = p.hasValidSignature(by: k, origin: origin)
+        p.signatureValid = valid
         record.result = .success(p)
     }
 
     /// Stage B: applies prepared records, in input order, to `plan`, recording problems in
     /// `plan.problems` (the plan is only usable when there are none).
+    /// - Throws: ``CryptoError`` when OpenSSL fails while checking a signature.
     public func apply(_ prepared: [PreparedRecord], to plan: inout AppendPlan, treeSize: UInt64, state: some LedgerStateReader,
-                      nowMillis: Int64) {
+                      nowMillis: Int64) throws(CryptoError) {
         for item in prepared {
             let p: Prepared
             switch item.result {
@@ -128,8 +135,8 @@ public struct AppendPlanner: Sendable {
             let index = item.index
             let leaf = treeSize + UInt64(plan.records.count)
             var problems = [EventProblem]()
-            func problem(_ path: String, _ reason: String) {
-                problems.append(EventProblem(index: index, eventID: p.eventID?.uri, path: path, reason: reason))
+            func problem(_ code: ProblemCode, _ path: String, _ reason: String) {
+                problems.append(EventProblem(index: index, eventID: p.eventID?.uri, code: code, path: path, reason: reason))
             }
             defer { plan.problems += problems }
             // The signature, checked once: in stage A with the key the batch started with, or here for
@@ -138,38 +145,38 @@ public struct AppendPlanner: Sendable {
             // (The registry files keys under their IDs, so a key found by the signer's ID is its key.)
             let knownKey = p.kind == .registry ? (p.signer == authorityKeyID ? plan.registry.authorityKey : nil)
                 : p.signer.flatMap { plan.registry.keys[$0]?.key }
-            let signedByKnownKey = knownKey.map { key in
-                key == p.checkedKey ? p.signatureValid : p.hasValidSignature(by: key, origin: origin)
+            let signedByKnownKey = try knownKey.map { (key) throws(CryptoError) in
+                key == p.checkedKey ? p.signatureValid : try p.hasValidSignature(by: key, origin: origin)
             } ?? false
             if let key = p.dedupKey, signedByKnownKey {
                 if let earlier = plan.seen[key] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
                 do {
                     if let loc = try state.location(of: key) { plan.outcomes.append(.duplicate(p.eventID, loc)); continue }
-                } catch { problem("", "ledger read failed: \(error)") }
+                } catch { problem(.ledgerRead, "", "ledger read failed: \(error)") }
             }
             var change: JSONValue? = nil
             switch p.kind {
             case .registry:
                 if p.signer != authorityKeyID {
-                    problem("signer", "registry changes must be signed by the programme authority (\(plan.registry.authorityKey.keyID))")
+                    problem(.registrySigner, "signer", "registry changes must be signed by the programme authority (\(plan.registry.authorityKey.keyID))")
                 } else if !signedByKnownKey {
-                    problem("sig", "signature does not verify with the authority key")
+                    problem(.signatureInvalid, "sig", "signature does not verify with the authority key")
                 } else {
                     do {
                         if let payload = p.registryChange { try plan.registry.apply(payload, atLeaf: leaf) }
                         change = p.registryChange
                     } catch {
-                        problem(error.path, error.reason)
+                        problem(error.code, error.path, error.reason)
                     }
                 }
             case .event:
                 guard let event = p.facts, let id = p.eventID, let signer = p.signer else { continue }
                 switch plan.registry.signer(signer, atLeaf: leaf) {
-                case let .failure(e): problem(e.path, e.reason)
+                case let .failure(e): problem(e.code, e.path, e.reason)
                 case let .success((_, participant)):
                     // The key valid at this leaf is the one registered under the signer's key ID.
                     if !signedByKnownKey {
-                        problem("sig", "signature does not verify with key \(signer.rawValue) (was the event changed after signing, or signed for another ledger?)")
+                        problem(.signatureInvalid, "sig", "signature does not verify with key \(signer.rawValue) (was the event changed after signing, or signed for another ledger?)")
                     }
                     checkRole(event, participant, plan.registry, problem)
                 }
@@ -177,10 +184,10 @@ public struct AppendPlanner: Sendable {
                 checkLots(event, leaf: leaf, plan: &plan, state: state, problem)
                 plan.seen[id] = plan.records.count
             case .genesis:
-                problem("type", "a genesis record cannot be appended")
+                problem(.genesisRecord, "type", "a genesis record cannot be appended")
             }
             plan.records.append(PlannedRecord(kind: p.kind, storedForm: p.storedForm, leafHash: p.leafHash,
-                                              eventID: p.eventID, dedupKey: p.dedupKey, lots: p.facts?.lots ?? [],
+                                              eventID: p.eventID, dedupKey: p.dedupKey, names: p.facts?.names ?? [],
                                               lineage: p.facts?.lineage ?? [], inputIndex: index, registryChange: change))
             plan.outcomes.append(.new(plan.records.count - 1))
         }
@@ -201,85 +208,101 @@ public struct AppendPlanner: Sendable {
             if record.kind == .event {
                 let e = try EPCISEvent(json: record.payload, index: index)
                 do { id = try EventID.compute(for: record.payload, context: record.payload["@context"]) } catch {
-                    return .failure(EventProblem(index: index, path: "event", reason: "cannot compute the CBV event ID: \(error)"))
+                    return .failure(EventProblem(index: index, code: .eventID, path: "event", reason: "cannot compute the CBV event ID: \(error)"))
                 }
                 facts = EventFacts(e)
             }
-            let dedupKey = record.kind == .registry ? EventID(digest: SHA256.hash(record.recordBytes)) : id
+            let dedupKey = record.kind == .registry ? EventID(digest: try SHA256.hash(record.recordBytes)) : id
             return .success(Prepared(kind: record.kind, signer: record.signer, signature: record.signature,
                                      canonicalPayload: record.canonicalPayload, facts: facts, eventID: id,
                                      registryChange: record.kind == .registry ? record.payload : nil,
-                                     dedupKey: dedupKey, storedForm: record.storedForm, leafHash: record.leafHash))
+                                     dedupKey: dedupKey, storedForm: record.storedForm, leafHash: try record.leafHash))
         } catch let p as EventProblem {
             return .failure(p)
         } catch {
-            return .failure(EventProblem(index: index, path: "", reason: "\(error)"))
+            return .failure(EventProblem(index: index, code: .recordShape, path: "", reason: "\(error)"))
         }
     }
 
     /// Parses one record's JSON text; a syntax error is the record's problem.
     static func parsed(_ bytes: [UInt8], index: Int) throws(EventProblem) -> JSONDocument {
         do { return try JSONParser.parseDocument(bytes) } catch {
-            throw EventProblem(index: index, path: "", reason: error.description)
+            throw EventProblem(index: index, code: .syntax, path: "", reason: error.description)
         }
     }
 
-    func checkRole(_ event: EventFacts, _ participant: Participant, _ registry: Registry, _ problem: (String, String) -> Void) {
-        guard let step = event.bizStep, let canonical = event.canonicalBizStep else { problem("bizStep", "missing bizStep: this ledger needs every event's business step"); return }
+    func checkRole(_ event: EventFacts, _ participant: Participant, _ registry: Registry, _ problem: (ProblemCode, String, String) -> Void) {
+        guard let step = event.bizStep, let canonical = event.canonicalBizStep else { problem(.bizStep, "bizStep", "missing bizStep: this ledger needs every event's business step"); return }
         // Compare canonical forms, so a role listing `shipping` permits every spelling of it.
         let role = registry.roles[participant.role]
         if role?.canonicalBizSteps.contains(canonical) != true {
             let names = (role?.bizSteps ?? []).map(stepName).sorted().joined(separator: ", ")
-            problem("bizStep", "\(participant.id) (role \(participant.role)) may not sign \(stepName(step)); its role permits: \(names)")
+            problem(.roleForbidsStep, "bizStep", "\(participant.id) (role \(participant.role)) may not sign \(stepName(step)); its role permits: \(names)")
         }
     }
 
-    func checkTime(_ event: EventFacts, nowMillis: Int64, _ problem: (String, String) -> Void) {
+    func checkTime(_ event: EventFacts, nowMillis: Int64, _ problem: (ProblemCode, String, String) -> Void) {
         guard let millis = event.eventMillis else {
-            problem("eventTime", "not an RFC 3339 date-time with offset: \"\(event.eventTime)\""); return
+            problem(.eventTime, "eventTime", "not an RFC 3339 date-time with offset: \"\(event.eventTime)\""); return
         }
         if millis > nowMillis + rules.maxClockSkewSeconds * 1000 {
-            problem("eventTime", "\(event.eventTime) is in the future (more than \(rules.maxClockSkewSeconds) s ahead of the ledger clock)")
+            problem(.futureTime, "eventTime", "\(event.eventTime) is in the future (more than \(rules.maxClockSkewSeconds) s ahead of the ledger clock)")
         }
     }
 
     func checkLots(_ event: EventFacts, leaf: UInt64, plan: inout AppendPlan, state: some LedgerStateReader,
-                   _ problem: (String, String) -> Void) {
+                   _ problem: (ProblemCode, String, String) -> Void) {
+        let tolerance = rules.massBalanceTolerance
         for (q, effect) in zip(event.quantities, event.effects) {
             var path: String { q.path }
             // Every quantity in this ledger is a positive amount in a stated unit.
-            guard let amount = q.quantity else { problem("\(path).quantity", "missing quantity (this ledger needs an amount for every lot)"); continue }
-            guard amount > 0 else { problem("\(path).quantity", "quantity must be positive, got \(fmt(amount))"); continue }
-            guard let uom = q.uom else { problem("\(path).uom", "missing unit of measure (a UN/ECE code such as KGM)"); continue }
+            guard let amount = q.quantity else { problem(.quantity, "\(path).quantity", "missing quantity (this ledger needs an amount for every lot)"); continue }
+            guard amount.isPositive else { problem(.quantity, "\(path).quantity", "quantity must be positive, got \(amount.decimalText)"); continue }
+            // EPCIS reads a missing uom as a count of items; this ledger wants every unit stated.
+            guard q.unit.code != nil else { problem(.unit, "\(path).uom", "missing unit of measure (a UN/ECE Rec. 20 code such as KGM)"); continue }
             if effect == .none { continue }
             var balance: LotBalance?
             if let pending = plan.lotBalances[q.lot] { balance = pending } else {
-                do { balance = try state.lotBalance(q.lot) } catch { problem(path, "ledger read failed: \(error)"); continue }
+                do { balance = try state.lotBalance(q.lot) } catch { problem(.ledgerRead, path, "ledger read failed: \(error)"); continue }
             }
-            if effect == .create {
-                var b = balance ?? LotBalance(uom: uom, quantityIn: 0, quantityOut: 0, firstLeaf: leaf)
-                guard b.uom == uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(uom)"); continue }
-                b.quantityIn += amount
-                plan.lotBalances[q.lot] = b
+            if effect == .create, balance == nil {
+                plan.lotBalances[q.lot] = LotBalance(created: amount, atLeaf: leaf)
                 continue
             }
             guard var b = balance else {
-                problem("\(path).epcClass", "lot \(q.epcClass) does not exist in the ledger (no event created it)"); continue
+                problem(.lotUnknown, "\(path).epcClass", "lot \(q.epcClass) does not exist in the ledger (no event created it)"); continue
             }
-            guard b.uom == uom else { problem("\(path).uom", "lot \(q.epcClass) is counted in \(b.uom), not \(uom)"); continue }
-            let limit = b.quantityIn * (1 + rules.massBalanceTolerance)
-            if effect == .consume {
-                if b.quantityOut + amount > limit + 1e-9 {
-                    problem("\(path).quantity", "mass balance: lot \(q.epcClass) would give out \(fmt(b.quantityOut + amount)) \(uom) but only \(fmt(b.quantityIn)) \(uom) came in (tolerance \(rules.massBalanceTolerance * 100)%)")
+            // Amounts are converted exactly into the lot's unit, or refused: never rounded.
+            let inLotUnit: Quantity
+            do { inLotUnit = try amount.converted(to: b.unit) } catch {
+                problem(.unitMismatch, "\(path).uom", "lot \(q.epcClass) is counted in \(b.unit): \(error)"); continue
+            }
+            switch effect {
+            case .create:
+                do { b.quantityIn = try b.quantityIn.adding(inLotUnit) } catch { problem(.quantity, "\(path).quantity", "\(error)"); continue }
+                plan.lotBalances[q.lot] = b
+            case .consume:
+                let limit = b.quantityIn.allowing(tolerance)
+                guard let out = try? b.quantityOut.adding(inLotUnit), out.micros <= limit.micros else {
+                    problem(.balanceExceeded, "\(path).quantity", "mass balance: lot \(q.epcClass) would give out \(b.quantityOut.adding(inLotUnit, orMax: ())) but only \(b.quantityIn) came in (tolerance \(tolerance))")
                     continue
                 }
-                b.quantityOut += amount
+                b.quantityOut = out
                 plan.lotBalances[q.lot] = b
-            } else if amount > b.onHand + b.quantityIn * rules.massBalanceTolerance + 1e-9 {
-                problem("\(path).quantity", "mass balance: \(fmt(amount)) \(uom) of lot \(q.epcClass) named, but only \(fmt(b.onHand)) \(uom) is on hand")
+            case .observe:
+                let slack = b.quantityIn.allowing(tolerance).micros - b.quantityIn.micros
+                if inLotUnit.micros > b.onHand.micros + slack {
+                    problem(.balanceExceeded, "\(path).quantity", "mass balance: \(inLotUnit) of lot \(q.epcClass) named, but only \(b.onHand) is on hand")
+                }
+            case .none: break
             }
         }
     }
+}
 
-    private func fmt(_ d: Double) -> String { ECMAScriptNumber.format((d * 1000).rounded() / 1000) }
+extension Quantity {
+    /// `self + other` for a message, saturating instead of failing.
+    fileprivate func adding(_ other: Quantity, orMax: ()) -> Quantity {
+        (try? adding(other)) ?? Quantity(micros: .max, unit: unit)
+    }
 }

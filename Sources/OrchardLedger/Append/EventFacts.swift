@@ -16,10 +16,10 @@ struct EventFacts: Sendable {
     let quantities: [QuantityElement]
     /// The effect of the event on each of `quantities`, in the same order.
     let effects: [LotEffect]
-    /// Lots the event names, each once, for the lot index.
-    let lots: [String]
-    /// Lineage edges: (output lot or parent, input lot or child).
-    let lineage: [(from: String, to: String)]
+    /// Every identifier the event names, each once, with its roles (for the trace index).
+    let names: [(key: TraceKey, roles: NamingRoles)]
+    /// Lineage edges (output → input, parent → child), with their kinds.
+    let lineage: [LineageEdge]
 
     init(_ event: EPCISEvent) {
         type = event.type
@@ -30,24 +30,7 @@ struct EventFacts: Sendable {
         canonicalBizStep = event.bizStep.map(CBV.canonicalBizStep)
         quantities = event.quantities
         effects = event.lotEffects
-        var lots = [String]()
-        for q in event.quantities where !lots.contains(q.lot) { lots.append(q.lot) }
-        self.lots = lots
-        lineage = Self.lineage(of: event)
-    }
-
-    private static func lineage(of event: EPCISEvent) -> [(from: String, to: String)] {
-        var edges = [(from: String, to: String)]()
-        if event.type == .transformation {
-            let outputs = event.quantities.filter { $0.role == .output }.map(\.lot) + event.epcs.filter { $0.role == .output }.map { LotKey.canonical($0.epc) }
-            let inputs = event.quantities.filter { $0.role == .input }.map(\.lot) + event.epcs.filter { $0.role == .input }.map { LotKey.canonical($0.epc) }
-            for o in outputs { for i in inputs { edges.append((o, i)) } }
-        }
-        if let parentID = event.parentID, event.type == .aggregation || event.type == .association, event.action != .delete {
-            let parent = LotKey.canonical(parentID)
-            for q in event.quantities where q.role == .child { edges.append((parent, q.lot)) }
-            for e in event.epcs where e.role == .child { edges.append((parent, LotKey.canonical(e.epc))) }
-        }
-        return edges
+        names = event.namedIdentifiers
+        lineage = event.lineageEdges
     }
 }

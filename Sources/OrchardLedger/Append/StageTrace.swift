@@ -1,29 +1,40 @@
-// Optional timing of append stages, printed to standard error when ORCHARD_TRACE is set: the
-// first tool to reach for when the ingest benchmark moves.
+// Timing of append stages, logged at `trace` level through the caller's Logger: the first tool
+// to reach for when the ingest benchmark moves (`orchard --log-level trace append …`).
 import Dispatch
+import Logging
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
-/// Prints the time since the previous mark, when tracing is on, with the time since the first
-/// trace and the process's CPU time so far (their ratio shows how busy the cores were).
-public final class StageTrace {
-    /// Whether `ORCHARD_TRACE` is set in the environment.
-    public static let enabled = getenv("ORCHARD_TRACE") != nil
+/// Logs the time since the previous mark, with the time since the process's first trace and its
+/// CPU time so far (their ratio shows how busy the cores were). Costs nothing when the logger's
+/// level is above `trace`.
+public struct StageTrace {
     private static let origin = DispatchTime.now().uptimeNanoseconds
+    private let logger: Logger
     private var last = DispatchTime.now().uptimeNanoseconds
 
-    public init() { _ = Self.origin }
+    public init(_ logger: Logger) {
+        self.logger = logger
+        _ = Self.origin
+    }
 
-    /// Prints `label` and the milliseconds since the last mark (or creation).
-    public func mark(_ label: String) {
-        guard Self.enabled else { return }
+    /// Logs `label` with the milliseconds since the last mark (or creation).
+    public mutating func mark(_ label: @autoclosure () -> String) {
+        guard logger.logLevel <= .trace else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let cpu = Int(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 + Int(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
-        let line = Array("[trace] \(label): \((now - last) / 1_000_000) ms (at \((now - Self.origin) / 1_000_000) ms, CPU \(cpu) ms)\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        logger.trace("\(label())", metadata: ["ms": "\((now - last) / 1_000_000)", "at_ms": "\((now - Self.origin) / 1_000_000)",
+                                              "cpu_ms": "\(cpu)"])
         last = now
     }
+}
+
+extension Logger {
+    /// A logger that discards everything: the default where a caller passes none.
+    public static let silent = Logger(label: "orchard.silent", factory: { _ in SwiftLogNoOpLogHandler() })
 }

@@ -52,7 +52,7 @@ public struct BlockHeader: Hashable, Sendable {
     public var canonicalBytes: [UInt8] { JSONWriter.canonical(json) }
 
     /// SHA-256 of the canonical header.
-    public var hash: SHA256Digest { SHA256.hash(canonicalBytes) }
+    public var hash: SHA256Digest { get throws(CryptoError) { try SHA256.hash(canonicalBytes) } }
 
     /// What the sequencer signs: `orchard-v1:block\n<origin>\n` and the canonical header.
     public func signingMessage(origin: String) -> [UInt8] {

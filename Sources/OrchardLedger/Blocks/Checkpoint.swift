@@ -17,15 +17,15 @@ public struct Checkpoint: Hashable, Sendable {
     }
 
     /// The signed-note key hash: first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key).
-    public static func keyHash(name: String, key: Ed25519PublicKey) -> [UInt8] {
-        Array(SHA256.hash(Array("\(name)\n".utf8) + [0x01] + key.rawRepresentation).bytes.prefix(4))
+    public static func keyHash(name: String, key: Ed25519PublicKey) throws(CryptoError) -> [UInt8] {
+        Array(try SHA256.hash(Array("\(name)\n".utf8) + [0x01] + key.rawRepresentation).bytes.prefix(4))
     }
 
     /// Makes and signs a checkpoint with the sequencer key (key name = origin).
     public static func sign(origin: String, treeSize: UInt64, rootHash: SHA256Digest, key: Ed25519PrivateKey) throws(CryptoError) -> Checkpoint {
         let body = body(origin: origin, treeSize: treeSize, rootHash: rootHash)
         let sig = try key.signature(for: Array(body.utf8))
-        let line = "\u{2014} \(origin) \(Base64.encode(keyHash(name: origin, key: key.publicKey) + sig))\n"
+        let line = "\u{2014} \(origin) \(Base64.encode(try keyHash(name: origin, key: key.publicKey) + sig))\n"
         return Checkpoint(origin: origin, treeSize: treeSize, rootHash: rootHash, text: body + "\n" + line)
     }
 
@@ -47,15 +47,15 @@ public struct Checkpoint: Hashable, Sendable {
     }
 
     /// True if a signature line by `key` (named `origin`) verifies over the body.
-    public func isSigned(by key: Ed25519PublicKey) -> Bool {
+    public func isSigned(by key: Ed25519PublicKey) throws(CryptoError) -> Bool {
         guard let split = text.range(of: "\n\n") else { return false }
         let body = String(text[..<split.lowerBound]) + "\n"
-        let wantHash = Self.keyHash(name: origin, key: key)
+        let wantHash = try Self.keyHash(name: origin, key: key)
         for line in text[split.upperBound...].split(separator: "\n") {
             let fields = line.split(separator: " ")
             guard fields.count == 3, fields[0] == "\u{2014}", fields[1] == origin,
                   let blob = Base64.decode(String(fields[2])), blob.count == 68, Array(blob.prefix(4)) == wantHash else { continue }
-            if key.isValidSignature(Array(blob.dropFirst(4)), for: Array(body.utf8)) { return true }
+            if try key.isValidSignature(Array(blob.dropFirst(4)), for: Array(body.utf8)) { return true }
         }
         return false
     }

@@ -50,8 +50,8 @@ public struct Product: Hashable, Sendable {
 
 /// The parameters of the append rules.
 public struct LedgerRules: Hashable, Sendable {
-    /// A lot may give out at most (1 + tolerance) × what came in.
-    public var massBalanceTolerance: Double = 0.005
+    /// A lot may give out at most (1 + tolerance) × what came in (exact: parts per million).
+    public var massBalanceTolerance = Proportion(millionths: 5_000)
     /// How far in the future an eventTime may be, in seconds.
     public var maxClockSkewSeconds: Int64 = 300
     /// The most records a block holds.
@@ -100,7 +100,12 @@ public struct Genesis: Sendable {
         sequencerKey = try Genesis.key(json["sequencer"]?["publicKey"], "sequencer.publicKey")
         var rules = LedgerRules()
         if let r = json["rules"] {
-            if let t = r["massBalanceTolerance"]?.doubleValue { rules.massBalanceTolerance = t }
+            if let t = r["massBalanceTolerance"] {
+                guard case let .number(n) = t, let p = try? Proportion(text: n.text), p.millionths >= 0, p.millionths < 1_000_000 else {
+                    throw fail("rules.massBalanceTolerance", "must be a decimal from 0 to below 1 with at most six places (e.g. 0.005)")
+                }
+                rules.massBalanceTolerance = p
+            }
             if let s = r["maxClockSkewSeconds"]?.doubleValue { rules.maxClockSkewSeconds = Int64(s) }
             if let m = r["maxRecordsPerBlock"]?.doubleValue, m >= 1 { rules.maxRecordsPerBlock = Int(m) }
         }
@@ -135,13 +140,14 @@ public struct Genesis: Sendable {
         self.products = products
     }
 
-    /// Reads one participant object (genesis or a registry `add` record).
-    public static func participant(_ p: JSONValue, path: String, roles: [String: Role]) throws(GenesisError) -> Participant {
+    /// Reads one participant object (genesis or a registry `add` record); its role is checked
+    /// against `roles` when they are given.
+    public static func participant(_ p: JSONValue, path: String, roles: [String: Role]?) throws(GenesisError) -> Participant {
         func fail(_ sub: String, _ reason: String) -> GenesisError { GenesisError(path: "\(path).\(sub)", reason: reason) }
         guard let id = p["id"]?.stringValue, !id.isEmpty else { throw fail("id", "missing participant id") }
         guard let name = p["name"]?.stringValue else { throw fail("name", "missing name") }
         guard let role = p["role"]?.stringValue else { throw fail("role", "missing role") }
-        guard roles[role] != nil else { throw fail("role", "unknown role \"\(role)\" (known: \(roles.keys.sorted().joined(separator: ", ")))") }
+        if let roles, roles[role] == nil { throw fail("role", "unknown role \"\(role)\" (known: \(roles.keys.sorted().joined(separator: ", ")))") }
         var keys = [Ed25519PublicKey]()
         for (k, entry) in (p["publicKeys"]?.arrayValue ?? []).enumerated() {
             keys.append(try key(entry, "\(path).publicKeys[\(k)]"))

@@ -15,11 +15,14 @@ public struct KeyState: Hashable, Sendable {
 
 /// Why a registry change was refused.
 public struct RegistryError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The kind of problem (a refused change, or a signer the registry does not allow).
+    public let code: ProblemCode
     public let path: String
     public let reason: String
     public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
 
-    public init(path: String, reason: String) {
+    public init(code: ProblemCode = .registryChange, path: String, reason: String) {
+        self.code = code
         self.path = path
         self.reason = reason
     }
@@ -47,26 +50,23 @@ public struct Registry: Sendable {
     /// The signer of an event: its key and participant, if the key may sign at `leaf`.
     public func signer(_ id: KeyID, atLeaf leaf: UInt64) -> Result<(KeyState, Participant), RegistryError> {
         guard let state = keys[id], let p = participants[state.participantID] else {
-            return .failure(RegistryError(path: "signer", reason: "unknown key \(id): not registered in this ledger"))
+            return .failure(RegistryError(code: .keyUnknown, path: "signer", reason: "unknown key \(id): not registered in this ledger"))
         }
         if let revoked = state.revokedAt, leaf >= revoked {
-            return .failure(RegistryError(path: "signer", reason: "key \(id) of \(p.id) was revoked at leaf \(revoked)"))
+            return .failure(RegistryError(code: .keyRevoked, path: "signer", reason: "key \(id) of \(p.id) was revoked at leaf \(revoked)"))
         }
         guard leaf >= state.validFrom else {
-            return .failure(RegistryError(path: "signer", reason: "key \(id) is valid only from leaf \(state.validFrom)"))
+            return .failure(RegistryError(code: .keyNotYetValid, path: "signer", reason: "key \(id) is valid only from leaf \(state.validFrom)"))
         }
         return .success((state, p))
     }
 
     /// Applies a registry change (already authenticated) taking effect at `leaf`.
-    public mutating func apply(_ change: JSONValue, atLeaf leaf: UInt64) throws(RegistryError) {
-        guard let op = change["op"]?.stringValue else { throw RegistryError(path: "change.op", reason: "missing op (add, rotate or revoke)") }
-        switch op {
-        case "add":
-            guard let pj = change["participant"] else { throw RegistryError(path: "change.participant", reason: "missing participant") }
-            let p: Participant
-            do { p = try Genesis.participant(pj, path: "change.participant", roles: roles) } catch {
-                throw RegistryError(path: error.path, reason: error.reason)
+    public mutating func apply(_ change: RegistryChange, atLeaf leaf: UInt64) throws(RegistryError) {
+        switch change {
+        case let .add(p, _):
+            guard roles[p.role] != nil else {
+                throw RegistryError(path: "change.participant.role", reason: "unknown role \"\(p.role)\" (known: \(roles.keys.sorted().joined(separator: ", ")))")
             }
             guard participants[p.id] == nil else { throw RegistryError(path: "change.participant.id", reason: "participant \(p.id) already exists") }
             for k in p.keys where keys[k.keyID] != nil {
@@ -74,47 +74,36 @@ public struct Registry: Sendable {
             }
             participants[p.id] = p
             for k in p.keys { keys[k.keyID] = KeyState(key: k, participantID: p.id, validFrom: leaf + 1) }
-        case "rotate":
-            let id = try participantID(change)
-            guard let text = change["publicKey"]?.stringValue, let raw = Base64.decode(text),
-                  let key = try? Ed25519PublicKey(rawRepresentation: raw) else {
-                throw RegistryError(path: "change.publicKey", reason: "must be a base64 raw 32-byte Ed25519 public key")
-            }
+        case let .rotate(id, key, _):
+            try requireParticipant(id)
             guard keys[key.keyID] == nil else { throw RegistryError(path: "change.publicKey", reason: "key \(key.keyID) is already registered") }
             for (kid, state) in keys where state.participantID == id && state.revokedAt == nil {
                 keys[kid]?.revokedAt = leaf + 1
             }
             keys[key.keyID] = KeyState(key: key, participantID: id, validFrom: leaf + 1)
-        case "revoke":
-            let id = try participantID(change)
-            guard let kt = change["keyID"]?.stringValue, let kid = KeyID(kt) else {
-                throw RegistryError(path: "change.keyID", reason: "missing or malformed key ID")
-            }
+        case let .revoke(id, kid, _, _):
+            try requireParticipant(id)
             guard let state = keys[kid], state.participantID == id else {
-                throw RegistryError(path: "change.keyID", reason: "\(kt) is not a key of \(id)")
+                throw RegistryError(path: "change.keyID", reason: "\(kid) is not a key of \(id)")
             }
-            guard state.revokedAt == nil else { throw RegistryError(path: "change.keyID", reason: "\(kt) is already revoked") }
+            guard state.revokedAt == nil else { throw RegistryError(path: "change.keyID", reason: "\(kid) is already revoked") }
             keys[kid]?.revokedAt = leaf + 1
-        default:
-            throw RegistryError(path: "change.op", reason: "unknown op \"\(op)\" (add, rotate or revoke)")
         }
     }
 
-    private func participantID(_ change: JSONValue) throws(RegistryError) -> String {
-        guard let id = change["participant"]?.stringValue else { throw RegistryError(path: "change.participant", reason: "missing participant id") }
+    /// Reads and applies a recorded change (JSON as logged).
+    public mutating func apply(_ change: JSONValue, atLeaf leaf: UInt64) throws(RegistryError) {
+        try apply(try RegistryChange(json: change), atLeaf: leaf)
+    }
+
+    private func requireParticipant(_ id: String) throws(RegistryError) {
         guard participants[id] != nil else { throw RegistryError(path: "change.participant", reason: "unknown participant \(id)") }
-        return id
     }
 
-    /// The public keys a registry change would introduce (an added participant's keys, a
-    /// rotation's new key), read without judging the change: stage A checks signatures with them
-    /// early, and stage B still decides whether the change holds.
+    /// The public keys a registry change would introduce, read without judging the change:
+    /// stage A checks signatures with them early, and stage B still decides whether it holds.
     public static func keysIntroduced(by change: JSONValue) -> [Ed25519PublicKey] {
-        switch change["op"]?.stringValue {
-        case "add": return (change["participant"]?["publicKeys"]?.arrayValue ?? []).compactMap { try? Genesis.key($0, "") }
-        case "rotate": return [change["publicKey"]].compactMap { try? Genesis.key($0, "") }
-        default: return []
-        }
+        (try? RegistryChange(json: change))?.keysIntroduced ?? []
     }
 
     /// The participant registered with a role, by id.

@@ -36,13 +36,12 @@ public struct MerkleFrontier: Sendable, Hashable {
 
     /// Appends a leaf hash (``MerkleHash/leaf(_:)`` of the entry) and returns every perfect node
     /// completed by it, the leaf itself (level 0) first, then each merged parent upwards.
-    /// - Throws: ``MerkleError/treeFull`` when the tree already has 2^64 − 1 leaves.
+    /// - Throws: ``MerkleError/treeFull`` when the tree already has 2^64 − 1 leaves, or
+    ///   ``CryptoError`` when SHA-256 fails.
     @discardableResult
-    public mutating func append(leafHash: SHA256Digest) throws(MerkleError) -> [MerkleNodeWrite] {
-        guard treeSize < UInt64.max else { throw .treeFull }
+    public mutating func append(leafHash: SHA256Digest) throws -> [MerkleNodeWrite] {
         var writes: [MerkleNodeWrite] = []
-        // Cannot fail: the tree has room and collecting the writes does not throw.
-        try? append(leafHash: leafHash) { writes.append($0) }
+        try append(leafHash: leafHash) { writes.append($0) }
         return writes
     }
 
@@ -59,7 +58,7 @@ public struct MerkleFrontier: Sendable, Hashable {
         try completed(MerkleNodeWrite(level: 0, index: index, hash: hash))
         // Merge with the roots from the right; they are dropped only once every node is reported.
         for level in stride(from: 1, through: merges, by: 1) {
-            hash = MerkleHash.node(subtreeRoots[subtreeRoots.count - level], hash)
+            hash = try MerkleHash.node(subtreeRoots[subtreeRoots.count - level], hash)
             index >>= 1
             try completed(MerkleNodeWrite(level: level, index: index, hash: hash))
         }
@@ -73,9 +72,11 @@ public struct MerkleFrontier: Sendable, Hashable {
     /// An unbalanced RFC 9162 tree hashes its right edge as node(P1, node(P2, … Pk)), hence the
     /// right-to-left fold over the subtree roots.
     public var rootHash: SHA256Digest {
-        guard var acc = subtreeRoots.last else { return MerkleHash.emptyRoot }
-        for h in subtreeRoots.dropLast().reversed() { acc = MerkleHash.node(h, acc) }
-        return acc
+        get throws(CryptoError) {
+            guard var acc = subtreeRoots.last else { return MerkleHash.emptyRoot }
+            for h in subtreeRoots.dropLast().reversed() { acc = try MerkleHash.node(h, acc) }
+            return acc
+        }
     }
 
     // MARK: Serialisation

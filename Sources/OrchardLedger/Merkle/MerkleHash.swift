@@ -5,26 +5,26 @@ import OrchardCrypto
 /// The RFC 9162 §2.1.1 hash functions of the ledger's Merkle tree (SHA-256 with domain separation).
 public enum MerkleHash {
     /// The hash of a leaf: SHA-256(0x00 ‖ data).
-    public static func leaf(_ data: [UInt8]) -> SHA256Digest {
-        leaf { data.withUnsafeBytes($0) }
+    public static func leaf(_ data: [UInt8]) throws(CryptoError) -> SHA256Digest {
+        try leaf { data.withUnsafeBytes($0) }
     }
 
     /// The hash of a leaf whose data `feed` hands over in consecutive parts (nothing assembled).
-    public static func leaf(_ feed: (_ part: (UnsafeRawBufferPointer) -> Void) -> Void) -> SHA256Digest {
-        SHA256.hash { update in
+    public static func leaf(_ feed: (_ part: (UnsafeRawBufferPointer) -> Void) -> Void) throws(CryptoError) -> SHA256Digest {
+        try SHA256.hash { update in
             withUnsafeBytes(of: UInt8(0x00)) { update($0) }
             withoutActuallyEscaping(update) { feed($0) }
         }
     }
 
     /// The hash of an interior node: SHA-256(0x01 ‖ left ‖ right).
-    public static func node(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
-        left.withUnsafeBytes { l in right.withUnsafeBytes { r in node(l, r) } }
+    public static func node(_ left: SHA256Digest, _ right: SHA256Digest) throws(CryptoError) -> SHA256Digest {
+        try left.withUnsafeBytes { l in right.withUnsafeBytes { r in Result { () throws(CryptoError) in try node(l, r) } } }.get()
     }
 
     /// The node hash of two children of any length (RFC 6962 test vectors use short ones).
-    static func node(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> SHA256Digest {
-        SHA256.hash { update in
+    static func node(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) throws(CryptoError) -> SHA256Digest {
+        try SHA256.hash { update in
             withUnsafeBytes(of: UInt8(0x01)) { update($0) }
             update(left)
             update(right)
@@ -32,7 +32,7 @@ public enum MerkleHash {
     }
 
     /// The root of the empty tree: SHA-256 of the empty string.
-    public static let emptyRoot: SHA256Digest = SHA256.hash([UInt8]())
+    public static let emptyRoot: SHA256Digest = SHA256.emptyDigest
 }
 
 /// Why a Merkle operation (append, proof generation, proof verification, frontier decoding) failed.
@@ -121,8 +121,8 @@ public struct InMemoryMerkleNodes: MerkleNodeReader, Sendable {
     public init() {}
 
     /// A tree holding the given leaf hashes, in order.
-    public init(leafHashes: some Sequence<SHA256Digest>) {
-        for h in leafHashes { try? append(leafHash: h) }
+    public init(leafHashes: some Sequence<SHA256Digest>) throws {
+        for h in leafHashes { try append(leafHash: h) }
     }
 
     /// The number of leaves.
@@ -130,7 +130,7 @@ public struct InMemoryMerkleNodes: MerkleNodeReader, Sendable {
 
     /// Appends one leaf hash and stores every node it completes.
     /// - Throws: ``MerkleError/treeFull`` at 2^64 − 1 leaves.
-    public mutating func append(leafHash: SHA256Digest) throws(MerkleError) {
+    public mutating func append(leafHash: SHA256Digest) throws {
         for write in try frontier.append(leafHash: leafHash) {
             if levels.count <= write.level { levels.append([]) }
             // Appends arrive in index order, so each level grows at its end.

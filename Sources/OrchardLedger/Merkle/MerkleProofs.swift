@@ -30,7 +30,7 @@ public enum MerkleProofs {
         for level in 0...top where width & (1 << UInt64(level)) != 0 {
             let pieceStart = start + (width >> UInt64(level + 1)) << UInt64(level + 1)
             let piece = try reader.perfectNode(level: level, index: pieceStart >> UInt64(level))
-            acc = acc.map { MerkleHash.node(piece, $0) } ?? piece
+            acc = try acc.map { (a) throws(CryptoError) in try MerkleHash.node(piece, a) } ?? piece
         }
         guard let acc else { throw MerkleError.invalidRange(start: start, end: end) }
         return acc

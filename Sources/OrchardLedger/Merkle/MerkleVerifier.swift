@@ -16,50 +16,50 @@ public enum MerkleVerifier {
     /// - Throws: ``MerkleError/leafIndexOutOfRange(leafIndex:treeSize:)``,
     ///   ``MerkleError/wrongProofLength(expected:actual:)`` or ``MerkleError/rootMismatch``.
     public static func verifyInclusion(leafHash: SHA256Digest, leafIndex: UInt64, treeSize: UInt64,
-                                       proof: [SHA256Digest], root: SHA256Digest) throws(MerkleError) {
+                                       proof: [SHA256Digest], root: SHA256Digest) throws {
         let computed = try rootFromInclusionProof(leafHash: leafHash, leafIndex: leafIndex,
                                                   treeSize: treeSize, proof: proof)
-        guard computed == root else { throw .rootMismatch }
+        guard computed == root else { throw MerkleError.rootMismatch }
     }
 
     /// The inclusion check over raw byte strings as received from elsewhere.
     /// - Throws: ``MerkleError/malformedHash(length:)`` for a leaf hash or proof entry that is
     ///   not 32 bytes, otherwise as the typed form (a root of the wrong length cannot match).
     public static func verifyInclusion(leafHash: [UInt8], leafIndex: UInt64, treeSize: UInt64,
-                                       proof: [[UInt8]], root: [UInt8]) throws(MerkleError) {
+                                       proof: [[UInt8]], root: [UInt8]) throws {
         let computed = try rootFromInclusionProof(leafHash: digest(leafHash), leafIndex: leafIndex,
                                                   treeSize: treeSize, proof: digests(proof))
-        guard computed.bytes == root else { throw .rootMismatch }
+        guard computed.bytes == root else { throw MerkleError.rootMismatch }
     }
 
     /// The root that `proof` implies for the leaf hash at `leafIndex` in a tree of `treeSize`.
     /// - Throws: ``MerkleError/leafIndexOutOfRange(leafIndex:treeSize:)`` or
     ///   ``MerkleError/wrongProofLength(expected:actual:)``.
     public static func rootFromInclusionProof(leafHash: SHA256Digest, leafIndex: UInt64, treeSize: UInt64,
-                                              proof: [SHA256Digest]) throws(MerkleError) -> SHA256Digest {
-        guard leafIndex < treeSize else { throw .leafIndexOutOfRange(leafIndex: leafIndex, treeSize: treeSize) }
+                                              proof: [SHA256Digest]) throws -> SHA256Digest {
+        guard leafIndex < treeSize else { throw MerkleError.leafIndexOutOfRange(leafIndex: leafIndex, treeSize: treeSize) }
         // Levels where the paths to the leaf and to the last leaf differ, plus the left
         // siblings above them on the right edge.
         let inner = 64 - (leafIndex ^ (treeSize - 1)).leadingZeroBitCount
         let expected = inner + (leafIndex >> UInt64(inner)).nonzeroBitCount
-        guard proof.count == expected else { throw .wrongProofLength(expected: expected, actual: proof.count) }
+        guard proof.count == expected else { throw MerkleError.wrongProofLength(expected: expected, actual: proof.count) }
 
         var fn = leafIndex
         var sn = treeSize - 1
         var r = leafHash
         for p in proof {
-            guard sn != 0 else { throw .wrongProofLength(expected: expected, actual: proof.count) }
+            guard sn != 0 else { throw MerkleError.wrongProofLength(expected: expected, actual: proof.count) }
             if fn & 1 == 1 || fn == sn {
-                r = MerkleHash.node(p, r)
+                r = try MerkleHash.node(p, r)
                 // On the right edge, skip the levels where the node has no right sibling.
                 while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
             } else {
-                r = MerkleHash.node(r, p)
+                r = try MerkleHash.node(r, p)
             }
             fn >>= 1
             sn >>= 1
         }
-        guard sn == 0 else { throw .wrongProofLength(expected: expected, actual: proof.count) }
+        guard sn == 0 else { throw MerkleError.wrongProofLength(expected: expected, actual: proof.count) }
         return r
     }
 
@@ -73,13 +73,13 @@ public enum MerkleVerifier {
     ///   ``MerkleError/wrongProofLength(expected:actual:)``, ``MerkleError/oldRootMismatch`` or
     ///   ``MerkleError/newRootMismatch``.
     public static func verifyConsistency(oldSize: UInt64, newSize: UInt64, oldRoot: SHA256Digest,
-                                         newRoot: SHA256Digest, proof: [SHA256Digest]) throws(MerkleError) {
+                                         newRoot: SHA256Digest, proof: [SHA256Digest]) throws {
         guard try checkTrivialConsistency(oldSize: oldSize, newSize: newSize, proofCount: proof.count,
                                           rootsEqual: oldRoot == newRoot) else { return }
         let (computedOld, computedNew) = try rootsFromConsistencyProof(
             oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, proof: proof)
-        guard computedOld == oldRoot else { throw .oldRootMismatch }
-        guard computedNew == newRoot else { throw .newRootMismatch }
+        guard computedOld == oldRoot else { throw MerkleError.oldRootMismatch }
+        guard computedNew == newRoot else { throw MerkleError.newRootMismatch }
     }
 
     /// The consistency check over raw byte strings as received from elsewhere.
@@ -88,7 +88,7 @@ public enum MerkleVerifier {
     /// - Throws: ``MerkleError/malformedHash(length:)`` for a hash of the wrong length,
     ///   otherwise as the typed form.
     public static func verifyConsistency(oldSize: UInt64, newSize: UInt64, oldRoot: [UInt8],
-                                         newRoot: [UInt8], proof: [[UInt8]]) throws(MerkleError) {
+                                         newRoot: [UInt8], proof: [[UInt8]]) throws {
         guard try checkTrivialConsistency(oldSize: oldSize, newSize: newSize, proofCount: proof.count,
                                           rootsEqual: oldRoot == newRoot) else { return }
         try verifyConsistency(oldSize: oldSize, newSize: newSize, oldRoot: digest(oldRoot),
@@ -110,7 +110,7 @@ public enum MerkleVerifier {
 
     /// Recomputes both roots from a consistency proof for 0 < oldSize < newSize.
     private static func rootsFromConsistencyProof(oldSize: UInt64, newSize: UInt64, oldRoot: SHA256Digest,
-                                                  proof: [SHA256Digest]) throws(MerkleError)
+                                                  proof: [SHA256Digest]) throws
         -> (old: SHA256Digest, new: SHA256Digest) {
         // Work at the level of the largest perfect subtree ending at the old edge: its index
         // path against the new tree's last leaf fixes the proof length.
@@ -121,7 +121,7 @@ public enum MerkleVerifier {
         // A power-of-two old tree is itself that subtree, so its root seeds the walk unsent.
         let oldIsPerfect = index == 0
         let expected = (oldIsPerfect ? 0 : 1) + inner + border
-        guard proof.count == expected else { throw .wrongProofLength(expected: expected, actual: proof.count) }
+        guard proof.count == expected else { throw MerkleError.wrongProofLength(expected: expected, actual: proof.count) }
 
         var fn = oldSize - 1
         var sn = newSize - 1
@@ -130,18 +130,18 @@ public enum MerkleVerifier {
         var fr = seed
         var sr = seed
         for c in proof.dropFirst(oldIsPerfect ? 0 : 1) {
-            guard sn != 0 else { throw .wrongProofLength(expected: expected, actual: proof.count) }
+            guard sn != 0 else { throw MerkleError.wrongProofLength(expected: expected, actual: proof.count) }
             if fn & 1 == 1 || fn == sn {
-                fr = MerkleHash.node(c, fr)
-                sr = MerkleHash.node(c, sr)
+                fr = try MerkleHash.node(c, fr)
+                sr = try MerkleHash.node(c, sr)
                 while fn & 1 == 0 && fn != 0 { fn >>= 1; sn >>= 1 }
             } else {
-                sr = MerkleHash.node(sr, c)
+                sr = try MerkleHash.node(sr, c)
             }
             fn >>= 1
             sn >>= 1
         }
-        guard sn == 0 else { throw .wrongProofLength(expected: expected, actual: proof.count) }
+        guard sn == 0 else { throw MerkleError.wrongProofLength(expected: expected, actual: proof.count) }
         return (fr, sr)
     }
 

@@ -13,7 +13,7 @@ public enum RecordKind: String, Sendable, Hashable {
     case registry
 
     /// The member of the record object that holds the payload.
-    var payloadKey: String {
+    public var payloadKey: String {
         switch self {
         case .genesis: return "genesis"
         case .event: return "event"
@@ -72,7 +72,7 @@ public struct SignedRecord: Sendable {
     }
 
     private init(json: JSONValue, text: [UInt8]?, document: JSONDocument?, index: Int) throws(EventProblem) {
-        func problem(_ path: String, _ reason: String) -> EventProblem { EventProblem(index: index, path: path, reason: reason) }
+        func problem(_ path: String, _ reason: String) -> EventProblem { EventProblem(index: index, code: .recordShape, path: path, reason: reason) }
         guard case let .object(members) = json else { throw problem("", "a signed record must be a JSON object (use `orchard sign` to make one)") }
         guard let typeText = json["type"]?.stringValue, let kind = RecordKind(rawValue: typeText), kind != .genesis else {
             throw problem("type", "a signed record has type \"event\" or \"registry\"; to sign a raw EPCIS event use `orchard sign` or `orchard import`")
@@ -107,7 +107,7 @@ public struct SignedRecord: Sendable {
     }
 
     /// The RFC 9162 leaf hash of the record bytes, hashed part by part (not assembled first).
-    public var leafHash: SHA256Digest { MerkleHash.leaf { forEachRecordBytesPart($0) } }
+    public var leafHash: SHA256Digest { get throws(CryptoError) { try MerkleHash.leaf { forEachRecordBytesPart($0) } } }
 
     /// Hands the record bytes to `body` in consecutive parts.
     private func forEachRecordBytesPart(_ body: (UnsafeRawBufferPointer) -> Void) {
@@ -129,8 +129,8 @@ public struct SignedRecord: Sendable {
     }
 
     /// Checks the signature against `key` for the ledger named `origin`.
-    public func hasValidSignature(by key: Ed25519PublicKey, origin: String) -> Bool {
-        key.isValidSignature(signature, for: Self.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
+    public func hasValidSignature(by key: Ed25519PublicKey, origin: String) throws(CryptoError) -> Bool {
+        try key.isValidSignature(signature, for: Self.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
     }
 
     /// Reads stored record bytes back.

@@ -34,11 +34,12 @@ public struct QuantityElement: Hashable, Sendable {
     public var epcClass: String
     /// The lot's key in the ledger: the canonical `https://id.gs1.org/01/…/10/…` Digital Link of
     /// `epcClass`, so that URN and Digital Link spellings of one lot are one lot.
-    public var lot: String
-    /// How much; EPCIS allows it to be absent (an unspecified quantity).
-    public var quantity: Double?
-    /// UN/ECE Rec. 20 unit code, e.g. `KGM`; absent means a count of items.
-    public var uom: String?
+    public var lot: TraceKey
+    /// How much, exactly, in the element's unit (`uom`; none means a count of items). EPCIS
+    /// allows the amount to be absent (an unspecified quantity).
+    public var quantity: Quantity?
+    /// The unit of measure (`uom` as a known UN/ECE Rec. 20 code; ``UnitOfMeasure/items`` when absent).
+    public var unit: UnitOfMeasure
     /// Position of this element in its list.
     public var index: Int
 
@@ -86,47 +87,49 @@ public struct EPCISEvent: Sendable {
     public let quantities: [QuantityElement]
     /// Every instance-level EPC with its list role.
     public let epcs: [(role: EPCISListRole, epc: String)]
+    /// `errorDeclaration`, when the event declares an earlier event erroneous (EPCIS 2.0 §7.4.1.3).
+    public var declaresError: Bool { json["errorDeclaration"] != nil }
     /// Numeric sensor readings (read from `json` when asked: appending checks only their shape).
     public var sensorReadings: [SensorReading] { Self.readings(json) }
 
     /// Reads and checks the structure of one event. `index` is its position in the input, used
     /// in errors.
     public init(json: JSONValue, index: Int) throws(EventProblem) {
-        func problem(_ path: String, _ reason: String) -> EventProblem {
-            EventProblem(index: index, path: path, reason: reason)
+        func problem(_ code: ProblemCode, _ path: String, _ reason: String) -> EventProblem {
+            EventProblem(index: index, code: code, path: path, reason: reason)
         }
-        guard case .object = json else { throw problem("", "an event must be a JSON object") }
+        guard case .object = json else { throw problem(.eventType, "", "an event must be a JSON object") }
         self.json = json
-        guard let typeText = json["type"]?.stringValue else { throw problem("type", "missing event type") }
+        guard let typeText = json["type"]?.stringValue else { throw problem(.eventType, "type", "missing event type") }
         guard let type = EPCISEventType(rawValue: typeText) else {
-            throw problem("type", "unknown event type \"\(typeText)\" (expected ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent or AssociationEvent)")
+            throw problem(.eventType, "type", "unknown event type \"\(typeText)\" (expected ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent or AssociationEvent)")
         }
         self.type = type
-        guard let time = json["eventTime"]?.stringValue else { throw problem("eventTime", "missing eventTime") }
+        guard let time = json["eventTime"]?.stringValue else { throw problem(.eventTime, "eventTime", "missing eventTime") }
         eventTime = time
         guard json["eventTimeZoneOffset"]?.stringValue != nil else {
-            throw problem("eventTimeZoneOffset", "missing eventTimeZoneOffset (e.g. \"+08:00\")")
+            throw problem(.timeZone, "eventTimeZoneOffset", "missing eventTimeZoneOffset (e.g. \"+08:00\")")
         }
         if let a = json["action"] {
             guard let text = a.stringValue, let action = EPCISAction(rawValue: text) else {
-                throw problem("action", "action must be ADD, OBSERVE or DELETE")
+                throw problem(.action, "action", "action must be ADD, OBSERVE or DELETE")
             }
             self.action = action
         } else {
-            if type != .transformation { throw problem("action", "missing action (ADD, OBSERVE or DELETE)") }
+            if type != .transformation { throw problem(.action, "action", "missing action (ADD, OBSERVE or DELETE)") }
             action = nil
         }
-        bizStep = try Self.optionalString(json, "bizStep", problem)
+        bizStep = try Self.optionalString(json, "bizStep", .bizStep, problem)
         if let step = bizStep, !CBV.isStandard(bizStep: step), !Self.isExtensionURI(step) {
-            throw problem("bizStep", "\"\(step)\" is not a CBV 2.0 business step (e.g. shipping, receiving, commissioning) nor an extension URI")
+            throw problem(.bizStep, "bizStep", "\"\(step)\" is not a CBV 2.0 business step (e.g. shipping, receiving, commissioning) nor an extension URI")
         }
-        disposition = try Self.optionalString(json, "disposition", problem)
+        disposition = try Self.optionalString(json, "disposition", .disposition, problem)
         if let d = disposition, !CBV.isStandard(disposition: d), !Self.isExtensionURI(d) {
-            throw problem("disposition", "\"\(d)\" is not a CBV 2.0 disposition (e.g. active, in_transit, destroyed) nor an extension URI")
+            throw problem(.disposition, "disposition", "\"\(d)\" is not a CBV 2.0 disposition (e.g. active, in_transit, destroyed) nor an extension URI")
         }
         readPoint = try Self.locationID(json, "readPoint", problem)
         bizLocation = try Self.locationID(json, "bizLocation", problem)
-        parentID = try Self.optionalString(json, "parentID", problem)
+        parentID = try Self.optionalString(json, "parentID", .identifier, problem)
         if let parentID { try Self.checkIdentifier(parentID, "parentID", problem) }
 
         var quantities = [QuantityElement]()
@@ -138,9 +141,9 @@ public struct EPCISEvent: Sendable {
         for (key, role) in [("epcList", EPCISListRole.subject), ("childEPCs", .child),
                             ("inputEPCList", .input), ("outputEPCList", .output)] {
             guard let list = json[key] else { continue }
-            guard let items = list.arrayValue else { throw problem(key, "must be an array of EPC URIs") }
+            guard let items = list.arrayValue else { throw problem(.identifier, key, "must be an array of EPC URIs") }
             for (i, item) in items.enumerated() {
-                guard let s = item.stringValue, !s.isEmpty else { throw problem("\(key)[\(i)]", "must be an EPC URI string") }
+                guard let s = item.stringValue, !s.isEmpty else { throw problem(.identifier, "\(key)[\(i)]", "must be an EPC URI string") }
                 try Self.checkIdentifier(s, "\(key)[\(i)]", problem)
                 epcs.append((role, s))
             }
@@ -151,13 +154,13 @@ public struct EPCISEvent: Sendable {
 
     /// Lots and objects are keys of the ledger's indexes: they must be absolute URIs (so that no
     /// two spellings can meet in one key) of a sensible length (LMDB keys hold at most 511 bytes).
-    static func checkIdentifier(_ s: String, _ path: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) {
-        guard s.utf8.count <= 400 else { throw problem(path, "identifier longer than 400 bytes") }
+    static func checkIdentifier(_ s: String, _ path: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
+        guard s.utf8.count <= 400 else { throw problem(.identifier, path, "identifier longer than 400 bytes") }
         let u = Array(s.utf8)
         var i = 0
         while i < u.count, (0x41...0x5A).contains(u[i]) || (0x61...0x7A).contains(u[i]) || (i > 0 && ((0x30...0x39).contains(u[i]) || u[i] == 0x2B || u[i] == 0x2D || u[i] == 0x2E)) { i += 1 }
         guard i > 0, i < u.count, u[i] == 0x3A else {
-            throw problem(path, "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
+            throw problem(.identifier, path, "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
         }
     }
 
@@ -167,52 +170,52 @@ public struct EPCISEvent: Sendable {
             && !s.hasPrefix("https://ref.gs1.org/cbv/")
     }
 
-    private static func optionalString(_ json: JSONValue, _ key: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> String? {
+    private static func optionalString(_ json: JSONValue, _ key: String, _ code: ProblemCode, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
         guard let v = json[key] else { return nil }
-        guard let s = v.stringValue, !s.isEmpty else { throw problem(key, "must be a non-empty string") }
+        guard let s = v.stringValue, !s.isEmpty else { throw problem(code, key, "must be a non-empty string") }
         return s
     }
 
-    private static func locationID(_ json: JSONValue, _ key: String, _ problem: (String, String) -> EventProblem) throws(EventProblem) -> String? {
+    private static func locationID(_ json: JSONValue, _ key: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
         guard let v = json[key] else { return nil }
-        guard let id = v["id"]?.stringValue, !id.isEmpty else { throw problem("\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
+        guard let id = v["id"]?.stringValue, !id.isEmpty else { throw problem(.location, "\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
         return id
     }
 
     private static func quantityList(_ json: JSONValue, _ role: EPCISListRole,
-                                     _ problem: (String, String) -> EventProblem) throws(EventProblem) -> [QuantityElement] {
+                                     _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> [QuantityElement] {
         let key = role.quantityListName
         guard let list = json[key] else { return [] }
-        guard let items = list.arrayValue else { throw problem(key, "must be an array of quantity elements") }
+        guard let items = list.arrayValue else { throw problem(.quantity, key, "must be an array of quantity elements") }
         var out = [QuantityElement]()
         for (i, item) in items.enumerated() {
             var at: String { "\(key)[\(i)]" }
-            guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem("\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
+            guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
             try checkIdentifier(cls, "\(at).epcClass", problem)
-            var amount: Double? = nil
+            let uomText = item["uom"]?.stringValue
+            if item["uom"] != nil, uomText == nil { throw problem(.unit, "\(at).uom", "must be a UN/ECE Rec. 20 unit code such as KGM") }
+            let unit: UnitOfMeasure
+            do { unit = try UnitOfMeasure(code: uomText) } catch { throw problem(.unit, "\(at).uom", error.description) }
+            var amount: Quantity? = nil
             if let q = item["quantity"] {
-                guard let d = q.doubleValue else { throw problem("\(at).quantity", "quantity must be a number") }
-                amount = d
-            }
-            let uom = item["uom"]?.stringValue
-            if let uom, !(uom.utf8.count >= 2 && uom.utf8.count <= 3 && uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) })) {
-                throw problem("\(at).uom", "unknown unit \"\(uom)\" (expected a UN/ECE Rec. 20 code such as KGM)")
+                guard case let .number(n) = q else { throw problem(.quantity, "\(at).quantity", "quantity must be a number") }
+                do { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
             }
             // A lot is named by many events: a URN already seen valid on this thread is not re-parsed.
             if cls.hasPrefix("urn:epc:class:lgtin:"), !NormalisationMemo.current.isValidLGTIN(cls) {
-                do { _ = try LGTIN(urn: cls) } catch { throw problem("\(at).epcClass", "\(error)") }
+                do { _ = try LGTIN(urn: cls) } catch { throw problem(.identifier, "\(at).epcClass", "\(error)") }
                 NormalisationMemo.current.rememberValidLGTIN(cls)
             }
-            out.append(QuantityElement(role: role, epcClass: cls, lot: LotKey.canonical(cls), quantity: amount, uom: uom, index: i))
+            out.append(QuantityElement(role: role, epcClass: cls, lot: TraceKey(cls), quantity: amount, unit: unit, index: i))
         }
         return out
     }
 
-    private static func checkSensorElements(_ json: JSONValue, _ problem: (String, String) -> EventProblem) throws(EventProblem) {
+    private static func checkSensorElements(_ json: JSONValue, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         guard let list = json["sensorElementList"] else { return }
-        guard let elements = list.arrayValue else { throw problem("sensorElementList", "must be an array") }
+        guard let elements = list.arrayValue else { throw problem(.sensor, "sensorElementList", "must be an array") }
         for (i, element) in elements.enumerated() where element["sensorReport"]?.arrayValue == nil {
-            throw problem("sensorElementList[\(i)].sensorReport", "missing sensorReport array")
+            throw problem(.sensor, "sensorElementList[\(i)].sensorReport", "missing sensorReport array")
         }
     }
 

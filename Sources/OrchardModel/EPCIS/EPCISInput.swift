@@ -17,12 +17,12 @@ public struct EPCISInput: Sendable {
         switch json["type"]?.stringValue {
         case "EPCISDocument":
             guard let list = json["epcisBody"]?["eventList"]?.arrayValue else {
-                throw EventProblem(index: 0, path: "epcisBody.eventList", reason: "an EPCISDocument needs an eventList array")
+                throw EventProblem(index: 0, code: .notEPCIS, path: "epcisBody.eventList", reason: "an EPCISDocument needs an eventList array")
             }
             events = list
         case "EPCISQueryDocument":
             guard let list = json["epcisBody"]?["queryResults"]?["resultsBody"]?["eventList"]?.arrayValue else {
-                throw EventProblem(index: 0, path: "epcisBody.queryResults.resultsBody.eventList", reason: "missing eventList")
+                throw EventProblem(index: 0, code: .notEPCIS, path: "epcisBody.queryResults.resultsBody.eventList", reason: "missing eventList")
             }
             events = list
         default:

@@ -24,7 +24,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     /// Computes the CBV 2.0 event ID of an event (JSON-LD), with the `@context` of its document.
     public static func compute(for event: JSONValue, context: JSONValue? = nil) throws -> EventID {
-        EventID(digest: SHA256.hash(try EventHash.preHashBytes(for: event, context: EventHashContext(jsonLDContext: context))))
+        EventID(digest: try SHA256.hash(try EventHash.preHashBytes(for: event, context: EventHashContext(jsonLDContext: context))))
     }
 }
 
@@ -32,5 +32,21 @@ extension EventID {
     /// The CBV 2.0 pre-hash string of an event (what is hashed to make its ID).
     public static func preHashString(for event: JSONValue, context: JSONValue? = nil) throws -> String {
         try EventHash.preHashString(for: event, context: EventHashContext(jsonLDContext: context))
+    }
+}
+
+extension EventID {
+    /// The CBV 2.0 hash ID and pre-hash string of every event in `bytes` (an EPCIS document,
+    /// an event, an array of events, or JSON Lines of those), in document order.
+    public static func identify(_ bytes: [UInt8]) throws -> [(id: EventID, preHash: String)] {
+        var rows = [(id: EventID, preHash: String)]()
+        for value in try JSONParser.parseValueOrLines(bytes) {
+            let doc = try EPCISInput(json: value)
+            for event in doc.events {
+                let pre = try preHashString(for: event, context: event["@context"] ?? doc.context)
+                rows.append((EventID(digest: try SHA256.hash(pre)), pre))
+            }
+        }
+        return rows
     }
 }

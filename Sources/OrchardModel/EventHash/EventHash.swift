@@ -102,14 +102,15 @@ public enum EventHash {
 
     /// The hash ID `ni:///sha-256;<hex>?ver=CBV2.0` of one event.
     ///
-    /// - Throws: ``EventHashError`` when `event` is not an object or has no `type`.
-    public static func eventID(for event: JSONValue, context: EventHashContext = .init()) throws(EventHashError) -> String {
-        "ni:///sha-256;" + SHA256.hash(try preHashBytes(for: event, context: context)).hex + "?ver=" + version
+    /// - Throws: ``EventHashError`` when `event` is not an object or has no `type`,
+    ///   ``CryptoError`` when SHA-256 fails.
+    public static func eventID(for event: JSONValue, context: EventHashContext = .init()) throws -> String {
+        "ni:///sha-256;" + (try SHA256.hash(try preHashBytes(for: event, context: context))).hex + "?ver=" + version
     }
 
     /// The hash ID of a pre-hash string (SHA-256 of its UTF-8 bytes).
-    public static func eventID(preHashString: String) -> String {
-        "ni:///sha-256;" + SHA256.hash(preHashString).hex + "?ver=" + version
+    public static func eventID(preHashString: String) throws(CryptoError) -> String {
+        "ni:///sha-256;" + (try SHA256.hash(preHashString)).hex + "?ver=" + version
     }
 
     /// The events of an EPCIS 2.0 JSON-LD document in document order (`epcisBody.eventList`,
