@@ -38,6 +38,7 @@ let package = Package(
 
         .executableTarget(name: "orchard-bench", dependencies: [
             "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL", "CLMDB",
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(name: "OrchardCryptoTests", dependencies: ["OrchardCrypto", "OrchardTesting"]),

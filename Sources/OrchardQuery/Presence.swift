@@ -16,6 +16,13 @@ public struct Presence: Hashable, Sendable {
     /// while it is still inside.
     public let until: UInt64?
 
+    public init(container: TraceKey, kind: LineageKind, from: UInt64, until: UInt64?) {
+        self.container = container
+        self.kind = kind
+        self.from = from
+        self.until = until
+    }
+
     /// Whether the event at `leaf` happened while the identifier was inside.
     public func contains(leaf: UInt64) -> Bool { leaf >= from && (until.map { leaf < $0 } ?? true) }
 }

@@ -1,5 +1,6 @@
 // Helpers of the benchmark driver: options, timing, the verify ceiling, running `orchard`.
 import Foundation
+import Logging
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
@@ -153,4 +154,16 @@ struct BenchTools {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// Opens a ledger for the benchmarks; with `ORCHARD_TRACE` set, its append stages are logged
+/// (trace level) to standard error.
+func benchStore(_ directory: String) throws -> LedgerStore {
+    let store = try LedgerStore.open(directory: directory)
+    if ProcessInfo.processInfo.environment["ORCHARD_TRACE"] != nil {
+        var logger = Logger(label: "orchard-bench", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .trace
+        store.logger = logger
+    }
+    return store
 }

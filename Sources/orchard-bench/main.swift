@@ -39,7 +39,7 @@ if CommandLine.arguments.contains("--storage-loop") {
     for round in 1...5 {
         let dir = work.appendingPathComponent("storage-loop-\(round)").path
         try tools.initLedger(dir)
-        let store = try LedgerStore.open(directory: dir)
+        let store = try benchStore(dir)
         let batch = try store.validate(try Data(contentsOf: workload.file).split(separator: 0x0A).map { .bytes(Array($0)) })
         let t = try seconds { _ = try store.commit(batch) }
         let raw = try rawLMDBAppend(batch.plan.records.map(\.storedForm), directory: work.appendingPathComponent("raw-loop-\(round)").path)
@@ -81,7 +81,7 @@ for round in 1...options.rounds {
     // 2. The storage path alone (records already verified) vs raw LMDB MDB_APPEND of the same bytes.
     let storeDir = work.appendingPathComponent("storage-\(round)").path
     try tools.initLedger(storeDir)
-    let store = try LedgerStore.open(directory: storeDir)
+    let store = try benchStore(storeDir)
     let batch = try store.validate(try Data(contentsOf: workload.file).split(separator: 0x0A).map { .bytes(Array($0)) })
     let storage = Double(batch.plan.records.count) / (try seconds { _ = try store.commit(batch) })
     let raw = Double(batch.plan.records.count) / (try rawLMDBAppend(batch.plan.records.map(\.storedForm),
@@ -97,7 +97,7 @@ report("durable ingest (orchard append)", median(ingestRates), "events/s", ceili
 report("storage path (blocks, tree, indexes; one txn + fsync)", median(storageRates), "records/s", ceiling: median(rawRates),
        ceilingName: "raw LMDB MDB_APPEND, one txn", ratio: median(storageRatios), target: 0.5)
 
-let store = try LedgerStore.open(directory: lastLedger)
+let store = try benchStore(lastLedger)
 let perEvent = Double(store.usedBytes) / Double(workload.records)
 print(String(format: "disk: %.0f bytes/event vs %.0f canonical event bytes | ratio %.2f (target ≤ 1.6)",
              perEvent, workload.canonicalEventBytes, perEvent / workload.canonicalEventBytes))
