@@ -23,6 +23,15 @@ public enum Conformance {
     /// The bytes of a conformance file.
     public static func data(_ relative: String) throws -> Data { try Data(contentsOf: url(relative)) }
 
+    /// Official EPCIS examples whose JSON repeats a member name in one object, which I-JSON (RFC
+    /// 7493), and so Orchard, refuses: `AssociationEvent-h.jsonld` gives one event two `eventID`s.
+    public static let epcisExamplesWithRepeatedNames: Set<String> = ["AssociationEvent/AssociationEvent-h.jsonld"]
+
+    /// Whether `path` is one of ``epcisExamplesWithRepeatedNames``.
+    public static func repeatsAMemberName(_ path: String) -> Bool {
+        epcisExamplesWithRepeatedNames.contains { path.hasSuffix("/" + $0) || path == $0 }
+    }
+
     /// Files under a conformance directory with the given extension, sorted by path.
     public static func files(under relative: String, ext: String) -> [URL] {
         let base = url(relative)

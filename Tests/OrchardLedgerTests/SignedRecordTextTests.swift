@@ -8,7 +8,7 @@ import OrchardTesting
 /// A record read from its text gives the same signed bytes whether the text is canonical (payload
 /// bytes taken from the text) or not (payload written again).
 struct SignedRecordTextTests {
-    static let examples: [String] = Conformance.files(under: "epcis", ext: "jsonld").map { $0.path }
+    static let examples: [String] = Conformance.files(under: "epcis", ext: "jsonld").map { $0.path }.filter { !Conformance.repeatsAMemberName($0) }
 
     @Test("Canonical and re-spaced texts of a signed record yield the same canonical payload and record bytes", arguments: examples)
     func sameBytes(path: String) throws {

@@ -124,13 +124,30 @@ public struct JSONParser {
         var members = [JSONMember]()
         let topLevel = depth == 1
         var previousKey: Range<Int>? = nil
+        // Names in strictly increasing order (as canonical text has them) cannot repeat; only
+        // objects out of order are searched for a repeated name.
+        var ordered = true
+        var previousRaw: Range<Int>? = nil
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a member name") }
             let keyStart = i + 1
+            let nameAt = i
             let key = try string()
+            let raw = keyStart..<(i - 1)
+            if ordered {
+                if raw.count != key.utf8.count { ordered = false }
+                else if let previousRaw, !Self.precedes(bytes, previousRaw, raw) { ordered = false }
+                previousRaw = raw
+            }
+            // I-JSON (RFC 7493 §2.3), which RFC 8785 assumes: a repeated name would be read as
+            // its first value by some readers and its last by others.
+            if !ordered, members.contains(where: { $0.key == key }) {
+                i = nameAt
+                throw error("duplicate member name \"\(key)\" (names in an object must be unique: RFC 7493)")
+            }
             if canonical {
                 // The raw name (between the quotes) is the name itself when it has no escapes.
                 let raw = keyStart..<(i - 1)
