@@ -66,9 +66,24 @@ public enum FixtureEvents {
 
     /// A shipment: ObjectEvent OBSERVE, bizStep `shipping`, disposition `in_transit`.
     public static func shipping(lot: String, kilograms: Double, product: Int = 1, by shipper: String = "farm-sn-luochuan-01",
-                                day: Int = 16) -> JSONValue {
-        objectEvent(action: "OBSERVE", bizStep: "shipping", disposition: "in_transit", at: shipper, day: day, hour: 14,
-                    quantities: [quantity(lotClass(lot, product: product), kilograms)])
+                                day: Int = 16, to destination: String? = nil) -> JSONValue {
+        let event = objectEvent(action: "OBSERVE", bizStep: "shipping", disposition: "in_transit", at: shipper, day: day, hour: 14,
+                                quantities: [quantity(lotClass(lot, product: product), kilograms)])
+        guard let destination else { return event }
+        return event.setting("destinationList", to: [["type": "owning_party", "destination": .string(party(destination))]])
+    }
+
+    /// A participant's party GLN as an EPC URN (`urn:epc:id:pgln:…`), for source and destination lists.
+    public static func party(_ participantID: String) -> String {
+        guard let gln = participantGLNs[participantID], gln.count == 13 else { return "urn:epc:id:pgln:697123.000000" }
+        return "urn:epc:id:pgln:\(gln.prefix(6)).\(gln.dropFirst(6).prefix(6))"
+    }
+
+    /// A lot moved from one participant to another: its shipping (naming the receiver) and receiving.
+    public static func delivery(lot: String, kilograms: Double, product: Int = 1, from shipper: String, to receiver: String,
+                                day: Int = 16) -> [(event: JSONValue, signer: String)] {
+        [(shipping(lot: lot, kilograms: kilograms, product: product, by: shipper, day: day, to: receiver), shipper),
+         (receiving(lot: lot, kilograms: kilograms, product: product, by: receiver, day: day + 1), receiver)]
     }
 
     /// A receipt of goods: ObjectEvent OBSERVE, bizStep `receiving`, disposition `in_progress`.

@@ -132,7 +132,7 @@ struct EndToEndTests {
         }
         let v = try h.run(["verify", "--json"]).json()
         #expect(v["ok"]?.boolValue == true)
-        #expect(v["recordsChecked"]?.doubleValue == 11)
+        #expect(v["recordsChecked"]?.doubleValue == 13)
     }
 }
 

@@ -29,10 +29,14 @@ struct AppendPlannerTests {
         registry = Registry(genesis: genesis)
     }
 
-    /// A state in which lot A holds 1000 kg harvested at leaf 1.
-    var stateWithLotA: MemoryState {
-        MemoryState(balances: [keyA: LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: Quantity(0, .kilogram), firstLeaf: 1)])
+    /// A state in which lot A holds 1000 kg harvested by the farm at leaf 1, held by `holder`.
+    func state(lotAHeldBy holder: String) -> MemoryState {
+        MemoryState(balances: [keyA: LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 1,
+                                                creator: Self.farm, holdings: [holder: 1_000_000_000])])
     }
+
+    /// Lot A, 1000 kg, still at the farm.
+    var stateWithLotA: MemoryState { state(lotAHeldBy: Self.farm) }
 
     func plan(_ records: [SignedRecord], state: MemoryState = MemoryState(), treeSize: UInt64 = 2) throws -> AppendPlan {
         try planner.plan(records.map(\.input), treeSize: treeSize, registry: registry, state: state, nowMillis: Fixtures.now)
@@ -62,7 +66,9 @@ struct AppendPlannerTests {
     @Test("A harvest opens a balance whose first leaf is the record's leaf")
     func harvestBalance() throws {
         let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000))], treeSize: 9)
-        #expect(p.lotBalances[keyA] == LotBalance(quantityIn: Quantity(1000, .kilogram), quantityOut: Quantity(0, .kilogram), firstLeaf: 9))
+        let millis = try EPCISTimestamp(FixtureEvents.time(day: 15, hour: 8)).millisecondsSinceEpoch
+        #expect(p.lotBalances[keyA] == LotBalance(created: Quantity(1000, .kilogram), atLeaf: 9, by: Self.farm, atMillis: millis))
+        #expect(p.lotBalances[keyA]?.held(by: Self.farm) == Quantity(1000, .kilogram))
     }
 
     @Test("An event the state already holds is planned as a duplicate, not a new record")
@@ -79,9 +85,10 @@ struct AppendPlannerTests {
 
     @Test("A transformation plans lineage edges from the output lot to each input lot")
     func transformationLineage() throws {
-        var state = stateWithLotA
+        var state = state(lotAHeldBy: Self.packhouse)
         let lotB = TraceKey(FixtureEvents.lotClass("LC20260915B"))
-        state.balances[lotB] = LotBalance(quantityIn: Quantity(500, .kilogram), quantityOut: Quantity(0, .kilogram), firstLeaf: 1)
+        state.balances[lotB] = LotBalance(quantityIn: Quantity(500, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 1,
+                                          creator: Self.farm, holdings: [Self.packhouse: 500_000_000])
         let event = FixtureEvents.transformation(inputs: [("LC20260915A", 1000), ("LC20260915B", 500)], output: ("XA20260918G", 1450))
         let p = try plan([try sign(event, as: Self.packhouse)], state: state)
         let graded = TraceKey(FixtureEvents.lotClass("XA20260918G"))
@@ -96,11 +103,11 @@ struct AppendPlannerTests {
         let pallet = FixtureEvents.pallet(7)
         let add = FixtureEvents.aggregation(pallet: pallet, children: [("LC20260915A", 400)])
         let delete = add.setting("action", to: "DELETE").setting("eventTime", to: .string(FixtureEvents.time(day: 20)))
-        let p = try plan([try sign(add, as: Self.packhouse), try sign(delete, as: Self.packhouse)], state: stateWithLotA)
+        let p = try plan([try sign(add, as: Self.packhouse), try sign(delete, as: Self.packhouse)], state: state(lotAHeldBy: Self.packhouse))
         #expect(p.records[0].lineage == [LineageEdge(from: TraceKey(pallet), to: keyA, kind: .aggregation)])
         #expect(p.records[1].lineage == [LineageEdge(from: TraceKey(pallet), to: keyA, kind: .disaggregation)])
         let emptyAll = FixtureEvents.unpacking(pallet: pallet, children: [], day: 21)
-        let q = try plan([try sign(add, as: Self.packhouse), try sign(emptyAll, as: Self.packhouse)], state: stateWithLotA)
+        let q = try plan([try sign(add, as: Self.packhouse), try sign(emptyAll, as: Self.packhouse)], state: state(lotAHeldBy: Self.packhouse))
         #expect(q.records[1].lineage == [LineageEdge(from: TraceKey(pallet), to: nil, kind: .disaggregation)])
     }
 
@@ -161,19 +168,25 @@ struct AppendPlannerTests {
         #expect(LotBalance(encoded: balance.encoded) == balance)
     }
 
-    @Test("A lot balance encodes in and out (millionths, i64) and first leaf big-endian, then the unit code")
+    @Test("A lot balance encodes in, out, first leaf and creation time big-endian, then unit, creator, holdings and transit")
     func lotBalanceLayout() {
-        let bytes = LotBalance(quantityIn: Quantity(1, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 258).encoded
-        #expect(bytes.count == 27)
+        let b = LotBalance(quantityIn: Quantity(1, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 258, creator: "f1",
+                           createdMillis: 5, holdings: ["p": 700_000], inTransit: ["": 300_000])
+        let bytes = b.encoded
         #expect(Array(bytes[0..<8]) == [0, 0, 0, 0, 0, 0x0F, 0x42, 0x40])
         #expect(Array(bytes[16..<24]) == [0, 0, 0, 0, 0, 0, 1, 2])
-        #expect(Array(bytes[24...]) == Array("KGM".utf8))
+        #expect(Array(bytes[24..<32]) == [0, 0, 0, 0, 0, 0, 0, 5])
+        #expect(Array(bytes[32...]) == [3] + Array("KGM".utf8) + [2] + Array("f1".utf8)
+                + [0, 1, 1] + Array("p".utf8) + [0, 0, 0, 0, 0, 0x0A, 0xAE, 0x60]
+                + [0, 1, 0] + [0, 0, 0, 0, 0, 0x04, 0x93, 0xE0])
+        #expect(LotBalance(encoded: bytes) == b)
     }
 
     @Test("Fewer than 24 bytes, or an unknown unit, do not decode as a lot balance")
     func lotBalanceMalformed() {
         #expect(LotBalance(encoded: [UInt8](repeating: 0, count: 23)) == nil)
-        #expect(LotBalance(encoded: [UInt8](repeating: 0, count: 24) + Array("XYZ".utf8)) == nil)
+        #expect(LotBalance(encoded: [UInt8](repeating: 0, count: 32) + [3] + Array("XYZ".utf8) + [0, 0, 0, 0, 0]) == nil)
+        #expect(LotBalance(encoded: LotBalance(created: Quantity(1, .kilogram), atLeaf: 1, by: "f").encoded.dropLast()) == nil)
     }
 
     @Test("On hand is what came in less what went out, exactly")

@@ -16,15 +16,14 @@ struct LotIndexTests {
     let lotB = TraceKey(FixtureEvents.lotClass("LC20260915B"))
     let graded = TraceKey(FixtureEvents.lotClass("XA20260918G"))
 
-    /// Two harvested lots (1000 kg and 600 kg), shipped to and received by the packhouse.
+    /// Two harvested lots (1000 kg and 600 kg), each shipped to and received by the packhouse.
     init() throws {
         ledger = try Fixtures.makeLedger()
         try ledger.append([
             try Fixtures.sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000), as: Self.farm),
             try Fixtures.sign(FixtureEvents.harvest(lot: "LC20260915B", kilograms: 600), as: Self.farm),
-            try Fixtures.sign(FixtureEvents.shipping(lot: "LC20260915A", kilograms: 1000), as: Self.farm),
-            try Fixtures.sign(FixtureEvents.receiving(lot: "LC20260915A", kilograms: 1000), as: Self.packhouse),
-        ])
+        ] + FixtureEvents.delivery(lot: "LC20260915A", kilograms: 1000, from: Self.farm, to: Self.packhouse).map { try Fixtures.sign($0.event, as: $0.signer) }
+          + FixtureEvents.delivery(lot: "LC20260915B", kilograms: 600, from: Self.farm, to: Self.packhouse).map { try Fixtures.sign($0.event, as: $0.signer) })
     }
 
     func grade() throws -> SignedRecord {
@@ -35,20 +34,24 @@ struct LotIndexTests {
     @Test("A harvest opens the lot's balance in its unit, with nothing out yet")
     func harvestOpensBalance() throws {
         let balance = try #require(try ledger.store.lotBalance(lotA))
-        #expect(balance == LotBalance(created: Quantity(1000, .kilogram), atLeaf: 1))
+        #expect(balance.quantityIn == Quantity(1000, .kilogram) && balance.quantityOut == .zero(.kilogram))
+        #expect(balance.firstLeaf == 1 && balance.creator == Self.farm)
         #expect(balance.unit.code == "KGM")
     }
 
-    @Test("Shipping and receiving observe a lot without changing its balance")
+    @Test("Shipping and receiving move a lot's custody without changing its balance")
     func observingKeepsBalance() throws {
-        #expect(try ledger.store.lotBalance(lotA)?.onHand == Quantity(1000, .kilogram))
+        let balance = try #require(try ledger.store.lotBalance(lotA))
+        #expect(balance.onHand == Quantity(1000, .kilogram))
+        #expect(balance.holdings == [Self.packhouse: 1_000_000_000])
+        #expect(balance.inTransit.isEmpty)
     }
 
     @Test("The trace index lists every event naming a lot, in ledger order, with its role")
     func eventsNamingLot() throws {
         #expect(try ledger.store.events(naming: lotA).map(\.leaf) == [1, 3, 4])
         #expect(try ledger.store.events(naming: lotA).allSatisfy { $0.roles == .subject })
-        #expect(try ledger.store.events(naming: lotB).map(\.leaf) == [2])
+        #expect(try ledger.store.events(naming: lotB).map(\.leaf) == [2, 5, 6])
     }
 
     @Test("A transformation consumes its inputs and creates its output lot")
@@ -102,8 +105,12 @@ struct LotIndexTests {
 
     @Test("A carrier's temperature report on a lot is accepted and indexed under the lot")
     func sensorReport() throws {
-        let event = FixtureEvents.sensorReport(lot: "LC20260915A", kilograms: 1000, celsius: [2.1, 2.4, 3.0, 2.2])
+        let event = FixtureEvents.sensorReport(lot: "LC20260915A", kilograms: 1000, celsius: [2.1, 2.4, 3.0, 2.2], day: 17)
+        let onward = FixtureEvents.shipping(lot: "LC20260915A", kilograms: 1000, by: Self.packhouse, day: 17, to: "wh-bj-daxing")
+            .setting("eventTime", to: .string(FixtureEvents.time(day: 17, hour: 12)))
+        try ledger.append([try Fixtures.sign(onward, as: Self.packhouse)])
         let receipt = try #require(try ledger.append([try Fixtures.sign(event, as: "carrier-coldchain-north")]).first)
+        #expect(try ledger.store.lotBalance(lotA)?.inTransit == ["wh-bj-daxing": 1_000_000_000])
         #expect(try ledger.store.events(naming: lotA).last?.leaf == receipt.leafIndex)
         let stored = try ledger.store.record(leaf: receipt.leafIndex)
         let readings = try EPCISEvent(json: stored.payload, index: 0).sensorReadings

@@ -136,8 +136,9 @@ struct RejectionTests {
         let event = FixtureEvents.shipping(lot: Self.lot, kilograms: 10)
             .setting("quantityList", to: [FixtureEvents.quantity(FixtureEvents.lotClass(Self.lot), 10, uom: "TNE")])
         let problems = try rejection(of: [try signed(event)], in: ledger)
-        #expect(problems.map(\.code) == [.balanceExceeded])
-        #expect(problems.first?.reason.contains("10000 kg") == true)
+        #expect(problems.map(\.code) == [.notHeld])
+        #expect(problems.first?.reason.contains("holds 1000 kg") == true)
+        #expect(problems.first?.reason.contains("cannot ship 10000 kg") == true)
     }
 
     @Test("An eventTime further ahead of the ledger clock than the allowed skew is refused at eventTime")

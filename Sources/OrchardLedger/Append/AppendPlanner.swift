@@ -171,6 +171,7 @@ public struct AppendPlanner: Sendable {
                 }
             case .event:
                 guard let event = p.facts, let id = p.eventID, let signer = p.signer else { continue }
+                var signedBy: Participant?
                 switch plan.registry.signer(signer, atLeaf: leaf) {
                 case let .failure(e): problem(e.code, e.path, e.reason)
                 case let .success((_, participant)):
@@ -178,10 +179,11 @@ public struct AppendPlanner: Sendable {
                     if !signedByKnownKey {
                         problem(.signatureInvalid, "sig", "signature does not verify with key \(signer.rawValue) (was the event changed after signing, or signed for another ledger?)")
                     }
-                    checkRole(event, participant, plan.registry, problem)
+                    // A step the role may not sign is the whole story: its lots are not judged.
+                    if checkRole(event, participant, plan.registry, problem) { signedBy = participant } else { signedBy = nil }
                 }
                 checkTime(event, nowMillis: nowMillis, problem)
-                checkLots(event, leaf: leaf, plan: &plan, state: state, problem)
+                if let signedBy { checkLots(event, leaf: leaf, signer: signedBy, plan: &plan, state: state, problem) }
                 plan.seen[id] = plan.records.count
             case .genesis:
                 problem(.genesisRecord, "type", "a genesis record cannot be appended")
@@ -231,14 +233,18 @@ public struct AppendPlanner: Sendable {
         }
     }
 
-    func checkRole(_ event: EventFacts, _ participant: Participant, _ registry: Registry, _ problem: (ProblemCode, String, String) -> Void) {
-        guard let step = event.bizStep, let canonical = event.canonicalBizStep else { problem(.bizStep, "bizStep", "missing bizStep: this ledger needs every event's business step"); return }
+    /// Whether the signer's role permits the event's step (a problem is recorded when not).
+    @discardableResult
+    func checkRole(_ event: EventFacts, _ participant: Participant, _ registry: Registry, _ problem: (ProblemCode, String, String) -> Void) -> Bool {
+        guard let step = event.bizStep, let canonical = event.canonicalBizStep else { problem(.bizStep, "bizStep", "missing bizStep: this ledger needs every event's business step"); return false }
         // Compare canonical forms, so a role listing `shipping` permits every spelling of it.
         let role = registry.roles[participant.role]
         if role?.canonicalBizSteps.contains(canonical) != true {
             let names = (role?.bizSteps ?? []).map(stepName).sorted().joined(separator: ", ")
             problem(.roleForbidsStep, "bizStep", "\(participant.id) (role \(participant.role)) may not sign \(stepName(step)); its role permits: \(names)")
+            return false
         }
+        return true
     }
 
     func checkTime(_ event: EventFacts, nowMillis: Int64, _ problem: (ProblemCode, String, String) -> Void) {
@@ -250,9 +256,23 @@ public struct AppendPlanner: Sendable {
         }
     }
 
-    func checkLots(_ event: EventFacts, leaf: UInt64, plan: inout AppendPlan, state: some LedgerStateReader,
+    /// The chain of custody (Docs/FORMAT.md §6): every quantity element against its lot's
+    /// balance, who holds it and what is in transit to whom.
+    func checkLots(_ event: EventFacts, leaf: UInt64, signer: Participant, plan: inout AppendPlan, state: some LedgerStateReader,
                    _ problem: (ProblemCode, String, String) -> Void) {
         let tolerance = rules.massBalanceTolerance
+        let who = signer.id
+        // A carrier holds what is in transit: its write-offs and readings are judged against that.
+        let carries = plan.registry.roles[signer.role]?.canonicalBizSteps.contains(CBV.canonicalBizStep("transporting")) == true
+        if event.type == .transformation {
+            guard let step = bareStep(event.bizStep), transformingSteps.contains(step) else {
+                problem(.notTransforming, "bizStep", "a TransformationEvent under \(event.bizStep.map(stepName) ?? "no step") makes nothing: transformations are \(transformingSteps.sorted().joined(separator: ", "))")
+                return
+            }
+            checkOutputsWithinInputs(event, tolerance: tolerance, problem)
+        }
+        let registry = plan.registry
+        let destination = event.destinations.lazy.compactMap { registry.participantID(naming: $0) }.first ?? ""
         for (q, effect) in zip(event.quantities, event.effects) {
             var path: String { q.path }
             // Every quantity in this ledger is a positive amount in a stated unit.
@@ -266,36 +286,130 @@ public struct AppendPlanner: Sendable {
                 do { balance = try state.lotBalance(q.lot) } catch { problem(.ledgerRead, path, "ledger read failed: \(error)"); continue }
             }
             if effect == .create, balance == nil {
-                plan.lotBalances[q.lot] = LotBalance(created: amount, atLeaf: leaf)
+                plan.lotBalances[q.lot] = LotBalance(created: amount, atLeaf: leaf, by: who, atMillis: event.eventMillis ?? 0)
                 continue
             }
             guard var b = balance else {
                 problem(.lotUnknown, "\(path).epcClass", "lot \(q.epcClass) does not exist in the ledger (no event created it)"); continue
             }
+            if let millis = event.eventMillis, millis < b.createdMillis {
+                problem(.beforeLotCreated, "eventTime", "\(event.eventTime) is before lot \(q.epcClass) was created (\(UTCTime.format(millis: b.createdMillis)))")
+                continue
+            }
             // Amounts are converted exactly into the lot's unit, or refused: never rounded.
-            let inLotUnit: Quantity
-            do { inLotUnit = try amount.converted(to: b.unit) } catch {
+            let x: Int64
+            do { x = try amount.converted(to: b.unit).micros } catch {
                 problem(.unitMismatch, "\(path).uom", "lot \(q.epcClass) is counted in \(b.unit): \(error)"); continue
             }
+            let inLotUnit = Quantity(micros: x, unit: b.unit)
+            let held = b.held(by: who)
+            // What the tolerance still allows beyond what is held or in transit (weighing differs
+            // a little between scales): in × tolerance, less what earlier events already overdrew.
+            let slack = Self.slack(b, tolerance)
             switch effect {
             case .create:
+                guard b.creator.isEmpty || b.creator == who else {
+                    problem(.lotNotCreator, "\(path).epcClass", "lot \(q.epcClass) was created by \(b.creator); only it may add to the lot")
+                    continue
+                }
                 do { b.quantityIn = try b.quantityIn.adding(inLotUnit) } catch { problem(.quantity, "\(path).quantity", "\(error)"); continue }
-                plan.lotBalances[q.lot] = b
+                LotBalance.add(x, to: who, in: &b.holdings)
             case .consume:
                 let limit = b.quantityIn.allowing(tolerance)
                 guard let out = try? b.quantityOut.adding(inLotUnit), out.micros <= limit.micros else {
                     problem(.balanceExceeded, "\(path).quantity", "mass balance: lot \(q.epcClass) would give out \(b.quantityOut.adding(inLotUnit, orMax: ())) but only \(b.quantityIn) came in (tolerance \(tolerance))")
                     continue
                 }
+                if held.isPositive || !carries {
+                    guard x <= held.micros + slack else {
+                        problem(.notHeld, "\(path).quantity", "\(who) holds \(held) of lot \(q.epcClass), not \(inLotUnit)\(Self.whereIsIt(b))")
+                        continue
+                    }
+                    LotBalance.add(-min(x, held.micros), to: who, in: &b.holdings)
+                } else {
+                    // A carrier's write-off comes out of what is in transit.
+                    guard x <= b.transit.micros + slack else {
+                        problem(.notHeld, "\(path).quantity", "only \(b.transit) of lot \(q.epcClass) is in transit, not \(inLotUnit)")
+                        continue
+                    }
+                    Self.take(x, from: &b.inTransit, preferring: nil)
+                }
                 b.quantityOut = out
-                plan.lotBalances[q.lot] = b
+            case .ship:
+                guard x <= held.micros + slack else {
+                    problem(.notHeld, "\(path).quantity", "\(who) holds \(held) of lot \(q.epcClass) and cannot ship \(inLotUnit)\(Self.whereIsIt(b))")
+                    continue
+                }
+                LotBalance.add(-min(x, held.micros), to: who, in: &b.holdings)
+                LotBalance.add(x, to: destination, in: &b.inTransit)
+            case .receive:
+                let coming = (b.inTransit[who] ?? 0) + (b.inTransit[""] ?? 0)
+                guard x <= coming + slack else {
+                    problem(.notInTransit, "\(path).quantity", "\(Quantity(micros: coming, unit: b.unit)) of lot \(q.epcClass) is in transit to \(who), not \(inLotUnit)\(Self.whereIsIt(b))")
+                    continue
+                }
+                Self.take(min(x, coming), from: &b.inTransit, preferring: who, only: [who, ""])
+                LotBalance.add(x, to: who, in: &b.holdings)
             case .observe:
-                let slack = b.quantityIn.allowing(tolerance).micros - b.quantityIn.micros
-                if inLotUnit.micros > b.onHand.micros + slack {
-                    problem(.balanceExceeded, "\(path).quantity", "mass balance: \(inLotUnit) of lot \(q.epcClass) named, but only \(b.onHand) is on hand")
+                // Named by whoever has it: the signer's holding, what is in transit for a
+                // carrier, or (an inspector, an auditor) what the lot still has.
+                let available = held.isPositive ? held : (carries ? b.transit : b.onHand)
+                if x > available.micros + slack {
+                    problem(.balanceExceeded, "\(path).quantity", "mass balance: \(inLotUnit) of lot \(q.epcClass) named, but only \(available) is \(held.isPositive ? "held by \(who)" : carries ? "in transit" : "on hand")")
+                    continue
                 }
             case .none: break
             }
+            plan.lotBalances[q.lot] = b
+        }
+    }
+
+    /// How much more the tolerance lets a lot give out than it holds and carries: in × tolerance,
+    /// less what earlier events already took beyond it.
+    static func slack(_ b: LotBalance, _ tolerance: Proportion) -> Int64 {
+        let present = b.holdings.values.reduce(0, +) + b.inTransit.values.reduce(0, +)
+        let overdrawn = max(0, b.quantityOut.micros + present - b.quantityIn.micros)
+        return max(0, b.quantityIn.allowing(tolerance).micros - b.quantityIn.micros - overdrawn)
+    }
+
+    /// Takes `amount` out of transit entries (`preferring` first, then the largest), limited to
+    /// `only` when given; returns what was taken.
+    @discardableResult
+    static func take(_ amount: Int64, from table: inout [String: Int64], preferring: String?, only: Set<String>? = nil) -> Int64 {
+        var left = amount
+        var order = table.keys.filter { only?.contains($0) ?? true }.sorted { (table[$0] ?? 0, $1) > (table[$1] ?? 0, $0) }
+        if let preferring, let i = order.firstIndex(of: preferring) { order.insert(order.remove(at: i), at: 0) }
+        for k in order where left > 0 {
+            let t = min(left, table[k] ?? 0)
+            LotBalance.add(-t, to: k, in: &table)
+            left -= t
+        }
+        return amount - left
+    }
+
+    /// Where a lot's quantity is, for a refusal's message.
+    static func whereIsIt(_ b: LotBalance) -> String {
+        let held = b.holdings.sorted { $0.key < $1.key }.map { "\($0.key) holds \(Quantity(micros: $0.value, unit: b.unit))" }
+        let moving = b.inTransit.sorted { $0.key < $1.key }.map { "\(Quantity(micros: $0.value, unit: b.unit)) in transit\($0.key.isEmpty ? "" : " to \($0.key)")" }
+        let all = held + moving
+        return all.isEmpty ? " (nothing of it is left)" : " (" + all.joined(separator: "; ") + ")"
+    }
+
+    /// A transformation puts out at most what it takes in (plus the tolerance), compared in the
+    /// first input's unit; outputs in a unit that cannot be compared are refused.
+    func checkOutputsWithinInputs(_ event: EventFacts, tolerance: Proportion, _ problem: (ProblemCode, String, String) -> Void) {
+        let inputs = event.quantities.filter { $0.role == .input }.compactMap(\.quantity)
+        let outputs = event.quantities.filter { $0.role == .output }.compactMap(\.quantity)
+        guard let unit = inputs.first?.unit, !outputs.isEmpty else { return }
+        do {
+            var total = Quantity.zero(unit), made = Quantity.zero(unit)
+            for q in inputs { total = try total.adding(q) }
+            for q in outputs { made = try made.adding(q) }
+            if made.micros > total.allowing(tolerance).micros {
+                problem(.outputsExceedInputs, "outputQuantityList", "the transformation puts out \(made) but takes in only \(total) (tolerance \(tolerance))")
+            }
+        } catch {
+            problem(.outputsExceedInputs, "outputQuantityList", "outputs cannot be compared with the inputs (\(unit)): \(error)")
         }
     }
 }

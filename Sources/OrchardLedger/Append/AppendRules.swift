@@ -7,10 +7,25 @@ func stepName(_ value: String) -> String {
     BizStep(anyForm: value)?.bareWord ?? OrchardVocabulary.BizStep(anyForm: value)?.bareWord ?? value
 }
 
-/// How an event changes the lots it names (Docs/FORMAT.md §Mass balance).
+/// How an event changes the lots it names (Docs/FORMAT.md §6, chain of custody).
 enum LotEffect {
-    case create, consume, observe, none
+    /// Quantity comes into being, held by the signer (harvest, commissioning, transformation output).
+    case create
+    /// Quantity leaves the lot at its holder (sale, write-off, DELETE, transformation input).
+    case consume
+    /// Quantity moves from the signer into transit towards the shipment's destination.
+    case ship
+    /// Quantity moves from transit to the signer.
+    case receive
+    /// The lot is named; the amount must be there (at the signer, in transit for a carrier).
+    case observe
+    case none
 }
+
+/// Business steps under which a TransformationEvent may turn inputs into outputs: a carrier's
+/// "transporting" or a retailer's "retail_selling" makes nothing.
+let transformingSteps: Set<String> = ["commissioning", "packing", "repackaging", "assembling", "disassembling",
+                                      "creating_class_instance", "grading"]
 
 extension EPCISEvent {
     /// The effect of this event on each of its quantity elements, in order.
@@ -27,10 +42,18 @@ extension EPCISEvent {
                 // other ADD (receiving, say) must name quantity that already exists.
                 if action == .add && (step == "commissioning" || farmStep == .harvesting) { return .create }
                 if action == .delete || step == "retail_selling" || step == "destroying" { return .consume }
+                if step == "shipping" { return .ship }
+                if step == "receiving" { return .receive }
                 return .observe
             case (.aggregation, .child), (.transaction, .subject), (.association, .child): return .observe
             default: return .none
             }
         }
     }
+}
+
+/// The bare name of a step for the transforming-step check: a CBV word or an Orchard farm step.
+func bareStep(_ value: String?) -> String? {
+    guard let value else { return nil }
+    return BizStep(anyForm: value)?.bareWord ?? OrchardVocabulary.BizStep(anyForm: value)?.bareWord
 }

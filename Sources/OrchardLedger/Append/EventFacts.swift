@@ -16,6 +16,8 @@ struct EventFacts: Sendable {
     let quantities: [QuantityElement]
     /// The effect of the event on each of `quantities`, in the same order.
     let effects: [LotEffect]
+    /// The `destination`s of `destinationList`, as written (a shipment's receiver).
+    let destinations: [String]
     /// Every identifier the event names, each once, with its roles (for the trace index).
     let names: [(key: TraceKey, roles: NamingRoles)]
     /// Lineage edges (output → input, parent → child), with their kinds.
@@ -30,6 +32,7 @@ struct EventFacts: Sendable {
         canonicalBizStep = event.bizStep.map(CBV.canonicalBizStep)
         quantities = event.quantities
         effects = event.lotEffects
+        destinations = (event.json["destinationList"]?.arrayValue ?? []).compactMap { $0["destination"]?.stringValue }
         names = event.namedIdentifiers
         lineage = event.lineageEdges
     }

@@ -9,8 +9,9 @@ public struct EventLocation: Hashable, Sendable {
     public init(leafIndex: UInt64, blockHeight: UInt64) { self.leafIndex = leafIndex; self.blockHeight = blockHeight }
 }
 
-/// The running mass balance of one lot (an EPC class): what came in and what went out, exactly,
-/// in the lot's unit (fixed by the event that created it).
+/// The running mass balance of one lot (an EPC class) as a chain of custody: what came in and
+/// went out in all, exactly, in the lot's unit (fixed by the event that created it), and where
+/// what is left is — with which participant, or in transit towards whom (Docs/FORMAT.md §6).
 public struct LotBalance: Hashable, Sendable {
     /// Quantity created: commissioned (ADD) or output of a transformation.
     public var quantityIn: Quantity
@@ -18,44 +19,100 @@ public struct LotBalance: Hashable, Sendable {
     public var quantityOut: Quantity
     /// Leaf of the event that created the lot.
     public var firstLeaf: UInt64
+    /// The participant whose event created the lot: only it may add to it.
+    public var creator: String
+    /// `eventTime` of the creating event (ms since the epoch): no event on the lot may precede it.
+    public var createdMillis: Int64
+    /// Millionths of the lot's unit held by each participant (participant ID → amount > 0).
+    public var holdings: [String: Int64]
+    /// Millionths of the lot's unit shipped and not yet received, by destination participant
+    /// (`""`: a shipment that names no known destination).
+    public var inTransit: [String: Int64]
 
-    public init(quantityIn: Quantity, quantityOut: Quantity, firstLeaf: UInt64) {
+    public init(quantityIn: Quantity, quantityOut: Quantity, firstLeaf: UInt64, creator: String = "", createdMillis: Int64 = 0,
+                holdings: [String: Int64] = [:], inTransit: [String: Int64] = [:]) {
         self.quantityIn = quantityIn
         self.quantityOut = quantityOut.unit == quantityIn.unit ? quantityOut : Quantity(micros: quantityOut.micros, unit: quantityIn.unit)
         self.firstLeaf = firstLeaf
+        self.creator = creator
+        self.createdMillis = createdMillis
+        self.holdings = holdings
+        self.inTransit = inTransit
     }
 
-    /// A lot created by `quantity` at `leaf`.
-    public init(created quantity: Quantity, atLeaf leaf: UInt64) {
-        self.init(quantityIn: quantity, quantityOut: .zero(quantity.unit), firstLeaf: leaf)
+    /// A lot created by `quantity` at `leaf`, held by its creator.
+    public init(created quantity: Quantity, atLeaf leaf: UInt64, by creator: String = "", atMillis millis: Int64 = 0) {
+        self.init(quantityIn: quantity, quantityOut: .zero(quantity.unit), firstLeaf: leaf, creator: creator, createdMillis: millis,
+                  holdings: creator.isEmpty ? [:] : [creator: quantity.micros])
     }
 
     /// The lot's unit of measure.
     public var unit: UnitOfMeasure { quantityIn.unit }
 
-    /// Quantity still on hand.
+    /// Quantity not consumed: held by someone or in transit.
     public var onHand: Quantity { Quantity(micros: quantityIn.micros - quantityOut.micros, unit: unit) }
 
-    /// Stored form: in, out (millionths of the unit, i64 BE), first leaf (u64 BE), then the unit
-    /// code (empty for a count of items).
+    /// What `participant` holds.
+    public func held(by participant: String) -> Quantity { Quantity(micros: holdings[participant] ?? 0, unit: unit) }
+
+    /// What is in transit, in all.
+    public var transit: Quantity { Quantity(micros: inTransit.values.reduce(0, +), unit: unit) }
+
+    /// Adds `micros` to an entry, dropping entries that reach zero or less.
+    static func add(_ micros: Int64, to key: String, in table: inout [String: Int64]) {
+        let v = (table[key] ?? 0) + micros
+        table[key] = v > 0 ? v : nil
+    }
+
+    /// Stored form (all integers big-endian): in, out (millionths of the unit, i64), first leaf
+    /// (u64), created (ms, i64), the unit code and the creator (each a length byte and ASCII/UTF-8),
+    /// then the holdings and the transit entries (each a u16 count of `length byte ‖ participant
+    /// ‖ i64 amount`).
     public var encoded: [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(27)
-        for v in [UInt64(bitPattern: quantityIn.micros), UInt64(bitPattern: quantityOut.micros), firstLeaf] {
-            for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(s))) }
+        out.reserveCapacity(48 + creator.utf8.count + 24 * (holdings.count + inTransit.count))
+        func u64(_ v: UInt64) { for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(s))) } }
+        func text(_ t: String) { let b = Array(t.utf8.prefix(255)); out.append(UInt8(b.count)); out += b }
+        func table(_ t: [String: Int64]) {
+            out.append(UInt8(t.count >> 8)); out.append(UInt8(t.count & 0xFF))
+            for k in t.keys.sorted() { text(k); u64(UInt64(bitPattern: t[k]!)) }
         }
-        return out + Array((unit.code ?? "").utf8)
+        u64(UInt64(bitPattern: quantityIn.micros)); u64(UInt64(bitPattern: quantityOut.micros)); u64(firstLeaf)
+        u64(UInt64(bitPattern: createdMillis))
+        text(unit.code ?? ""); text(creator)
+        table(holdings); table(inTransit)
+        return out
     }
 
     /// Reads the stored form; nil when it is malformed or names an unknown unit.
     public init?(encoded b: [UInt8]) {
-        guard b.count >= 24 else { return nil }
-        func u64(_ at: Int) -> UInt64 { b[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) } }
-        let code = b.count == 24 ? nil : String(decoding: b[24...], as: UTF8.self)
-        guard let unit = try? UnitOfMeasure(code: code) else { return nil }
-        quantityIn = Quantity(micros: Int64(bitPattern: u64(0)), unit: unit)
-        quantityOut = Quantity(micros: Int64(bitPattern: u64(8)), unit: unit)
-        firstLeaf = u64(16)
+        var at = 0
+        func u64() -> UInt64? {
+            guard at + 8 <= b.count else { return nil }
+            defer { at += 8 }
+            return b[at..<at + 8].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        func text() -> String? {
+            guard at < b.count, at + 1 + Int(b[at]) <= b.count else { return nil }
+            defer { at += 1 + Int(b[at]) }
+            return String(decoding: b[(at + 1)..<(at + 1 + Int(b[at]))], as: UTF8.self)
+        }
+        func table() -> [String: Int64]? {
+            guard at + 2 <= b.count else { return nil }
+            let n = Int(b[at]) << 8 | Int(b[at + 1])
+            at += 2
+            var t = [String: Int64]()
+            for _ in 0..<n {
+                guard let k = text(), let v = u64() else { return nil }
+                t[k] = Int64(bitPattern: v)
+            }
+            return t
+        }
+        guard let qin = u64(), let qout = u64(), let leaf = u64(), let created = u64(), let code = text(),
+              let unit = try? UnitOfMeasure(code: code.isEmpty ? nil : code), let creator = text(),
+              let holdings = table(), let transit = table(), at == b.count else { return nil }
+        self.init(quantityIn: Quantity(micros: Int64(bitPattern: qin), unit: unit), quantityOut: Quantity(micros: Int64(bitPattern: qout), unit: unit),
+                  firstLeaf: leaf, creator: creator, createdMillis: Int64(bitPattern: created), holdings: holdings, inTransit: transit)
     }
 }
 

@@ -35,6 +35,8 @@ public struct Registry: Sendable {
     public let roles: [String: Role]
     public private(set) var participants: [String: Participant] = [:]
     public private(set) var keys: [KeyID: KeyState] = [:]
+    /// Participant IDs by GLN (13 digits), for resolving the parties and locations events name.
+    public private(set) var participantsByGLN: [String: String] = [:]
 
     /// The registry defined by genesis (its keys valid from leaf 1, the first after genesis).
     public init(genesis: Genesis) {
@@ -43,6 +45,7 @@ public struct Registry: Sendable {
         roles = genesis.roles
         for p in genesis.participants {
             participants[p.id] = p
+            if let gln = p.gln { participantsByGLN[gln] = p.id }
             for k in p.keys { keys[k.keyID] = KeyState(key: k, participantID: p.id, validFrom: 1) }
         }
     }
@@ -73,6 +76,7 @@ public struct Registry: Sendable {
                 throw RegistryError(path: "change.participant.publicKeys", reason: "key \(k.keyID) is already registered")
             }
             participants[p.id] = p
+            if let gln = p.gln { participantsByGLN[gln] = p.id }
             for k in p.keys { keys[k.keyID] = KeyState(key: k, participantID: p.id, validFrom: leaf + 1) }
         case let .rotate(id, key, _):
             try requireParticipant(id)
@@ -104,6 +108,19 @@ public struct Registry: Sendable {
     /// stage A checks signatures with them early, and stage B still decides whether it holds.
     public static func keysIntroduced(by change: JSONValue) -> [Ed25519PublicKey] {
         (try? RegistryChange(json: change))?.keysIntroduced ?? []
+    }
+
+    /// The participant an EPCIS party or location identifier names (a PGLN or SGLN URN, or a GLN
+    /// Digital Link on any host), matched by its GLN; nil when no registered participant has it.
+    public func participantID(naming identifier: String) -> String? {
+        guard let dl = CanonicalDigitalLink.normalise(identifier) else { return nil }
+        for ai in ["/414/", "/417/"] {
+            if let r = dl.range(of: ai) {
+                let gln = dl[r.upperBound...].prefix(13)
+                if gln.count == 13 { return participantsByGLN[String(gln)] }
+            }
+        }
+        return nil
     }
 
     /// The participant registered with a role, by id.

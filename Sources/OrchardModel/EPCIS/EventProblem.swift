@@ -45,6 +45,19 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let lotUnknown = ProblemCode(rawValue: "lot.unknown")
     public static let unitMismatch = ProblemCode(rawValue: "lot.unit-mismatch")
     public static let balanceExceeded = ProblemCode(rawValue: "balance.exceeded")
+    /// Adding to a lot another participant created.
+    public static let lotNotCreator = ProblemCode(rawValue: "lot.not-creator")
+    /// Using, shipping or selling more of a lot than the signer holds.
+    public static let notHeld = ProblemCode(rawValue: "custody.not-held")
+    /// Receiving more of a lot than is in transit to the signer.
+    public static let notInTransit = ProblemCode(rawValue: "custody.not-in-transit")
+    /// An event dated before the event that created its lot.
+    public static let beforeLotCreated = ProblemCode(rawValue: "time.before-lot")
+    /// A TransformationEvent under a step that makes nothing (transporting, selling…).
+    public static let notTransforming = ProblemCode(rawValue: "transformation.step")
+    /// A transformation that puts out more than it takes in (beyond the tolerance), or in
+    /// units that cannot be compared with its inputs'.
+    public static let outputsExceedInputs = ProblemCode(rawValue: "transformation.outputs-exceed-inputs")
 
     // Registry changes.
     public static let registrySigner = ProblemCode(rawValue: "registry.signer")
