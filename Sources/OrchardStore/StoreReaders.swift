@@ -13,6 +13,17 @@ struct StoreStateReader: LedgerStateReader {
         return EventLocation(leafIndex: Array(v[0..<8]).bigEndianUInt64, blockHeight: Array(v[8..<16]).bigEndianUInt64)
     }
 
+    func namingRoles(of key: TraceKey) throws -> NamingRoles? {
+        let prefix = StoredTraceKey.encode(key) + [0]
+        var roles: NamingRoles?
+        try txn.scan(db.trace, from: prefix) { k, v in
+            guard k.count == prefix.count + 8, k.starts(with: prefix) else { return false }
+            roles = (roles ?? []).union(NamingRoles(rawValue: v.first ?? 0))
+            return true
+        }
+        return roles
+    }
+
     func lotBalance(_ lot: TraceKey) throws -> LotBalance? {
         guard let v = try txn.get(db.balances, StoredTraceKey.encode(lot)) else { return nil }
         guard let b = LotBalance(encoded: v) else { throw StoreError.corrupt(.index(name: "balances", key: lot.rawValue, reason: "malformed balance")) }

@@ -11,6 +11,8 @@ struct MemoryState: LedgerStateReader {
     var balances: [TraceKey: LotBalance] = [:]
     func location(of id: EventID) throws -> EventLocation? { locations[id] }
     func lotBalance(_ lot: TraceKey) throws -> LotBalance? { balances[lot] }
+    var names: [TraceKey: NamingRoles] = [:]
+    func namingRoles(of key: TraceKey) throws -> NamingRoles? { names[key] }
 }
 
 /// The append planner on its own: what a valid batch plans, and the rules it applies.

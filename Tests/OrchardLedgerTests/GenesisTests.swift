@@ -118,6 +118,17 @@ struct GenesisTests {
 
     @Test("Rules left out take their documented defaults")
     func defaultRules() throws {
-        #expect(try Genesis(json: json.removing("rules")).rules == LedgerRules())
+        let rules = try Genesis(json: json.removing("rules")).rules
+        var expected = LedgerRules()
+        // The earliest event time defaults to 366 days before the programme's createdAt.
+        expected.earliestEventMillis = try EPCISTimestamp(try #require(json["createdAt"]?.stringValue)).millisecondsSinceEpoch - 366 * 86_400_000
+        #expect(rules == expected)
+    }
+
+    @Test("rules.earliestEventTime, when given, is the earliest event time; a malformed one is refused")
+    func earliestEventTime() throws {
+        let rules = try Genesis(json: json.setting("rules", to: ["earliestEventTime": "2020-01-01T00:00:00Z"])).rules
+        #expect(rules.earliestEventMillis == 1_577_836_800_000)
+        #expect(throws: GenesisError.self) { try Genesis(json: json.setting("rules", to: ["earliestEventTime": "last year"])) }
     }
 }

@@ -45,6 +45,9 @@ public struct AppendPlan: Sendable {
     public var problems: [EventProblem] = []
     /// Events of the batch so far, by ID: their index in `records`.
     var seen: [EventID: Int] = [:]
+    /// Roles the batch's planned events gave identifiers that transformations take as inputs
+    /// (kept only for instance-level inputs, which have no balance).
+    var namedInBatch: [TraceKey: NamingRoles] = [:]
 
     public init(registry: Registry) { self.registry = registry }
 }

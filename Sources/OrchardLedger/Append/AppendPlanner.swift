@@ -183,7 +183,10 @@ public struct AppendPlanner: Sendable {
                     if checkRole(event, participant, plan.registry, problem) { signedBy = participant } else { signedBy = nil }
                 }
                 checkTime(event, nowMillis: nowMillis, problem)
-                if let signedBy { checkLots(event, leaf: leaf, signer: signedBy, plan: &plan, state: state, problem) }
+                if let signedBy {
+                    checkLots(event, leaf: leaf, signer: signedBy, plan: &plan, state: state, problem)
+                    checkInputEPCs(event, plan: &plan, state: state, problem)
+                }
                 plan.seen[id] = plan.records.count
             case .genesis:
                 problem(.genesisRecord, "type", "a genesis record cannot be appended")
@@ -250,6 +253,9 @@ public struct AppendPlanner: Sendable {
     func checkTime(_ event: EventFacts, nowMillis: Int64, _ problem: (ProblemCode, String, String) -> Void) {
         guard let millis = event.eventMillis else {
             problem(.eventTime, "eventTime", "not an RFC 3339 date-time with offset: \"\(event.eventTime)\""); return
+        }
+        if millis < rules.earliestEventMillis {
+            problem(.eventTime, "eventTime", "\(event.eventTime) is before the programme's earliest event time \(UTCTime.format(millis: rules.earliestEventMillis)) (genesis rules)")
         }
         if millis > nowMillis + rules.maxClockSkewSeconds * 1000 {
             problem(.futureTime, "eventTime", "\(event.eventTime) is in the future (more than \(rules.maxClockSkewSeconds) s ahead of the ledger clock)")
@@ -361,6 +367,31 @@ public struct AppendPlanner: Sendable {
             case .none: break
             }
             plan.lotBalances[q.lot] = b
+        }
+    }
+
+    /// Instance-level inputs of a transformation (`inputEPCList`) must exist — some earlier event
+    /// named them — and must not have been consumed by an earlier transformation already.
+    func checkInputEPCs(_ event: EventFacts, plan: inout AppendPlan, state: some LedgerStateReader,
+                        _ problem: (ProblemCode, String, String) -> Void) {
+        let classes = Set(event.quantities.map(\.lot))
+        defer {
+            // What this event names is known to the rest of the batch (an input is consumed now).
+            for name in event.names where !classes.contains(name.key) { plan.namedInBatch[name.key, default: []].formUnion(name.roles) }
+        }
+        guard event.type == .transformation else { return }
+        let inputs = event.names.filter { name in name.roles.contains(.input) && !classes.contains(name.key) }
+        for (key, _) in inputs {
+            var roles: NamingRoles?
+            if let pending = plan.namedInBatch[key] { roles = pending } else {
+                do { roles = try state.namingRoles(of: key) } catch { problem(.ledgerRead, "inputEPCList", "ledger read failed: \(error)"); continue }
+            }
+            guard let roles else {
+                problem(.lotUnknown, "inputEPCList", "\(key) does not exist in the ledger (no earlier event names it)"); continue
+            }
+            if roles.contains(.input) {
+                problem(.notHeld, "inputEPCList", "\(key) was already consumed as the input of an earlier transformation"); continue
+            }
         }
     }
 

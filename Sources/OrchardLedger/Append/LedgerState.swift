@@ -122,4 +122,6 @@ public protocol LedgerStateReader {
     func location(of id: EventID) throws -> EventLocation?
     /// A lot's balance, if the lot exists.
     func lotBalance(_ lot: TraceKey) throws -> LotBalance?
+    /// Every role any event so far gave the identifier (nil when no event named it).
+    func namingRoles(of key: TraceKey) throws -> NamingRoles?
 }

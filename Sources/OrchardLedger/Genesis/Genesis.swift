@@ -56,6 +56,9 @@ public struct LedgerRules: Hashable, Sendable {
     public var maxClockSkewSeconds: Int64 = 300
     /// The most records a block holds.
     public var maxRecordsPerBlock: Int = 10_000
+    /// No event may be dated before this (ms since the epoch): `rules.earliestEventTime` in
+    /// genesis, else a year before the programme's `createdAt`. Catches 1900 and year 0000.
+    public var earliestEventMillis: Int64 = 0
 
     /// The defaults: 0.5 % tolerance, 300 s skew, 10,000 records a block.
     public init() {}
@@ -108,6 +111,14 @@ public struct Genesis: Sendable {
             }
             if let s = r["maxClockSkewSeconds"]?.doubleValue { rules.maxClockSkewSeconds = Int64(s) }
             if let m = r["maxRecordsPerBlock"]?.doubleValue, m >= 1 { rules.maxRecordsPerBlock = Int(m) }
+        }
+        guard let created = try? EPCISTimestamp(createdAt) else { throw fail("createdAt", "must be an RFC 3339 date-time, e.g. 2026-01-01T00:00:00Z") }
+        rules.earliestEventMillis = created.millisecondsSinceEpoch - 366 * 86_400_000
+        if let e = json["rules"]?["earliestEventTime"] {
+            guard let text = e.stringValue, let t = try? EPCISTimestamp(text) else {
+                throw fail("rules.earliestEventTime", "must be an RFC 3339 date-time, e.g. 2025-01-01T00:00:00Z")
+            }
+            rules.earliestEventMillis = t.millisecondsSinceEpoch
         }
         self.rules = rules
         guard let roleMembers = json["roles"]?.objectMembers else { throw fail("roles", "missing roles object") }

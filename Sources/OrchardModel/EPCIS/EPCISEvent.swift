@@ -107,8 +107,11 @@ public struct EPCISEvent: Sendable {
         self.type = type
         guard let time = json["eventTime"]?.stringValue else { throw problem(.eventTime, "eventTime", "missing eventTime") }
         eventTime = time
-        guard json["eventTimeZoneOffset"]?.stringValue != nil else {
+        guard let offset = json["eventTimeZoneOffset"]?.stringValue else {
             throw problem(.timeZone, "eventTimeZoneOffset", "missing eventTimeZoneOffset (e.g. \"+08:00\")")
+        }
+        guard Self.isTimeZoneOffset(offset) else {
+            throw problem(.timeZone, "eventTimeZoneOffset", "\"\(offset.prefix(40))\" is not a time-zone offset: ±hh:mm from -14:00 to +14:00, e.g. \"+08:00\"")
         }
         if let a = json["action"] {
             guard let text = a.stringValue, let action = EPCISAction(rawValue: text) else {
@@ -130,7 +133,10 @@ public struct EPCISEvent: Sendable {
         readPoint = try Self.locationID(json, "readPoint", problem)
         bizLocation = try Self.locationID(json, "bizLocation", problem)
         parentID = try Self.optionalString(json, "parentID", .identifier, problem)
-        if let parentID { try Self.checkIdentifier(parentID, "parentID", problem) }
+        if let parentID {
+            try Self.checkIdentifier(parentID, "parentID", problem)
+            try Self.checkKind(parentID, instance: true, "parentID", problem)
+        }
 
         var quantities = [QuantityElement]()
         for role in [EPCISListRole.subject, .child, .input, .output] {
@@ -145,6 +151,7 @@ public struct EPCISEvent: Sendable {
             for (i, item) in items.enumerated() {
                 guard let s = item.stringValue, !s.isEmpty else { throw problem(.identifier, "\(key)[\(i)]", "must be an EPC URI string") }
                 try Self.checkIdentifier(s, "\(key)[\(i)]", problem)
+                try Self.checkKind(s, instance: true, "\(key)[\(i)]", problem)
                 epcs.append((role, s))
             }
         }
@@ -157,10 +164,55 @@ public struct EPCISEvent: Sendable {
     static func checkIdentifier(_ s: String, _ path: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         guard s.utf8.count <= 400 else { throw problem(.identifier, path, "identifier longer than 400 bytes") }
         let u = Array(s.utf8)
+        if let bad = u.firstIndex(where: { $0 <= 0x20 || $0 == 0x7F }) {
+            throw problem(.identifier, path, "\"\(s.prefix(60))\" contains \(u[bad] == 0x20 ? "a space" : "a control character") at byte \(bad + 1): identifiers are URIs, which have none")
+        }
         var i = 0
         while i < u.count, (0x41...0x5A).contains(u[i]) || (0x61...0x7A).contains(u[i]) || (i > 0 && ((0x30...0x39).contains(u[i]) || u[i] == 0x2B || u[i] == 0x2D || u[i] == 0x2E)) { i += 1 }
         guard i > 0, i < u.count, u[i] == 0x3A else {
             throw problem(.identifier, path, "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
+        }
+    }
+
+    /// `±hh:mm` with hh ≤ 14 and mm < 60 (the offsets in use run from -12:00 to +14:00).
+    static func isTimeZoneOffset(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        func digit(_ i: Int) -> Int? { (0x30...0x39).contains(u[i]) ? Int(u[i] - 0x30) : nil }
+        guard u.count == 6, u[0] == 0x2B || u[0] == 0x2D, u[3] == 0x3A,
+              let h1 = digit(1), let h2 = digit(2), let m1 = digit(4), let m2 = digit(5) else { return false }
+        let hours = h1 * 10 + h2, minutes = m1 * 10 + m2
+        return minutes < 60 && (hours < 14 || (hours == 14 && minutes == 0))
+    }
+
+    /// GS1 identifiers must be of the kind their field holds: quantity lists name classes (an
+    /// LGTIN, a GTIN), EPC lists and `parentID` name single objects (an SGTIN, an SSCC…). A
+    /// Digital Link's check digit is verified (a URN's is computed, not written). Identifiers
+    /// outside GS1 (a private URI) are accepted as they are.
+    static func checkKind(_ s: String, instance: Bool, _ path: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
+        if s.hasPrefix("urn:epc:") {
+            let isClass = s.hasPrefix("urn:epc:class:") || s.hasPrefix("urn:epc:idpat:")
+            if instance && isClass {
+                throw problem(.identifier, path, "\"\(s.prefix(60))\" names a class of objects; this field names single objects (e.g. urn:epc:id:sgtin:… or urn:epc:id:sscc:…)")
+            }
+            if !instance && !isClass {
+                throw problem(.identifier, path, "\"\(s.prefix(60))\" names a single object; epcClass names a class (e.g. urn:epc:class:lgtin:…)")
+            }
+            return
+        }
+        guard s.hasPrefix("https://") || s.hasPrefix("http://"), let dl = CanonicalDigitalLink.normalise(s) else { return }
+        let key = TraceKey(canonical: dl)
+        do {
+            if let r = dl.range(of: "/01/") { _ = try GTIN(String(dl[r.upperBound...].prefix(14))) }
+            if let r = dl.range(of: "/00/") { _ = try SSCC(String(dl[r.upperBound...].prefix(18))) }
+            for ai in ["/414/", "/417/"] { if let r = dl.range(of: ai) { _ = try GLN(String(dl[r.upperBound...].prefix(13))) } }
+        } catch {
+            throw problem(.identifier, path, "\"\(s.prefix(80))\": \(error)")
+        }
+        if instance && (key.kind == .lot || key.kind == .product) {
+            throw problem(.identifier, path, "\"\(s.prefix(60))\" names a class of objects; this field names single objects (a serial /21/ or an SSCC /00/)")
+        }
+        if !instance && (key.kind == .item || key.kind == .logisticUnit) {
+            throw problem(.identifier, path, "\"\(s.prefix(60))\" names a single object; epcClass names a class (a GTIN /01/ with or without a lot /10/)")
         }
     }
 
@@ -192,6 +244,7 @@ public struct EPCISEvent: Sendable {
             var at: String { "\(key)[\(i)]" }
             guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
             try checkIdentifier(cls, "\(at).epcClass", problem)
+            try checkKind(cls, instance: false, "\(at).epcClass", problem)
             let uomText = item["uom"]?.stringValue
             if item["uom"] != nil, uomText == nil { throw problem(.unit, "\(at).uom", "must be a UN/ECE Rec. 20 unit code such as KGM") }
             let unit: UnitOfMeasure
