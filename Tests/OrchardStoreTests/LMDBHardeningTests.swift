@@ -141,7 +141,8 @@ struct LMDBHardeningTests {
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(20_000) }
         let finished = !p.isRunning
-        if !finished { p.terminate() }
+        // SIGKILL: a child blocked on LMDB's writer mutex may have SIGTERM blocked.
+        if !finished { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: try bytes(outPath), as: UTF8.self),
                 String(decoding: try bytes(errPath), as: UTF8.self), finished)
