@@ -18,6 +18,21 @@ public struct RecordView: Sendable {
     public let eventID: EventID?
     /// The participant whose key signed the event, as registered at that leaf.
     public let signer: Participant?
+    /// Set when a later record declared this event erroneous.
+    public var declaredErroneous: Declaration? = nil
+    /// Set when this record is itself an error declaration: what it declares.
+    public var declaration: ErrorDeclaration? {
+        record.kind == .event ? ErrorDeclaration(event: record.payload) : nil
+    }
+
+    /// An error declaration of an event: where it is, who made it, what it says.
+    public struct Declaration: Sendable {
+        public let leafIndex: UInt64
+        public let blockHeight: UInt64
+        /// The participant who declared it, or nil for the programme authority.
+        public let declaredBy: String?
+        public let declaration: ErrorDeclaration
+    }
 
     public var leafHash: SHA256Digest { get throws { try MerkleHash.leaf(recordBytes) } }
 }
@@ -34,7 +49,14 @@ extension LedgerStore {
     /// The event with this ID (see ``event(_:)-(String)``).
     public func event(_ id: EventID) throws -> RecordView {
         guard let location = try location(of: id) else { throw StoreError.notFound(.event(id.uri)) }
-        let view = try record(atLeaf: location.leafIndex, blockHeight: location.blockHeight)
+        var view = try record(atLeaf: location.leafIndex, blockHeight: location.blockHeight)
+        if let leaf = try declaration(of: id) {
+            let declaring = try record(atLeaf: leaf)
+            if let d = declaring.declaration {
+                view.declaredErroneous = RecordView.Declaration(leafIndex: leaf, blockHeight: declaring.blockHeight,
+                                                                declaredBy: declaring.signer?.id, declaration: d)
+            }
+        }
         guard view.eventID == id else {
             throw VerificationFinding(.indexEntry, blockHeight: location.blockHeight, leafIndex: location.leafIndex, eventID: id,
                                       expected: id.uri, found: view.eventID?.uri ?? "a \(view.record.kind.rawValue) record",

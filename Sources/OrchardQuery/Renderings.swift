@@ -38,6 +38,14 @@ extension RecordView {
                 m.append(JSONMember("sig", .string(Base64.encode(record.signature))))
             }
             if let p = signer { m.append(JSONMember("participant", .string(p.id))) }
+            if let d = declaredErroneous {
+                var dm = [JSONMember("leafIndex", .number(JSONNumber(Int(d.leafIndex)))),
+                          JSONMember("blockHeight", .number(JSONNumber(Int(d.blockHeight)))),
+                          JSONMember("declaredBy", .string(d.declaredBy ?? "programme authority"))]
+                dm += d.declaration.json.objectMembers ?? []
+                m.append(JSONMember("declaredErroneous", .object(dm)))
+            }
+            if let d = declaration { m.append(JSONMember("declares", d.json)) }
             m.append(JSONMember("leafHash", .string(try leafHash.hex)))
             m.append(JSONMember("recordBytes", .string(Base64.encode(recordBytes))))
             m.append(JSONMember(record.kind.payloadKey, record.payload))

@@ -56,6 +56,9 @@ struct BatchWriter {
         if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
         for name in r.pointee.names { index.addTrace(name.key, roles: name.roles, leaf: leaf) }
         for edge in r.pointee.lineage { index.addLineage(edge, leaf: leaf) }
+        if let declared = r.pointee.declares {
+            try txn.put(db.declarations, declared.digest.bytes, [UInt8](bigEndian: leaf))
+        }
         if let change = r.pointee.registryChange {
             try txn.put(db.registryLog, [UInt8](bigEndian: leaf), JSONWriter.compact(change), append: true)
         }

@@ -24,6 +24,8 @@ struct LedgerSchema: Sendable {
     let lineage: LMDBDatabase
     /// Input lot or child → leaf ‖ kind ‖ output lot or parent (the reverse edges, for forward traces).
     let descendants: LMDBDatabase
+    /// Erroneous event's ID digest (32 bytes) → leaf of the record that declared it (u64 BE).
+    let declarations: LMDBDatabase
     /// Leaf index → registry change JSON, so the registry can be rebuilt at open.
     let registryLog: LMDBDatabase
 
@@ -38,6 +40,7 @@ struct LedgerSchema: Sendable {
         lineage = try env.openDatabase("lineage", dupSort: true)
         descendants = try env.openDatabase("descendants", dupSort: true)
         registryLog = try env.openDatabase("registry")
+        declarations = try env.openDatabase("declarations")
     }
 }
 

@@ -62,7 +62,7 @@ public final class LedgerStore: @unchecked Sendable {
     static let sequencerKeyFile = "sequencer.pem"
     /// The storage layout this code reads and writes, kept under `meta/format` (Docs/FORMAT.md
     /// §Storage). Ledgers of another layout are refused, not misread.
-    static let storageFormat = Array("orchard-store/3 segments-of-16 trace-lineage".utf8)
+    static let storageFormat = Array("orchard-store/3 segments-of-16 trace-lineage-declarations".utf8)
 
     /// Creates a ledger in `directory` from a genesis document, signing block 0 with `sequencerKey`
     /// (which must be the genesis sequencer key; it is copied into the directory, mode 0600).
@@ -236,6 +236,11 @@ public final class LedgerStore: @unchecked Sendable {
     /// it was packed into and taken out of.
     public func descendants(of key: TraceKey) throws -> [StoredLineageEdge] {
         try read { txn in try txn.duplicates(db.descendants, StoredTraceKey.encode(key)).map { try StoredLineageEdge(key: key, value: $0) } }
+    }
+
+    /// The leaf of the record that declared the event erroneous, if one did.
+    public func declaration(of id: EventID) throws -> UInt64? {
+        try read { txn in try StoreStateReader(txn: txn, db: db).declaration(of: id) }
     }
 
     /// The registry changes recorded in the ledger, in leaf order (as logged when appended).

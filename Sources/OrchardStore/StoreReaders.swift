@@ -24,6 +24,15 @@ struct StoreStateReader: LedgerStateReader {
         return roles
     }
 
+    func declaration(of id: EventID) throws -> UInt64? {
+        guard let v = try txn.get(db.declarations, id.digest.bytes), v.count == 8 else { return nil }
+        return v.bigEndianUInt64
+    }
+
+    func record(atLeaf leaf: UInt64) throws -> SignedRecord {
+        try SignedRecord(storedForm: try LedgerStore.storedRecord(txn, db, leaf: leaf))
+    }
+
     func lotBalance(_ lot: TraceKey) throws -> LotBalance? {
         guard let v = try txn.get(db.balances, StoredTraceKey.encode(lot)) else { return nil }
         guard let b = LotBalance(encoded: v) else { throw StoreError.corrupt(.index(name: "balances", key: lot.rawValue, reason: "malformed balance")) }

@@ -13,6 +13,8 @@ struct MemoryState: LedgerStateReader {
     func lotBalance(_ lot: TraceKey) throws -> LotBalance? { balances[lot] }
     var names: [TraceKey: NamingRoles] = [:]
     func namingRoles(of key: TraceKey) throws -> NamingRoles? { names[key] }
+    func declaration(of id: EventID) throws -> UInt64? { nil }
+    func record(atLeaf leaf: UInt64) throws -> SignedRecord { throw EventProblem(index: 0, code: .ledgerRead, path: "", reason: "no records in memory") }
 }
 
 /// The append planner on its own: what a valid batch plans, and the rules it applies.

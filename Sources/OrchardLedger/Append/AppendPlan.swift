@@ -21,6 +21,8 @@ public struct PlannedRecord: Sendable {
     public let inputIndex: Int
     /// For registry records: the change, as logged for rebuilding the registry.
     public let registryChange: JSONValue?
+    /// For an error declaration: the ID of the event it declares erroneous.
+    public var declares: EventID? = nil
 }
 
 /// What happened to one submitted record.
@@ -48,6 +50,8 @@ public struct AppendPlan: Sendable {
     /// Roles the batch's planned events gave identifiers that transformations take as inputs
     /// (kept only for instance-level inputs, which have no balance).
     var namedInBatch: [TraceKey: NamingRoles] = [:]
+    /// Events declared erroneous by the batch so far.
+    var declaredInBatch: Set<EventID> = []
 
     public init(registry: Registry) { self.registry = registry }
 }

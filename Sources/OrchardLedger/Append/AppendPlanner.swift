@@ -143,8 +143,10 @@ public struct AppendPlanner: Sendable {
             // a key registered earlier in this batch. A repeat is only answered with the original
             // receipt if it is validly signed by a key the ledger knows.
             // (The registry files keys under their IDs, so a key found by the signer's ID is its key.)
-            let knownKey = p.kind == .registry ? (p.signer == authorityKeyID ? plan.registry.authorityKey : nil)
-                : p.signer.flatMap { plan.registry.keys[$0]?.key }
+            // The authority signs registry changes, and may declare any event erroneous.
+            let byAuthority = p.signer == authorityKeyID && (p.kind == .registry || p.facts?.errorDeclaration != nil)
+            let knownKey = byAuthority ? plan.registry.authorityKey
+                : p.kind == .registry ? nil : p.signer.flatMap { plan.registry.keys[$0]?.key }
             let signedByKnownKey = try knownKey.map { (key) throws(CryptoError) in
                 key == p.checkedKey ? p.signatureValid : try p.hasValidSignature(by: key, origin: origin)
             } ?? false
@@ -155,6 +157,7 @@ public struct AppendPlanner: Sendable {
                 } catch { problem(.ledgerRead, "", "ledger read failed: \(error)") }
             }
             var change: JSONValue? = nil
+            var declares: EventID? = nil
             switch p.kind {
             case .registry:
                 if p.signer != authorityKeyID {
@@ -169,6 +172,15 @@ public struct AppendPlanner: Sendable {
                         problem(error.code, error.path, error.reason)
                     }
                 }
+            case .event where p.facts?.errorDeclaration != nil:
+                guard let event = p.facts, let id = p.eventID, let signer = p.signer else { continue }
+                if !signedByKnownKey {
+                    problem(.signatureInvalid, "sig", "the declaration's signature does not verify with key \(signer.rawValue)")
+                } else {
+                    checkDeclaration(event, id: id, signer: signer, byAuthority: byAuthority, leaf: leaf, plan: &plan, state: state, problem)
+                }
+                declares = id
+                plan.seen[p.dedupKey ?? id] = plan.records.count
             case .event:
                 guard let event = p.facts, let id = p.eventID, let signer = p.signer else { continue }
                 var signedBy: Participant?
@@ -191,9 +203,11 @@ public struct AppendPlanner: Sendable {
             case .genesis:
                 problem(.genesisRecord, "type", "a genesis record cannot be appended")
             }
-            plan.records.append(PlannedRecord(kind: p.kind, storedForm: p.storedForm, leafHash: p.leafHash,
-                                              eventID: p.eventID, dedupKey: p.dedupKey, names: p.facts?.names ?? [],
-                                              lineage: p.facts?.lineage ?? [], inputIndex: index, registryChange: change))
+            var planned = PlannedRecord(kind: p.kind, storedForm: p.storedForm, leafHash: p.leafHash,
+                                        eventID: p.eventID, dedupKey: p.dedupKey, names: p.facts?.names ?? [],
+                                        lineage: p.facts?.lineage ?? [], inputIndex: index, registryChange: change)
+            planned.declares = declares
+            plan.records.append(planned)
             plan.outcomes.append(.new(plan.records.count - 1))
         }
     }
@@ -217,7 +231,9 @@ public struct AppendPlanner: Sendable {
                 }
                 facts = EventFacts(e)
             }
-            let dedupKey = record.kind == .registry ? EventID(digest: try SHA256.hash(record.recordBytes)) : id
+            // A declaration shares its event's ID: it is recognised as a repeat by its own bytes.
+            let byBytes = record.kind == .registry || facts?.errorDeclaration != nil
+            let dedupKey = byBytes ? EventID(digest: try SHA256.hash(record.recordBytes)) : id
             return .success(Prepared(kind: record.kind, signer: record.signer, signature: record.signature,
                                      canonicalPayload: record.canonicalPayload, facts: facts, eventID: id,
                                      registryChange: record.kind == .registry ? record.payload : nil,

@@ -16,6 +16,8 @@ struct EventFacts: Sendable {
     let quantities: [QuantityElement]
     /// The effect of the event on each of `quantities`, in the same order.
     let effects: [LotEffect]
+    /// Set when the event declares the event with its ID erroneous.
+    let errorDeclaration: ErrorDeclaration?
     /// The `destination`s of `destinationList`, as written (a shipment's receiver).
     let destinations: [String]
     /// Every identifier the event names, each once, with its roles (for the trace index).
@@ -34,6 +36,8 @@ struct EventFacts: Sendable {
         effects = event.lotEffects
         destinations = (event.json["destinationList"]?.arrayValue ?? []).compactMap { $0["destination"]?.stringValue }
         names = event.namedIdentifiers
-        lineage = event.lineageEdges
+        errorDeclaration = event.errorDeclaration
+        // A declaration re-states an event already in the lineage: it makes no new edges.
+        lineage = event.errorDeclaration == nil ? event.lineageEdges : []
     }
 }

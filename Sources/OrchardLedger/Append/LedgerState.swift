@@ -124,4 +124,8 @@ public protocol LedgerStateReader {
     func lotBalance(_ lot: TraceKey) throws -> LotBalance?
     /// Every role any event so far gave the identifier (nil when no event named it).
     func namingRoles(of key: TraceKey) throws -> NamingRoles?
+    /// The leaf of the record that declared the event erroneous, if one did.
+    func declaration(of id: EventID) throws -> UInt64?
+    /// The record at a leaf (to reverse an event declared erroneous).
+    func record(atLeaf leaf: UInt64) throws -> SignedRecord
 }

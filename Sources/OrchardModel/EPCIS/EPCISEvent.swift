@@ -87,8 +87,9 @@ public struct EPCISEvent: Sendable {
     public let quantities: [QuantityElement]
     /// Every instance-level EPC with its list role.
     public let epcs: [(role: EPCISListRole, epc: String)]
-    /// `errorDeclaration`, when the event declares an earlier event erroneous (EPCIS 2.0 §7.4.1.3).
-    public var declaresError: Bool { json["errorDeclaration"] != nil }
+    /// The `errorDeclaration`, when the event declares the event with its ID erroneous (EPCIS 2.0
+    /// §7.4.1.3).
+    public let errorDeclaration: ErrorDeclaration?
     /// Numeric sensor readings (read from `json` when asked: appending checks only their shape).
     public var sensorReadings: [SensorReading] { Self.readings(json) }
 
@@ -157,6 +158,7 @@ public struct EPCISEvent: Sendable {
         }
         self.epcs = epcs
         try Self.checkSensorElements(json, problem)
+        errorDeclaration = try ErrorDeclaration.read(json, problem)
     }
 
     /// Lots and objects are keys of the ledger's indexes: they must be absolute URIs (so that no

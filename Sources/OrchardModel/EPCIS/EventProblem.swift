@@ -59,6 +59,10 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// units that cannot be compared with its inputs'.
     public static let outputsExceedInputs = ProblemCode(rawValue: "transformation.outputs-exceed-inputs")
 
+    /// A malformed `errorDeclaration`, or one the ledger cannot accept (the event is unknown,
+    /// already declared, declared by someone else, or its effects have moved on).
+    public static let errorDeclaration = ProblemCode(rawValue: "event.error-declaration")
+
     // Registry changes.
     public static let registrySigner = ProblemCode(rawValue: "registry.signer")
     public static let registryChange = ProblemCode(rawValue: "registry.change")
