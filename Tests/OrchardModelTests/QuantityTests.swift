@@ -14,6 +14,7 @@ struct QuantityTests {
 
     @Test("Text with more than six decimal places, out of range, or not a number is refused", arguments: [
         "0.0000001", "1.23456789", "1e10", "5.1e308", "1e-7", "abc", "1.2.3", "", "1e", "--1",
+        "9999999999999999999", "-9999999999999999999", "99999999999999999999999", "9223372036854775807",
     ])
     func refusesInexact(text: String) {
         #expect(throws: QuantityError.self) { try Quantity(text: text, unit: .kilogram) }

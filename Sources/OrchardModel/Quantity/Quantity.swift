@@ -139,7 +139,8 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
         while shift < 0, let last = digits.last, last == 0 { digits.removeLast(); shift += 1 }
         if digits.isEmpty { return 0 }
         guard shift >= 0 else { throw .tooPrecise(text) }
-        guard digits.count + shift <= 19 else { throw .outOfRange(text) }
+        // Above 10^18 is far beyond ``maximum``: refused before any arithmetic could overflow.
+        guard digits.count + shift <= 18 else { throw .outOfRange(text) }
         var v: Int64 = 0
         for d in digits { v = v * 10 + Int64(d) }
         for _ in 0..<shift {
