@@ -25,13 +25,37 @@ struct Init: ParsableCommand {
 
     func run() throws {
         try runCommand(json: options.json) {
-            let json = try JSONParser.parse(try readInput(genesis))
+            let directory = options.directory
+            if pathKind(directory) == .file {
+                throw FileFailure(description: "cannot create a ledger at \(directory): it is a file, not a directory (init makes a new ledger directory; give --ledger a path that does not exist yet)")
+            }
+            if let blocking = fileOnPath(directory) {
+                throw FileFailure(description: "cannot create a ledger at \(directory): \(blocking) is a file, not a directory")
+            }
+            if pathKind(directory + "/data") != nil && pathKind(directory + "/data/data.mdb") == nil {
+                throw FileFailure(description: "cannot create a ledger at \(directory): it already has a data entry that is not a ledger; give --ledger a path that does not exist yet")
+            }
+            // What is wrong with the genesis file comes first, named by its path, before its key is looked for.
+            let bytes = try readInput(genesis)
+            let json: JSONValue
+            do { json = try JSONParser.parse(bytes) } catch { throw RejectedInput(description: "\(genesis) is not a genesis file: \(error)") }
+            do { _ = try Genesis(json: json) } catch { throw RejectedInput(description: "\(genesis) is not a valid genesis file: \(error)") }
             let keyPath = sequencerKey ?? (URL(fileURLWithPath: genesis).deletingLastPathComponent().path + "/demo-keys/sequencer.pem")
             if sequencerKey == nil && !options.json {
                 FileHandle.standardError.write(Data("note: using the DEMO sequencer key \(keyPath) (never for real produce)\n".utf8))
             }
-            let store = try LedgerStore.create(directory: options.directory, genesisJSON: json, sequencerKey: try loadKey(keyPath),
-                                               nowMillis: currentMillis())
+            let key = try loadKey(keyPath)
+            // What this command creates (the first missing directory on the path) is removed again
+            // if the ledger cannot be made, so a failed init leaves nothing behind.
+            let created = firstMissingAncestor(of: directory)
+            let store: LedgerStore
+            do {
+                store = try LedgerStore.create(directory: directory, genesisJSON: json, sequencerKey: key, nowMillis: currentMillis())
+            } catch {
+                if let created { try? FileManager.default.removeItem(atPath: created) }
+                if let plain = plainFileError(error) { throw FileFailure(description: "cannot create a ledger at \(directory): \(plain)") }
+                throw error
+            }
             let head = try store.head()
             if options.json {
                 outJSON(["ledger": .string(options.directory), "origin": .string(store.genesis.origin),
@@ -62,7 +86,13 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         try runCommand(json: options.json) {
-            let key = try Ed25519PrivateKey.generate(writingTo: output)
+            try checkKeyDestination(output)
+            let key: Ed25519PrivateKey
+            do { key = try Ed25519PrivateKey.generate(writingTo: output) } catch {
+                // generate() removes the private key itself when the public key cannot be written.
+                if case let .fileError(path, reason)? = error as? CryptoError { throw FileFailure(description: "cannot write the key to \(path): \(reason)") }
+                throw FileFailure(description: "cannot write the key to \(output): \(error)")
+            }
             let raw = Base64.encode(key.publicKey.rawRepresentation)
             if options.json {
                 outJSON(["keyID": .string(key.publicKey.keyID.rawValue), "publicKey": .string(raw),
@@ -75,6 +105,94 @@ struct Keygen: ParsableCommand {
             }
         }
     }
+}
+
+/// Refuses a keygen destination before anything is written: its directory must exist, and
+/// neither FILE nor FILE.pub may (a key is never overwritten).
+func checkKeyDestination(_ path: String) throws {
+    let directory = parentDirectory(path)
+    switch pathKind(directory) {
+    case nil: throw FileFailure(description: "cannot write the key to \(path): the directory \(directory) does not exist (create it first, e.g. mkdir -p \(directory))")
+    case .file?: throw FileFailure(description: "cannot write the key to \(path): \(directory) is a file, not a directory")
+    case .directory?: break
+    }
+    for file in [path, path + ".pub"] {
+        switch pathKind(file) {
+        case .directory?: throw FileFailure(description: "cannot write the key to \(file): it is a directory; --out names the private key file to create")
+        case .file?: throw FileFailure(description: "cannot write the key to \(path): \(file) already exists, and keygen never overwrites a key (choose another --out, or move the old file away)")
+        case nil: break
+        }
+    }
+}
+
+/// The directory `path` is in: "." for a bare name, "/" at the root. (Not NSString's
+/// deletingLastPathComponent, which traps on some relative paths in this Foundation.)
+func parentDirectory(_ path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "." }
+    let parent = p[..<slash]
+    return parent.isEmpty ? "/" : String(parent)
+}
+
+/// The nearest existing entry above `path` when it is a file (so no directory can be made
+/// under it), else nil.
+func fileOnPath(_ path: String) -> String? {
+    var current = path
+    while true {
+        let parent = parentDirectory(current)
+        if parent == current { return nil }
+        switch pathKind(parent) {
+        case .file?: return parent
+        case .directory?: return nil
+        case nil: current = parent
+        }
+    }
+}
+
+/// The topmost directory on `path` that does not exist yet (what creating `path` would make), or
+/// nil when `path` exists.
+func firstMissingAncestor(of path: String) -> String? {
+    guard pathKind(path) == nil else { return nil }
+    var missing = path
+    var current = path
+    while true {
+        let parent = parentDirectory(current)
+        if parent == current || pathKind(parent) != nil { return missing }
+        missing = parent
+        current = parent
+    }
+}
+
+/// Splits append input into records. A record pretty-printed over several lines that is not
+/// valid JSON is one problem, saying where in the file and how records are laid out, rather than
+/// a syntax error for every one of its lines (as JSON Lines would be read); input with no
+/// records is refused, not appended as nothing.
+func splitRecords(_ bytes: [UInt8], name: String) throws -> [RecordInput] {
+    let inputs = try RecordInputs.split(bytes)
+    if inputs.isEmpty {
+        throw EmptyInput(description: "\(name) holds no records (\(bytes.contains(UInt8(ascii: "[")) ? "an empty JSON array" : "only white space"))")
+    }
+    if inputs.count > 1, looksLikeOneMultiLineRecord(inputs) {
+        do { _ = try JSONParser.parse(bytes) } catch {
+            throw EventProblem(index: 0, code: .syntax, path: "",
+                               reason: "\(error) — the input reads as one record spread over several lines (pretty-printed), and it is not valid JSON there. Records are JSON objects, one per line (JSON Lines, as `orchard sign` writes), or a JSON array of them; one record may also be pretty-printed on its own")
+        }
+    }
+    return inputs
+}
+
+/// True when the lines of a JSON Lines split are really the lines of one pretty-printed object:
+/// the first line opens an object and does not parse alone, and no line parses as a JSON object.
+private func looksLikeOneMultiLineRecord(_ lines: [RecordInput]) -> Bool {
+    func slice(_ r: RecordInput) -> ArraySlice<UInt8>? { if case let .slice(s) = r { s } else { nil } }
+    guard let first = slice(lines[0]), first.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "{"),
+          (try? JSONParser.parse(Array(first))) == nil else { return false }
+    for line in lines.dropFirst() {
+        guard let s = slice(line) else { return false }
+        if let value = try? JSONParser.parse(Array(s)), value.objectMembers != nil { return false }
+    }
+    return true
 }
 
 /// The origin to sign for: --origin, else the ledger's.
@@ -141,22 +259,20 @@ struct Append: ParsableCommand {
         """)
 
     @OptionGroup var options: LedgerOptions
-    @Option(help: "Records per all-or-nothing batch (bounds memory on very large inputs; at least 1).") var batchSize = 100_000
+    @Option(parsing: .unconditional, help: ArgumentHelp("Records per all-or-nothing batch (bounds memory on very large inputs; at least 1).", valueName: "N"),
+            transform: wholeInt(atLeast: 1))
+    var batchSize = 100_000
     @Argument(help: ArgumentHelp("Signed records (default: standard input).", valueName: "FILE")) var input: String?
 
     func run() throws {
         try runCommand(json: options.json) {
             var trace = StageTrace(options.logger)
             let bytes = try readInput(input)
-            let inputs = try RecordInputs.split(bytes)
+            let inputs = try splitRecords(bytes, name: inputName(input))
             trace.mark("read and split input")
             try appendAndReport(inputs, lines: RecordInputs.lineNumbers(of: bytes, records: inputs), options: options, batchSize: batchSize)
             trace.mark("append and report")
         }
-    }
-
-    func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
     }
 }
 

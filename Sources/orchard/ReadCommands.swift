@@ -35,6 +35,13 @@ func printRecord(_ view: RecordView) throws {
     out(JSONWriter.pretty(r.payload))
 }
 
+/// A block height or leaf index given as a positional argument: a whole number ≥ 0, else a usage error.
+func wholeArgument(_ text: String, _ what: String) throws -> UInt64 {
+    do { return try parseWholeNumber(text) } catch {
+        throw UsageFailure(description: "\(what) \(error) (heights and leaf indexes count from 0)")
+    }
+}
+
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the head, a block, a record (by event ID or leaf), or the registry's change log.",
@@ -51,7 +58,15 @@ struct Show: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
     @Argument(help: "head | block | event | leaf | registry") var what: String
-    @Argument(help: "Block height, event ID or leaf index.") var id: String?
+    // Captured with .allUnrecognized so that `show block -1` reaches run() and is answered in words
+    // (a plain positional would make swift-argument-parser read -1 as an unknown option).
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Block height, event ID or leaf index.", valueName: "id"))
+    var ids: [String] = []
+    var id: String? { ids.first }
+
+    func validate() throws {
+        if ids.count > 1 { throw ValidationError("show takes one block height, event ID or leaf index; got \(ids.joined(separator: " "))") }
+    }
     @Flag(help: "With `block`: also print each record of the block.") var records = false
 
     func run() throws {
@@ -62,7 +77,7 @@ struct Show: ParsableCommand {
                 let view = try store.blockView(height: try store.head().header.height)
                 if options.json { outJSON(try view.json) } else { out("ledger \(store.genesis.origin)"); try printBlock(view) }
             case let ("block", n?):
-                guard let height = UInt64(n) else { throw UsageFailure(description: "block height must be a whole number, got \"\(n)\"") }
+                let height = try wholeArgument(n, "block height")
                 let view = try store.blockView(height: height)
                 let rows = records ? try view.leaves.map { try store.record(atLeaf: $0) } : []
                 if options.json {
@@ -77,7 +92,7 @@ struct Show: ParsableCommand {
                 let view = try store.event(text)
                 if options.json { outJSON(try view.json) } else { try printRecord(view) }
             case let ("leaf", n?):
-                guard let leaf = UInt64(n) else { throw UsageFailure(description: "leaf index must be a whole number, got \"\(n)\"") }
+                let leaf = try wholeArgument(n, "leaf index")
                 let view = try store.record(atLeaf: leaf)
                 if options.json { outJSON(try view.json) } else { try printRecord(view) }
             case ("registry", nil):
@@ -137,7 +152,9 @@ struct Proof: ParsableCommand {
 
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The event's CBV 2.0 hash ID.") var eventID: String?
-        @Option(help: "Prove the record at this leaf index instead (genesis is leaf 0).") var leaf: UInt64?
+        @Option(parsing: .unconditional, help: ArgumentHelp("Prove the record at this leaf index instead (genesis is leaf 0).", valueName: "N"),
+                transform: wholeNumber())
+        var leaf: UInt64?
 
         func validate() throws {
             guard (eventID == nil) != (leaf == nil) else { throw ValidationError("give an event ID or --leaf N (one of them)") }
@@ -169,8 +186,11 @@ struct Proof: ParsableCommand {
             """)
 
         @OptionGroup var options: LedgerOptions
-        @Option(help: "The earlier tree size (e.g. from a kept checkpoint).") var from: UInt64
-        @Option(help: "The later tree size (default: the head's).") var to: UInt64?
+        @Option(parsing: .unconditional, help: ArgumentHelp("The earlier tree size (e.g. from a kept checkpoint; at least 1).", valueName: "SIZE"),
+                transform: wholeNumber())
+        var from: UInt64
+        @Option(parsing: .unconditional, help: ArgumentHelp("The later tree size (default: the head's).", valueName: "SIZE"), transform: wholeNumber())
+        var to: UInt64?
 
         func run() throws {
             try runCommand(json: options.json) {
@@ -207,7 +227,8 @@ struct Verify: ParsableCommand {
         """)
 
     @OptionGroup var options: LedgerOptions
-    @Option(help: "How many recent blocks to check.") var blocks: UInt64 = 16
+    @Option(parsing: .unconditional, help: ArgumentHelp("How many recent blocks to check.", valueName: "N"), transform: wholeNumber())
+    var blocks: UInt64 = 16
 
     func run() throws {
         try runCommand(json: options.json) {

@@ -83,7 +83,7 @@ struct RegistryCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The new public key (SPKI PEM, e.g. from `orchard keygen`).", valueName: "FILE")) var publicKey: String
         func run() throws {
             try runCommand(json: options.json) {
-                let pub = try Ed25519PublicKey(pem: String(decoding: try readInput(publicKey), as: UTF8.self))
+                let pub = try loadPublicKey(publicKey)
                 try submit(.rotate(participantID: participant, publicKey: pub, issuedAt: now), key: key, options: options)
             }
         }

@@ -27,21 +27,26 @@ struct Simulate: ParsableCommand {
     var genesis: String?
     @Option(help: ArgumentHelp("Directory of genesis participants' PEM keys and authority.pem (default: demo-keys beside the genesis).", valueName: "DIR"))
     var keys: String?
-    @Option(help: "Seed of the season (same seed and options: same bytes).") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the season (same seed and options: same bytes).", valueName: "N"), transform: wholeNumber())
+    var seed: UInt64 = 1
     @Option(help: ArgumentHelp("Loss preset: before (about 25 % lost) or after (about 8 %).", valueName: "NAME"))
     var preset = "before"
     @Option(name: .customLong("loss"), help: ArgumentHelp("Override one loss parameter (repeatable); see Docs/SIMULATION.md.", valueName: "NAME=VALUE"))
     var lossOverrides: [String] = []
     @Option(help: ArgumentHelp("Season start: YYYY-MM-DD (midnight +08:00) or an RFC 3339 time with offset.", valueName: "TIME"))
     var start = "2026-06-01T00:00:00+08:00"
-    @Option(help: "Length of the season in days.") var days = 120
-    @Option(help: ArgumentHelp("Farms and cooperatives (beyond the genesis ones they join during the season).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Length of the season in days.", valueName: "N"), transform: wholeInt(atLeast: 1))
+    var days = 120
+    @Option(parsing: .unconditional, help: ArgumentHelp("Farms and cooperatives (beyond the genesis ones they join during the season).", valueName: "N"),
+            transform: wholeInt(atLeast: 1))
     var farms: Int?
-    @Option(help: ArgumentHelp("Exactly this many records (default: what --farms and --days give).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Exactly this many records (default: what --farms and --days give).", valueName: "N"),
+            transform: wholeInt(atLeast: 1))
     var events: Int?
     @Option(help: ArgumentHelp("Write the true books of the season (JSON) here.", valueName: "FILE")) var truth: String?
     @Flag(help: "Append to the ledger (--ledger) instead of printing records.") var append = false
-    @Option(help: ArgumentHelp("Records per append batch with --append.", valueName: "N")) var chunk = 10_000
+    @Option(parsing: .unconditional, help: ArgumentHelp("Records per append batch with --append.", valueName: "N"), transform: wholeInt(atLeast: 1))
+    var chunk = 10_000
     @Flag(help: "No progress on standard error.") var quiet = false
 
     func validate() throws {
@@ -71,7 +76,7 @@ struct Simulate: ParsableCommand {
             config.events = events
 
             let genesisPath = try resolve(genesis ?? "Genesis/duoduo-orchard.json", explicit: genesis != nil)
-            let keyDirectory = try resolve(keys ?? (genesis != nil ? (genesisPath as NSString).deletingLastPathComponent + "/demo-keys" : "Genesis/demo-keys"),
+            let keyDirectory = try resolve(keys ?? (genesis != nil ? parentDirectory(genesisPath) + "/demo-keys" : "Genesis/demo-keys"),
                                            explicit: keys != nil)
             let genesisValue = try Genesis(json: try JSONParser.parse(try readInput(genesisPath)))
             let simulator: SeasonSimulator
