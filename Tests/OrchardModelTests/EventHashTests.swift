@@ -157,3 +157,21 @@ struct EventHashTests {
         #expect(throws: EPCISTimestampError.self) { try EPCISTimestamp(input) }
     }
 }
+
+/// An empty list adds nothing to the pre-hash string, on either rendering path.
+struct EmptyListHashTests {
+    static let base: JSONValue = [
+        "type": "ObjectEvent", "eventTime": "2005-04-05T02:33:31.116Z", "eventTimeZoneOffset": "-06:00",
+        "action": "OBSERVE", "epcList": ["urn:epc:id:sgtin:0614141.107346.2018"],
+    ]
+
+    @Test("An empty bizTransactionList, sourceList, destinationList or extension list hashes like the event without it",
+          arguments: ["bizTransactionList", "sourceList", "destinationList", "https://ns.example.com/epcis/readingList"])
+    func emptyListAddsNothing(list: String) throws {
+        let with = Self.base.setting(list, to: [])
+        #expect(try EventID.preHashString(for: with) == EventID.preHashString(for: Self.base))
+        // A non-ASCII member name sends the event down the fallback renderer; both must agree.
+        let fallback = with.setting("ü", to: "x"), fallbackBase = Self.base.setting("ü", to: "x")
+        #expect(try EventID.preHashString(for: fallback) == EventID.preHashString(for: fallbackBase))
+    }
+}

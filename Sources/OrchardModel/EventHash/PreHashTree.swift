@@ -271,6 +271,9 @@ struct TreeBuilder {
                 let f = flags(id)
                 if f & NameInfo.childEPCs != 0 { hasChildEPCs = true; continue }
                 guard f & NameInfo.list != 0, !memberNames[nmark..<(nmark + i)].contains(id) else { continue }
+                // A list with no elements adds nothing (as in the reference and the fallback
+                // renderer): `"bizTransactionList": []` hashes like an event without it.
+                guard hasElements(id, members, nmark, from: i) else { continue }
                 let g = group(id, members, nmark, from: i, scope: scope)
                 stack.append(g)
             }
@@ -295,6 +298,16 @@ struct TreeBuilder {
                 body(&self, members[i].value)
             }
         }
+    }
+
+    /// Whether any member named `name` from member `from` on has an element (a value that is not
+    /// an empty array).
+    private func hasElements(_ name: Int32, _ members: [JSONMember], _ nmark: Int, from: Int) -> Bool {
+        for i in from..<members.count where memberNames[nmark + i] == name {
+            if case let .array(items) = members[i].value, items.isEmpty { continue }
+            return true
+        }
+        return false
     }
 
     /// The list element `list` holding the elements of the members named `source`.
