@@ -31,9 +31,3 @@ func show(_ b: [UInt8]) -> String {
 /// Docs/FUZZING.md until they are fixed, so that a run can look for new ones. Each guard names
 /// its finding.
 let skipKnownFindings = getenv("ORCHARD_FUZZ_SKIP_KNOWN") != nil
-
-/// Finding F2 (Docs/FUZZING.md): Quantity's decimal reader traps on 19 significant digits that
-/// exceed Int64 (`9999999999999.999999`). True when `text` has 19 or more digits.
-func mayHitQuantityOverflow(_ text: String) -> Bool {
-    text.utf8.reduce(0) { $0 + ($1 >= 0x30 && $1 <= 0x39 ? 1 : 0) } >= 19
-}

@@ -13,7 +13,13 @@
 
 let units: [UnitOfMeasure] = [.items] + UnitOfMeasure.known.keys.sorted().compactMap { try? UnitOfMeasure(code: $0) }
 
+/// Finding F4: a header integer of 2^63 or more traps BlockHeader(json:).
+func hasHugeHeaderInteger(_ json: JSONValue) -> Bool {
+    ["height", "firstLeaf", "recordCount", "treeSize", "version"].contains { (json[$0]?.doubleValue ?? 0) >= 9.2e18 }
+}
+
 func checkHeader(_ json: JSONValue) {
+    if skipKnownFindings && hasHugeHeaderInteger(json) { return }
     guard let header = try? BlockHeader(json: json) else { return }
     let again = try? BlockHeader(json: header.json)
     require(again == header, "block header does not round-trip: \(JSONWriter.compactString(json))")
@@ -27,7 +33,6 @@ func checkCheckpoint(_ text: String) {
 }
 
 func checkQuantity(_ text: String) {
-    if skipKnownFindings && mayHitQuantityOverflow(text) { return }  // finding F2
     for unit in [UnitOfMeasure.items, .kilogram] {
         guard let q = try? Quantity(text: text, unit: unit) else { continue }
         let again = try? Quantity(text: q.decimalText, unit: unit)
@@ -48,10 +53,8 @@ func quantitiesOfNumbers(_ v: JSONValue, _ budget: inout Int) {
     switch v {
     case let .number(n):
         budget -= 1
+        for unit in [UnitOfMeasure.items, .kilogram] { _ = try? Quantity(json: n, unit: unit) }
         checkQuantity(n.text)
-        if !(skipKnownFindings && mayHitQuantityOverflow(n.text)) {
-            for unit in [UnitOfMeasure.items, .kilogram] { _ = try? Quantity(json: n, unit: unit) }
-        }
     case let .array(items): for i in items { quantitiesOfNumbers(i, &budget) }
     case let .object(members): for m in members { quantitiesOfNumbers(m.value, &budget) }
     default: break
@@ -65,7 +68,7 @@ public func fuzzBlocks(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     checkCheckpoint(text)
     checkQuantity(text)
     guard let value = try? JSONParser.parse(bytes) else { return 0 }
-    if let block = try? SignedBlock(json: value) {
+    if !(skipKnownFindings && hasHugeHeaderInteger(value["header"] ?? .null)), let block = try? SignedBlock(json: value) {
         let again = try? SignedBlock(json: block.json)
         require(again?.header == block.header && again?.signature == block.signature && again?.checkpoint == block.checkpoint,
                 "signed block does not round-trip")
