@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
-        .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"]),
+        .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"], exclude: ["BadInput"]),
     ]
 )

@@ -10,11 +10,16 @@ extension Ed25519PrivateKey {
         let publicPEM = try key.publicKey.pemRepresentation()
         try key.write(toPEMFile: path)
         let pubPath = path + ".pub"
-        guard FileManager.default.createFile(atPath: pubPath, contents: Data(publicPEM.utf8)),
-              FileManager.default.fileExists(atPath: pubPath) else {
-            let reason = String(cString: strerror(errno))
+        // Never over an existing file, as for the private key.
+        let fd = open(pubPath, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let bytes = Array(publicPEM.utf8)
+        let written = fd >= 0 ? bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } : -1
+        let failure = written == bytes.count ? nil : String(cString: strerror(errno))
+        if fd >= 0 { close(fd) }
+        if let failure {
+            if fd >= 0 { unlink(pubPath) }
             unlink(path)
-            throw .fileError(path: pubPath, reason: "cannot write the public key (\(reason)); the private key was not kept")
+            throw .fileError(path: pubPath, reason: "cannot write the public key (\(failure)); the private key was not kept")
         }
         return key
     }

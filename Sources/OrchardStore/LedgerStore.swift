@@ -73,10 +73,29 @@ public final class LedgerStore: @unchecked Sendable {
             throw StoreError.sequencerKeyMismatch(path: "the sequencer key", expected: genesis.sequencerKey.keyID, found: sequencerKey.publicKey.keyID)
         }
         let fm = FileManager.default
-        let data = directory + "/" + dataDir
+        let data = directory + "/" + dataDir, keyFile = directory + "/" + sequencerKeyFile
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw StoreError.io(path: directory, reason: "is a file, not a directory; give a new or empty directory for the ledger")
+        }
         if fm.fileExists(atPath: data) { throw StoreError.alreadyExists(path: directory) }
-        try fm.createDirectory(atPath: data, withIntermediateDirectories: true)
-        try sequencerKey.write(toPEMFile: directory + "/" + sequencerKeyFile)
+        if fm.fileExists(atPath: keyFile) {
+            throw StoreError.io(path: keyFile, reason: "already exists; refusing to overwrite a sequencer key (move it away, or init another directory)")
+        }
+        // Nothing is left half-made: whatever this call created is removed if a later step fails.
+        let madeDirectory = !fm.fileExists(atPath: directory)
+        var done = false
+        defer {
+            if !done {
+                try? fm.removeItem(atPath: data)
+                try? fm.removeItem(atPath: keyFile)
+                if madeDirectory { try? fm.removeItem(atPath: directory) }
+            }
+        }
+        do { try fm.createDirectory(atPath: data, withIntermediateDirectories: true) } catch {
+            throw StoreError.io(path: data, reason: "cannot create the ledger directory: \(Self.reason(error))")
+        }
+        try sequencerKey.write(toPEMFile: keyFile)
         let env = try LMDBEnvironment(directory: data)
         let schema = try LedgerSchema(env: env)
         let record = SignedRecord.genesis(genesisJSON)
@@ -97,7 +116,19 @@ public final class LedgerStore: @unchecked Sendable {
             try txn.put(schema.meta, Array("genesis".utf8), try header.hash.bytes)
             try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: try header.hash, frontier: frontier).encoded)
         }
-        return try LedgerStore(directory: directory, env: env, schema: schema)
+        let store = try LedgerStore(directory: directory, env: env, schema: schema)
+        done = true
+        return store
+    }
+
+    /// The operating system's words for a Foundation file error (not "NSCocoaErrorDomain Code=512").
+    static func reason(_ error: any Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
     }
 
     /// Opens an existing ledger directory.

@@ -169,30 +169,14 @@ func firstMissingAncestor(of path: String) -> String? {
 /// a syntax error for every one of its lines (as JSON Lines would be read); input with no
 /// records is refused, not appended as nothing.
 func splitRecords(_ bytes: [UInt8], name: String) throws -> [RecordInput] {
-    let inputs = try RecordInputs.split(bytes)
-    if inputs.isEmpty {
-        throw EmptyInput(description: "\(name) holds no records (\(bytes.contains(UInt8(ascii: "[")) ? "an empty JSON array" : "only white space"))")
+    do {
+        return try RecordInputs.split(bytes)
+    } catch let problem as EventProblem {
+        // Name the input in "holds no records": `standard input holds no records (…)`.
+        guard problem.reason.hasPrefix("the input holds no records") else { throw problem }
+        throw EventProblem(index: problem.index, code: problem.code, path: problem.path,
+                           reason: name + String(problem.reason.dropFirst(9)))
     }
-    if inputs.count > 1, looksLikeOneMultiLineRecord(inputs) {
-        do { _ = try JSONParser.parse(bytes) } catch {
-            throw EventProblem(index: 0, code: .syntax, path: "",
-                               reason: "\(error) — the input reads as one record spread over several lines (pretty-printed), and it is not valid JSON there. Records are JSON objects, one per line (JSON Lines, as `orchard sign` writes), or a JSON array of them; one record may also be pretty-printed on its own")
-        }
-    }
-    return inputs
-}
-
-/// True when the lines of a JSON Lines split are really the lines of one pretty-printed object:
-/// the first line opens an object and does not parse alone, and no line parses as a JSON object.
-private func looksLikeOneMultiLineRecord(_ lines: [RecordInput]) -> Bool {
-    func slice(_ r: RecordInput) -> ArraySlice<UInt8>? { if case let .slice(s) = r { s } else { nil } }
-    guard let first = slice(lines[0]), first.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "{"),
-          (try? JSONParser.parse(Array(first))) == nil else { return false }
-    for line in lines.dropFirst() {
-        guard let s = slice(line) else { return false }
-        if let value = try? JSONParser.parse(Array(s)), value.objectMembers != nil { return false }
-    }
-    return true
 }
 
 /// The origin to sign for: --origin, else the ledger's.

@@ -118,3 +118,36 @@ struct BlockTests {
         #expect(UTCTime.format(millis: -1) == "1969-12-31T23:59:59.999Z")
     }
 }
+
+/// Decoders refuse what the fuzzers found they trapped on.
+struct DecoderBoundsTests {
+    @Test("A block header with an integer of 2^63 or more, a fraction or an exponent is refused, not trapped on",
+          arguments: ["9223372036854775808", "18446744073709551616", "1.5", "1e3", "-1"])
+    func headerIntegers(text: String) throws {
+        let header = BlockHeader(height: 1, previousHash: zeroDigest, time: "2026-09-01T00:00:00.000Z", firstLeaf: 1, recordCount: 1,
+                                 treeSize: 2, rootHash: zeroDigest, sequencer: try Fixtures.key("sequencer").publicKey.keyID)
+        let bad = try JSONParser.parse(Array(JSONWriter.compactString(header.json).replacingOccurrences(of: "\"height\":1", with: "\"height\":\(text)").utf8))
+        #expect(throws: LedgerFormatError.self) { try BlockHeader(json: bad) }
+        #expect(try BlockHeader(json: header.json) == header)
+    }
+
+    @Test("A stored balance with an amount beyond 2^56, a repeated holder or a name that is not UTF-8 does not decode")
+    func balanceBounds() {
+        let good = LotBalance(quantityIn: Quantity(5, .kilogram), quantityOut: .zero(.kilogram), firstLeaf: 1, creator: "f",
+                              holdings: ["f": 5_000_000])
+        #expect(LotBalance(encoded: good.encoded) == good)
+        var huge = good.encoded
+        huge.replaceSubrange(0..<8, with: [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(LotBalance(encoded: huge) == nil)
+        var badName = good.encoded
+        let at = badName.count - 8 - 2 - 1   // the holder's one-byte name "f", before its amount and the transit count
+        badName[at] = 0xFF
+        #expect(LotBalance(encoded: badName) == nil)
+    }
+
+    @Test("Participant IDs are 1–64 characters of letters, digits, '-', '.' and '_'", arguments: [String(repeating: "a", count: 65), "farm 1", "农场", ""])
+    func participantIDs(id: String) throws {
+        let participant: JSONValue = ["id": .string(id), "name": "x", "role": "farm", "publicKeys": [.string(Base64.encode(try Ed25519PrivateKey().publicKey.rawRepresentation))]]
+        #expect(throws: GenesisError.self) { try Genesis.participant(participant, path: "p", roles: nil) }
+    }
+}

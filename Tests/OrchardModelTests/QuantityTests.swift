@@ -47,7 +47,7 @@ struct QuantityTests {
     @Test("A conversion that would need a seventh decimal place, or crosses dimensions, is refused, never rounded")
     func refusesInexactConversion() throws {
         let pound = try Quantity(text: "1", unit: try UnitOfMeasure(code: "LBR"))
-        #expect(throws: QuantityError.inexactConversion("1 lb", to: "KGM")) { try pound.converted(to: .kilogram) }
+        #expect(throws: QuantityError.inexactConversion("1 LBR", to: "KGM")) { try pound.converted(to: .kilogram) }
         let pieces = try Quantity(text: "3", unit: try UnitOfMeasure(code: "H87"))
         #expect(throws: QuantityError.incompatibleUnits(from: "H87", to: "KGM")) { try pieces.converted(to: .kilogram) }
         #expect(throws: QuantityError.incompatibleUnits(from: "CS", to: "CT")) {

@@ -58,6 +58,10 @@ public struct LotBalance: Hashable, Sendable {
     /// What is in transit, in all.
     public var transit: Quantity { Quantity(micros: inTransit.values.reduce(0, +), unit: unit) }
 
+    /// The largest amount a stored balance may hold (2^56 millionths, 72 billion units): far above
+    /// any lot, and small enough that sums over a balance's entries never overflow.
+    static let largest: UInt64 = 1 << 56
+
     /// Adds `micros` to an entry, dropping entries that reach zero or less.
     static func add(_ micros: Int64, to key: String, in table: inout [String: Int64]) {
         let v = (table[key] ?? 0) + micros
@@ -95,7 +99,7 @@ public struct LotBalance: Hashable, Sendable {
         func text() -> String? {
             guard at < b.count, at + 1 + Int(b[at]) <= b.count else { return nil }
             defer { at += 1 + Int(b[at]) }
-            return String(decoding: b[(at + 1)..<(at + 1 + Int(b[at]))], as: UTF8.self)
+            return String(validating: b[(at + 1)..<(at + 1 + Int(b[at]))], as: UTF8.self)
         }
         func table() -> [String: Int64]? {
             guard at + 2 <= b.count else { return nil }
@@ -103,12 +107,15 @@ public struct LotBalance: Hashable, Sendable {
             at += 2
             var t = [String: Int64]()
             for _ in 0..<n {
-                guard let k = text(), let v = u64() else { return nil }
+                // Amounts are positive and within what sums of accepted quantities can reach, so
+                // no sum over a balance overflows.
+                guard let k = text(), let v = u64(), v > 0, v <= Self.largest, t[k] == nil else { return nil }
                 t[k] = Int64(bitPattern: v)
             }
             return t
         }
-        guard let qin = u64(), let qout = u64(), let leaf = u64(), let created = u64(), let code = text(),
+        guard let qin = u64(), qin <= Self.largest, let qout = u64(), qout <= Self.largest, let leaf = u64(), let created = u64(),
+              let code = text(),
               let unit = try? UnitOfMeasure(code: code.isEmpty ? nil : code), let creator = text(),
               let holdings = table(), let transit = table(), at == b.count else { return nil }
         self.init(quantityIn: Quantity(micros: Int64(bitPattern: qin), unit: unit), quantityOut: Quantity(micros: Int64(bitPattern: qout), unit: unit),

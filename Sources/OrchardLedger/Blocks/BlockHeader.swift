@@ -61,9 +61,13 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// Reads a header from JSON.
     public init(json: JSONValue) throws {
+        // Integers are read from the number's text, never through a Double (2^63 and above,
+        // fractions and exponents are refused rather than trapped on).
         func int(_ k: String) throws -> UInt64 {
-            guard let d = json[k]?.doubleValue, d >= 0, d == d.rounded() else { throw LedgerFormatError("block header: bad \(k)") }
-            return UInt64(d)
+            guard case let .number(n)? = json[k], let v = UInt64(n.text), v <= UInt64(Int.max) else {
+                throw LedgerFormatError("block header: bad \(k)")
+            }
+            return v
         }
         func digest(_ k: String) throws -> SHA256Digest {
             guard let h = json[k]?.stringValue, let b = Hex.decode(h), let d = try? SHA256Digest(bytes: b) else {

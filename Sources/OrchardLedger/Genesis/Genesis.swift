@@ -94,7 +94,10 @@ public struct Genesis: Sendable {
             return s
         }
         self.json = json
-        guard json["orchardGenesis"]?.doubleValue == 1 else { throw fail("orchardGenesis", "must be 1 (format version)") }
+        guard let version = json["orchardGenesis"] else {
+            throw fail("orchardGenesis", "missing: this is not an Orchard genesis file (it must have \"orchardGenesis\": 1)")
+        }
+        guard version.doubleValue == 1 else { throw fail("orchardGenesis", "must be 1 (the genesis format version this orchard reads)") }
         origin = try string(json["origin"], "origin")
         guard !origin.contains("\n"), !origin.contains(" ") else { throw fail("origin", "must be one line without spaces") }
         name = try string(json["name"], "name")
@@ -156,6 +159,10 @@ public struct Genesis: Sendable {
     public static func participant(_ p: JSONValue, path: String, roles: [String: Role]?) throws(GenesisError) -> Participant {
         func fail(_ sub: String, _ reason: String) -> GenesisError { GenesisError(path: "\(path).\(sub)", reason: reason) }
         guard let id = p["id"]?.stringValue, !id.isEmpty else { throw fail("id", "missing participant id") }
+        // IDs are stored in balances (creator, holders) behind a length byte, and read by people.
+        guard id.utf8.count <= 64, id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x2E || $0 == 0x5F }) else {
+            throw fail("id", "participant IDs are 1–64 characters of A–Z, a–z, 0–9, '-', '.' and '_' (got \"\(id.prefix(80))\")")
+        }
         guard let name = p["name"]?.stringValue else { throw fail("name", "missing name") }
         guard let role = p["role"]?.stringValue else { throw fail("role", "missing role") }
         if let roles, roles[role] == nil { throw fail("role", "unknown role \"\(role)\" (known: \(roles.keys.sorted().joined(separator: ", ")))") }

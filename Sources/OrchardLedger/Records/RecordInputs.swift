@@ -12,27 +12,45 @@ public enum RecordInputs {
     public static func split(_ bytes: [UInt8]) throws(EventProblem) -> [RecordInput] {
         var i = 0
         while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
-        guard i < bytes.count else { return [] }
+        guard i < bytes.count else { throw EventProblem(index: 0, code: .syntax, path: "", reason: "the input holds no records (only white space)") }
         if bytes[i] == UInt8(ascii: "[") {
-            do {
-                guard let items = try JSONParser.parse(bytes).arrayValue else { return [] }
-                return items.map { .json($0) }
-            } catch {
+            let items: [JSONValue]
+            do { items = try JSONParser.parse(bytes).arrayValue ?? [] } catch {
                 throw EventProblem(index: 0, code: .syntax, path: "", reason: "the input starts like a JSON array of records but is not one: \(error)")
             }
+            guard !items.isEmpty else { throw EventProblem(index: 0, code: .syntax, path: "", reason: "the input holds no records (an empty JSON array)") }
+            return items.map { .json($0) }
         }
         let lines = cutLines(bytes)
         if lines.count > 1 {
-            // A record pretty-printed over several lines is one record, not a line each.
-            if case let .slice(first) = lines[0], (try? JSONParser.parse(Array(first))) == nil,
-               let whole = try? JSONParser.parse(bytes), whole.objectMembers != nil {
-                return [.json(whole)]
+            // A record pretty-printed over several lines is one record, not a line each; if it is
+            // not valid JSON, one problem says where, not one per line.
+            if isOneRecordOverSeveralLines(lines) {
+                do {
+                    let whole = try JSONParser.parse(bytes)
+                    if whole.objectMembers != nil { return [.json(whole)] }
+                } catch {
+                    throw EventProblem(index: 0, code: .syntax, path: "", reason: "\(error) — the input reads as one record spread over several lines (pretty-printed), and it is not valid JSON there. Records are JSON objects, one per line (JSON Lines, as `orchard sign` writes), or a JSON array of them; one record may also be pretty-printed on its own")
+                }
             }
             return lines
         }
         do { return [.json(try JSONParser.parse(bytes))] } catch {
             throw EventProblem(index: 0, code: .syntax, path: "", reason: "\(error) (records are JSON objects, one per line, or a JSON array of them)")
         }
+    }
+
+    /// Whether the lines of a JSON Lines split are really one pretty-printed object: the first
+    /// line opens an object and does not parse alone, and no line parses as a JSON object.
+    static func isOneRecordOverSeveralLines(_ lines: [RecordInput]) -> Bool {
+        func slice(_ r: RecordInput) -> ArraySlice<UInt8>? { if case let .slice(s) = r { s } else { nil } }
+        guard let first = slice(lines[0]), first.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) == UInt8(ascii: "{"),
+              (try? JSONParser.parse(Array(first))) == nil else { return false }
+        for line in lines.dropFirst() {
+            guard let s = slice(line) else { return false }
+            if let value = try? JSONParser.parse(Array(s)), value.objectMembers != nil { return false }
+        }
+        return true
     }
 
     /// The non-blank lines of `bytes`, as slices.

@@ -233,6 +233,7 @@ public struct EPCISEvent: Sendable {
     private static func locationID(_ json: JSONValue, _ key: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
         guard let v = json[key] else { return nil }
         guard let id = v["id"]?.stringValue, !id.isEmpty else { throw problem(.location, "\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
+        try checkIdentifier(id, "\(key).id") { _, path, reason in problem(.location, path, reason) }
         return id
     }
 

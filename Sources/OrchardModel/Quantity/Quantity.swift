@@ -49,7 +49,7 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
         let num = Int128(micros) * Int128(unit.basePerUnit.numerator) * Int128(target.basePerUnit.denominator)
         let den = Int128(unit.basePerUnit.denominator) * Int128(target.basePerUnit.numerator)
         let (q, r) = num.quotientAndRemainder(dividingBy: den)
-        guard r == 0 else { throw .inexactConversion(description, to: target.description) }
+        guard r == 0 else { throw .inexactConversion("\(decimalText) \(unit)", to: target.description) }
         guard let v = Int64(exactly: q) else { throw .overflow }
         return Quantity(micros: v, unit: target)
     }

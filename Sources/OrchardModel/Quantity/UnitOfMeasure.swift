@@ -104,7 +104,7 @@ public enum QuantityError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .tooPrecise(text): "\(text) has more than \(Quantity.scale) decimal places"
         case let .outOfRange(text): "\(text) is out of range (at most \(Quantity.maximumText) in any unit)"
         case let .incompatibleUnits(from, to): "\(from) cannot be converted to \(to) (different dimensions)"
-        case let .inexactConversion(q, to): "\(q) has no exact value in \(to)"
+        case let .inexactConversion(q, to): "\(q) has no exact value in \(to) at \(Quantity.scale) decimal places (convert it before signing, or count the lot in the unit you weigh in)"
         case .overflow: "the total is too large to count exactly"
         }
     }
