@@ -13,7 +13,14 @@ public struct LMDBError: Error, CustomStringConvertible, Sendable {
     public let operation: String
     /// The named database being opened, when that failed.
     var database: String? = nil
-    public var description: String { "LMDB \(operation): \(String(cString: mdb_strerror(code)))" }
+    public var description: String {
+        let text = String(cString: mdb_strerror(code))
+        // LMDB reports a short write (a full disk, a quota, a file-size limit) as EIO.
+        if operation == "commit", [EIO, ENOSPC, EFBIG, EDQUOT].contains(code) {
+            return "could not write the ledger file (\(text)): the disk may be full, or a quota or file-size limit reached; nothing of this append was written, the ledger is as it was"
+        }
+        return "LMDB \(operation): \(text)"
+    }
     var isMapFull: Bool { code == MDB_MAP_FULL }
     /// A named database the ledger should have is missing (databases are only created by `create`).
     var isMissingDatabase: Bool { code == MDB_NOTFOUND && database != nil }
