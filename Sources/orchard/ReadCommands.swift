@@ -32,6 +32,15 @@ func printRecord(_ view: RecordView) throws {
         out("  signed by \(who) key \(signer.rawValue)")
         out("  signature \(Base64.encode(r.signature))")
     }
+    if let d = view.declaredErroneous {
+        let who = d.declaredBy ?? "the programme authority"
+        let why = d.declaration.reason.map { ", reason \($0)" } ?? ""
+        out("  ⚠ DECLARED ERRONEOUS by \(who) at leaf \(d.leafIndex) (block \(d.blockHeight)), \(d.declaration.declarationTime)\(why)")
+        for id in d.declaration.correctiveEventIDs { out("    corrected by \(id)") }
+    }
+    if let d = view.declaration {
+        out("  this record declares the event with this ID erroneous (\(d.declarationTime)\(d.reason.map { ", reason \($0)" } ?? ""))")
+    }
     out(JSONWriter.pretty(r.payload))
 }
 
