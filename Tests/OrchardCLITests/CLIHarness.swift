@@ -24,25 +24,22 @@ struct CLIHarness {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     }
 
-    /// The `orchard` executable: $ORCHARD_BIN, or the one built beside this test bundle.
-    static var binary: URL {
-        if let env = ProcessInfo.processInfo.environment["ORCHARD_BIN"] { return URL(fileURLWithPath: env) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        // Swift Testing may run from inside the .xctest bundle directory.
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("orchard")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return Conformance.packageRoot.appendingPathComponent(".build/debug/orchard")
-    }
+    /// The `orchard` executable under test.
+    static var binary: URL { OrchardBinary.url }
 
     /// Runs `orchard args…` with `ORCHARD_LEDGER` set to this harness's ledger, feeding `stdin`.
+    /// With `via` (e.g. `["/usr/bin/setpriv", "--reuid=65534", …]`), the binary is started through
+    /// that launcher.
     @discardableResult
-    func run(_ args: [String], stdin: String? = nil) throws -> RunResult {
+    func run(_ args: [String], stdin: String? = nil, via launcher: [String] = []) throws -> RunResult {
         let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
+        if let first = launcher.first {
+            p.executableURL = URL(fileURLWithPath: first)
+            p.arguments = Array(launcher.dropFirst()) + [Self.binary.path] + args
+        } else {
+            p.executableURL = Self.binary
+            p.arguments = args
+        }
         p.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env["ORCHARD_LEDGER"] = ledger

@@ -73,21 +73,7 @@ struct DamagedLedgerTests {
 
     /// Runs `orchard args…` as nobody (uid/gid 65534) through setpriv.
     func runAsNobody(_ h: CLIHarness, _ args: [String], stdin: String? = nil) throws -> RunResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.binary.path] + args + ["--ledger", h.ledger]
-        p.currentDirectoryURL = h.dir
-        let out = Pipe(), err = Pipe(), inp = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inp.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try h.run(args + ["--ledger", h.ledger], stdin: stdin, via: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
     }
 
     @Test("A ledger owned by root (0755/0644) can be read by nobody; appending to it fails with a message, not a crash",

@@ -113,17 +113,8 @@ struct LMDBHardeningTests {
 
     // MARK: Other processes (was: readers took a write transaction to open the databases)
 
-    /// The `orchard` executable: $ORCHARD_BIN, or the one built beside this test bundle.
-    static var orchard: URL {
-        if let env = ProcessInfo.processInfo.environment["ORCHARD_BIN"] { return URL(fileURLWithPath: env) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("orchard")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return Conformance.packageRoot.appendingPathComponent(".build/debug/orchard")
-    }
+    /// The `orchard` executable under test.
+    static var orchard: URL { OrchardBinary.url }
 
     /// Runs `orchard args…`, killing it after `timeout` seconds; returns its status, output and
     /// whether it finished in time.

@@ -303,8 +303,10 @@ public struct AppendPlanner: Sendable {
             // EPCIS reads a missing uom as a count of items; this ledger wants every unit stated.
             guard q.unit.code != nil else { problem(.unit, "\(path).uom", "missing unit of measure (a UN/ECE Rec. 20 code such as KGM)"); continue }
             if effect == .none { continue }
+            // Taken out of the plan while it is judged, so its holdings are mutated in place (a
+            // second reference would copy them on every write), and put back whatever happens.
             var balance: LotBalance?
-            if let pending = plan.lotBalances[q.lot] { balance = pending } else {
+            if let pending = plan.lotBalances.removeValue(forKey: q.lot) { balance = pending } else {
                 do { balance = try state.lotBalance(q.lot) } catch { problem(.ledgerRead, path, "ledger read failed: \(error)"); continue }
             }
             if effect == .create, balance == nil {
@@ -314,6 +316,7 @@ public struct AppendPlanner: Sendable {
             guard var b = balance else {
                 problem(.lotUnknown, "\(path).epcClass", "lot \(q.epcClass) does not exist in the ledger (no event created it)"); continue
             }
+            defer { plan.lotBalances[q.lot] = b }
             if let millis = event.eventMillis, millis < b.createdMillis {
                 problem(.beforeLotCreated, "eventTime", "\(event.eventTime) is before lot \(q.epcClass) was created (\(UTCTime.format(millis: b.createdMillis)))")
                 continue
@@ -382,7 +385,6 @@ public struct AppendPlanner: Sendable {
                 }
             case .none: break
             }
-            plan.lotBalances[q.lot] = b
         }
     }
 
@@ -390,14 +392,13 @@ public struct AppendPlanner: Sendable {
     /// named them — and must not have been consumed by an earlier transformation already.
     func checkInputEPCs(_ event: EventFacts, plan: inout AppendPlan, state: some LedgerStateReader,
                         _ problem: (ProblemCode, String, String) -> Void) {
-        let classes = Set(event.quantities.map(\.lot))
+        guard !event.instanceNames.isEmpty else { return }
         defer {
             // What this event names is known to the rest of the batch (an input is consumed now).
-            for name in event.names where !classes.contains(name.key) { plan.namedInBatch[name.key, default: []].formUnion(name.roles) }
+            for name in event.instanceNames { plan.namedInBatch[name.key, default: []].formUnion(name.roles) }
         }
         guard event.type == .transformation else { return }
-        let inputs = event.names.filter { name in name.roles.contains(.input) && !classes.contains(name.key) }
-        for (key, _) in inputs {
+        for (key, roles) in event.instanceNames where roles.contains(.input) {
             var roles: NamingRoles?
             if let pending = plan.namedInBatch[key] { roles = pending } else {
                 do { roles = try state.namingRoles(of: key) } catch { problem(.ledgerRead, "inputEPCList", "ledger read failed: \(error)"); continue }

@@ -22,6 +22,8 @@ struct EventFacts: Sendable {
     let destinations: [String]
     /// Every identifier the event names, each once, with its roles (for the trace index).
     let names: [(key: TraceKey, roles: NamingRoles)]
+    /// The names that are not quantity-list classes (single objects: EPCs, parents).
+    let instanceNames: [(key: TraceKey, roles: NamingRoles)]
     /// Lineage edges (output → input, parent → child), with their kinds.
     let lineage: [LineageEdge]
 
@@ -36,6 +38,8 @@ struct EventFacts: Sendable {
         effects = event.lotEffects
         destinations = (event.json["destinationList"]?.arrayValue ?? []).compactMap { $0["destination"]?.stringValue }
         names = event.namedIdentifiers
+        instanceNames = event.epcs.isEmpty && event.parentID == nil ? []
+            : names.filter { name in !event.quantities.contains { $0.lot == name.key } }
         errorDeclaration = event.errorDeclaration
         // A declaration re-states an event already in the lineage: it makes no new edges.
         lineage = event.errorDeclaration == nil ? event.lineageEdges : []

@@ -73,12 +73,18 @@ public struct LotBalance: Hashable, Sendable {
     /// then the holdings and the transit entries (each a u16 count of `length byte ‖ participant
     /// ‖ i64 amount`).
     public var encoded: [UInt8] {
+        // Written for every lot a batch touches: one buffer, no intermediate arrays.
         var out = [UInt8]()
         out.reserveCapacity(48 + creator.utf8.count + 24 * (holdings.count + inTransit.count))
-        func u64(_ v: UInt64) { for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(s))) } }
-        func text(_ t: String) { let b = Array(t.utf8.prefix(255)); out.append(UInt8(b.count)); out += b }
+        func u64(_ v: UInt64) { withUnsafeBytes(of: v.bigEndian) { out.append(contentsOf: $0) } }
+        func text(_ t: String) {
+            let n = min(t.utf8.count, 255)
+            out.append(UInt8(n))
+            out.append(contentsOf: t.utf8.prefix(n))
+        }
         func table(_ t: [String: Int64]) {
             out.append(UInt8(t.count >> 8)); out.append(UInt8(t.count & 0xFF))
+            if t.count == 1, let (k, v) = t.first { text(k); u64(UInt64(bitPattern: v)); return }
             for k in t.keys.sorted() { text(k); u64(UInt64(bitPattern: t[k]!)) }
         }
         u64(UInt64(bitPattern: quantityIn.micros)); u64(UInt64(bitPattern: quantityOut.micros)); u64(firstLeaf)
