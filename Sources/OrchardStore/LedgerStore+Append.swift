@@ -31,7 +31,7 @@ extension LedgerStore {
         let fileLock = try DirectoryLock(directory + "/write.lock")
         defer { fileLock.release() }
         let key = try sequencerKey()
-        let receipts = try env.writeOrDiscard { txn in
+        let receipts = try env.writeOrDiscard(logger: logger) { txn in
             let now = try Self.headState(txn, db)
             guard now.frontier.treeSize == batch.head.frontier.treeSize, now.blockHash == batch.head.blockHash else {
                 throw StoreError.ledgerMovedOn

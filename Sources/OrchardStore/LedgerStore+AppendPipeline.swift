@@ -21,7 +21,7 @@ extension LedgerStore {
         let planner = AppendPlanner(genesis: genesis, logger: logger)
         let key = try sequencerKey()
 
-        let (receipts, registryAfter, sizeAfter) = try env.writeOrDiscard { txn in
+        let (receipts, registryAfter, sizeAfter) = try env.writeOrDiscard(logger: logger) { txn in
             var trace = StageTrace(logger)
             let head = try Self.headState(txn, db)
             // Another process may have appended registry changes since this handle last looked.

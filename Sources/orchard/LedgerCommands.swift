@@ -212,10 +212,11 @@ struct Sign: ParsableCommand {
 }
 
 /// Appends records in batches and prints the receipts; a refusal names each record's line.
-func appendAndReport(_ inputs: [RecordInput], lines: [Int]? = nil, options: LedgerOptions, batchSize: Int = Int.max) throws {
+/// `lines` finds each record's line in the input; it is only called when a record is refused.
+func appendAndReport(_ inputs: [RecordInput], lines: () -> [Int]? = { nil }, options: LedgerOptions, batchSize: Int = Int.max) throws {
     let receipts: [Receipt]
     do { receipts = try options.open().append(inputs, batchSize: batchSize) } catch let rejection as AppendRejection {
-        throw rejection.locating(lines: lines)
+        throw rejection.locating(lines: lines())
     }
     if options.json {
         outJSON(.object([JSONMember("receipts", .array(receipts.map(\.json)))]))
@@ -254,7 +255,7 @@ struct Append: ParsableCommand {
             let bytes = try readInput(input)
             let inputs = try splitRecords(bytes, name: inputName(input))
             trace.mark("read and split input")
-            try appendAndReport(inputs, lines: RecordInputs.lineNumbers(of: bytes, records: inputs), options: options, batchSize: batchSize)
+            try appendAndReport(inputs, lines: { RecordInputs.lineNumbers(of: bytes, records: inputs) }, options: options, batchSize: batchSize)
             trace.mark("append and report")
         }
     }

@@ -35,10 +35,15 @@ public struct AppendPlanner: Sendable {
     let authorityKeyID: KeyID
     /// Where stage timings go (at `trace` level).
     public var logger: Logger
+    /// Roles that may sign `transporting`: their participants hold what is in transit (roles are
+    /// fixed by genesis).
+    let carrierRoles: Set<String>
 
     public init(genesis: Genesis, logger: Logger = .silent) {
         self.genesis = genesis
         self.logger = logger
+        let transporting = CBV.canonicalBizStep("transporting")
+        carrierRoles = Set(genesis.roles.filter { $0.value.canonicalBizSteps.contains(transporting) }.keys)
         authorityKeyID = genesis.authorityKey.keyID
         origin = genesis.origin
         rules = genesis.rules
@@ -285,7 +290,7 @@ public struct AppendPlanner: Sendable {
         let tolerance = rules.massBalanceTolerance
         let who = signer.id
         // A carrier holds what is in transit: its write-offs and readings are judged against that.
-        let carries = plan.registry.roles[signer.role]?.canonicalBizSteps.contains(CBV.canonicalBizStep("transporting")) == true
+        let carries = carrierRoles.contains(signer.role)
         if event.type == .transformation {
             guard let step = bareStep(event.bizStep), transformingSteps.contains(step) else {
                 problem(.notTransforming, "bizStep", "a TransformationEvent under \(event.bizStep.map(stepName) ?? "no step") makes nothing: transformations are \(transformingSteps.sorted().joined(separator: ", "))")
@@ -293,8 +298,11 @@ public struct AppendPlanner: Sendable {
             }
             checkOutputsWithinInputs(event, tolerance: tolerance, problem)
         }
+        // Resolved only for a shipment (a GLN lookup per destination).
         let registry = plan.registry
-        let destination = event.destinations.lazy.compactMap { registry.participantID(naming: $0) }.first ?? ""
+        var destination: String {
+            event.destinations.lazy.compactMap { registry.participantID(naming: $0) }.first ?? ""
+        }
         for (q, effect) in zip(event.quantities, event.effects) {
             var path: String { q.path }
             // Every quantity in this ledger is a positive amount in a stated unit.
@@ -330,7 +338,8 @@ public struct AppendPlanner: Sendable {
             let held = b.held(by: who)
             // What the tolerance still allows beyond what is held or in transit (weighing differs
             // a little between scales): in × tolerance, less what earlier events already overdrew.
-            let slack = Self.slack(b, tolerance)
+            // (Computed only when an amount exceeds what is held: most events stay within it.)
+            var slack: Int64 { Self.slack(b, tolerance) }
             switch effect {
             case .create:
                 guard b.creator.isEmpty || b.creator == who else {

@@ -54,7 +54,7 @@ extension AppendPlanner {
     func reverse(_ event: EventFacts, recordedBy owner: Participant, plan: inout AppendPlan, state: some LedgerStateReader,
                  _ problem: (ProblemCode, String, String) -> Void) {
         let who = owner.id
-        let carries = plan.registry.roles[owner.role]?.canonicalBizSteps.contains(CBV.canonicalBizStep("transporting")) == true
+        let carries = carrierRoles.contains(owner.role)
         let registry = plan.registry
         let destination = event.destinations.lazy.compactMap { registry.participantID(naming: $0) }.first ?? ""
         for (q, effect) in zip(event.quantities, event.effects) where effect != .observe && effect != .none {

@@ -113,14 +113,9 @@ public struct Registry: Sendable {
     /// The participant an EPCIS party or location identifier names (a PGLN or SGLN URN, or a GLN
     /// Digital Link on any host), matched by its GLN; nil when no registered participant has it.
     public func participantID(naming identifier: String) -> String? {
-        guard let dl = CanonicalDigitalLink.normalise(identifier) else { return nil }
-        for ai in ["/414/", "/417/"] {
-            if let r = dl.range(of: ai) {
-                let gln = dl[r.upperBound...].prefix(13)
-                if gln.count == 13 { return participantsByGLN[String(gln)] }
-            }
-        }
-        return nil
+        guard let dl = CanonicalDigitalLink.normalise(identifier),
+              let gln = dl.digitsAfter("/414/", count: 13) ?? dl.digitsAfter("/417/", count: 13), gln.utf8.count == 13 else { return nil }
+        return participantsByGLN[gln]
     }
 
     /// The participant registered with a role, by id.

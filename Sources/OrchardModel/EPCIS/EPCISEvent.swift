@@ -204,9 +204,9 @@ public struct EPCISEvent: Sendable {
         guard s.hasPrefix("https://") || s.hasPrefix("http://"), let dl = CanonicalDigitalLink.normalise(s) else { return }
         let key = TraceKey(canonical: dl)
         do {
-            if let r = dl.range(of: "/01/") { _ = try GTIN(String(dl[r.upperBound...].prefix(14))) }
-            if let r = dl.range(of: "/00/") { _ = try SSCC(String(dl[r.upperBound...].prefix(18))) }
-            for ai in ["/414/", "/417/"] { if let r = dl.range(of: ai) { _ = try GLN(String(dl[r.upperBound...].prefix(13))) } }
+            if let gtin = dl.digitsAfter("/01/", count: 14) { _ = try GTIN(gtin) }
+            if let sscc = dl.digitsAfter("/00/", count: 18) { _ = try SSCC(sscc) }
+            if let gln = dl.digitsAfter("/414/", count: 13) ?? dl.digitsAfter("/417/", count: 13) { _ = try GLN(gln) }
         } catch {
             throw problem(.identifier, path, "\"\(s.prefix(80))\": \(error)")
         }

@@ -43,3 +43,24 @@ public struct TraceKey: Hashable, Sendable, Comparable, CustomStringConvertible 
     public var description: String { rawValue }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
+
+extension String {
+    /// The digits that follow `key` (e.g. `"/414/"`) in a canonical Digital Link, at most `count`
+    /// of them; nil when `key` is absent. A byte search: Foundation's `range(of:)` is slow here.
+    public func digitsAfter(_ key: StaticString, count: Int) -> String? {
+        let k = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        let u = Array(utf8)
+        guard u.count >= k.count else { return nil }
+        var i = 0
+        while i + k.count <= u.count {
+            if u[i] == k[0], u[i..<(i + k.count)].elementsEqual(k) {
+                let start = i + k.count
+                var end = start
+                while end < u.count, end - start < count, u[end] >= 0x30, u[end] <= 0x39 { end += 1 }
+                return String(decoding: u[start..<end], as: UTF8.self)
+            }
+            i += 1
+        }
+        return nil
+    }
+}
