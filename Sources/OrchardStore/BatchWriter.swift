@@ -98,10 +98,12 @@ struct BatchWriter {
         try closeBlock(txn: txn)
         try tiles.flush(txn: txn, db: db)
         try segments.flush(txn: txn, db: db)
+        trace.mark("write: last block, tiles, segments")
         try index.write(txn: txn, db: db)
+        trace.mark("write: events, trace and lineage indexes")
         try IndexEntries.writeBalances(plan.lotBalances, txn: txn, db: db)
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
-        trace.mark("write: indexes, balances, head")
+        trace.mark("write: \(plan.lotBalances.count) balances, head")
 
         // Checkpoints of earlier blocks (for repeats of stored records) are read once per block.
         func checkpoint(_ height: UInt64) throws -> Checkpoint {
