@@ -209,7 +209,24 @@ func readInput(_ path: String?) throws -> [UInt8] {
     guard fstat(fd, &info) == 0 else { throw InputFileError(path: path, reason: posixReason(errno)) }
     if info.st_mode & S_IFMT == S_IFDIR { throw InputFileError(path: path, reason: "it is a directory") }
     var bytes = [UInt8]()
-    if info.st_mode & S_IFMT == S_IFREG { bytes.reserveCapacity(Int(info.st_size)) }
+    if info.st_mode & S_IFMT == S_IFREG {
+        // A regular file is read straight into an array of its size (inputs run to tens of MB:
+        // no chunk buffer and no second copy).
+        let size = Int(info.st_size)
+        var failure: Int32 = 0
+        bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            while count < size {
+                let n = read(fd, buffer.baseAddress! + count, size - count)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { failure = errno; break }
+                if n == 0 { break }
+                count += n
+            }
+        }
+        if failure != 0 { throw InputFileError(path: path, reason: posixReason(failure)) }
+        if bytes.count == size, size > 0 { return bytes }
+        // Shorter than fstat said (the file changed), or /proc-like: read the rest as a stream.
+    }
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
