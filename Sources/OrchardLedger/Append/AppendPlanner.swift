@@ -424,7 +424,7 @@ public struct AppendPlanner: Sendable {
     /// How much more the tolerance lets a lot give out than it holds and carries: in × tolerance,
     /// less what earlier events already took beyond it.
     static func slack(_ b: LotBalance, _ tolerance: Proportion) -> Int64 {
-        let present = b.holdings.values.reduce(0, +) + b.inTransit.values.reduce(0, +)
+        let present = b.holdings.total + b.inTransit.total
         let overdrawn = max(0, b.quantityOut.micros + present - b.quantityIn.micros)
         return max(0, b.quantityIn.allowing(tolerance).micros - b.quantityIn.micros - overdrawn)
     }
@@ -432,7 +432,7 @@ public struct AppendPlanner: Sendable {
     /// Takes `amount` out of transit entries (`preferring` first, then the largest), limited to
     /// `only` when given; returns what was taken.
     @discardableResult
-    static func take(_ amount: Int64, from table: inout [String: Int64], preferring: String?, only: Set<String>? = nil) -> Int64 {
+    static func take(_ amount: Int64, from table: inout CustodyTable, preferring: String?, only: Set<String>? = nil) -> Int64 {
         var left = amount
         var order = table.keys.filter { only?.contains($0) ?? true }.sorted { (table[$0] ?? 0, $1) > (table[$1] ?? 0, $0) }
         if let preferring, let i = order.firstIndex(of: preferring) { order.insert(order.remove(at: i), at: 0) }
@@ -446,8 +446,8 @@ public struct AppendPlanner: Sendable {
 
     /// Where a lot's quantity is, for a refusal's message.
     static func whereIsIt(_ b: LotBalance) -> String {
-        let held = b.holdings.sorted { $0.key < $1.key }.map { "\($0.key) holds \(Quantity(micros: $0.value, unit: b.unit))" }
-        let moving = b.inTransit.sorted { $0.key < $1.key }.map { "\(Quantity(micros: $0.value, unit: b.unit)) in transit\($0.key.isEmpty ? "" : " to \($0.key)")" }
+        let held = b.holdings.map { "\($0.key) holds \(Quantity(micros: $0.value, unit: b.unit))" }
+        let moving = b.inTransit.map { "\(Quantity(micros: $0.value, unit: b.unit)) in transit\($0.key.isEmpty ? "" : " to \($0.key)")" }
         let all = held + moving
         return all.isEmpty ? " (nothing of it is left)" : " (" + all.joined(separator: "; ") + ")"
     }

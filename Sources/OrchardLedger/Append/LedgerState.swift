@@ -24,13 +24,13 @@ public struct LotBalance: Hashable, Sendable {
     /// `eventTime` of the creating event (ms since the epoch): no event on the lot may precede it.
     public var createdMillis: Int64
     /// Millionths of the lot's unit held by each participant (participant ID → amount > 0).
-    public var holdings: [String: Int64]
+    public var holdings: CustodyTable
     /// Millionths of the lot's unit shipped and not yet received, by destination participant
     /// (`""`: a shipment that names no known destination).
-    public var inTransit: [String: Int64]
+    public var inTransit: CustodyTable
 
     public init(quantityIn: Quantity, quantityOut: Quantity, firstLeaf: UInt64, creator: String = "", createdMillis: Int64 = 0,
-                holdings: [String: Int64] = [:], inTransit: [String: Int64] = [:]) {
+                holdings: CustodyTable = [:], inTransit: CustodyTable = [:]) {
         self.quantityIn = quantityIn
         self.quantityOut = quantityOut.unit == quantityIn.unit ? quantityOut : Quantity(micros: quantityOut.micros, unit: quantityIn.unit)
         self.firstLeaf = firstLeaf
@@ -56,16 +56,15 @@ public struct LotBalance: Hashable, Sendable {
     public func held(by participant: String) -> Quantity { Quantity(micros: holdings[participant] ?? 0, unit: unit) }
 
     /// What is in transit, in all.
-    public var transit: Quantity { Quantity(micros: inTransit.values.reduce(0, +), unit: unit) }
+    public var transit: Quantity { Quantity(micros: inTransit.total, unit: unit) }
 
     /// The largest amount a stored balance may hold (2^56 millionths, 72 billion units): far above
     /// any lot, and small enough that sums over a balance's entries never overflow.
     static let largest: UInt64 = 1 << 56
 
     /// Adds `micros` to an entry, dropping entries that reach zero or less.
-    static func add(_ micros: Int64, to key: String, in table: inout [String: Int64]) {
-        let v = (table[key] ?? 0) + micros
-        table[key] = v > 0 ? v : nil
+    static func add(_ micros: Int64, to key: String, in table: inout CustodyTable) {
+        table[key] = (table[key] ?? 0) + micros
     }
 
     /// Stored form (all integers big-endian): in, out (millionths of the unit, i64), first leaf
@@ -82,10 +81,9 @@ public struct LotBalance: Hashable, Sendable {
             out.append(UInt8(n))
             out.append(contentsOf: t.utf8.prefix(n))
         }
-        func table(_ t: [String: Int64]) {
+        func table(_ t: CustodyTable) {
             out.append(UInt8(t.count >> 8)); out.append(UInt8(t.count & 0xFF))
-            if t.count == 1, let (k, v) = t.first { text(k); u64(UInt64(bitPattern: v)); return }
-            for k in t.keys.sorted() { text(k); u64(UInt64(bitPattern: t[k]!)) }
+            for (k, v) in t { text(k); u64(UInt64(bitPattern: v)) }   // in ID order
         }
         u64(UInt64(bitPattern: quantityIn.micros)); u64(UInt64(bitPattern: quantityOut.micros)); u64(firstLeaf)
         u64(UInt64(bitPattern: createdMillis))
@@ -107,11 +105,11 @@ public struct LotBalance: Hashable, Sendable {
             defer { at += 1 + Int(b[at]) }
             return String(validating: b[(at + 1)..<(at + 1 + Int(b[at]))], as: UTF8.self)
         }
-        func table() -> [String: Int64]? {
+        func table() -> CustodyTable? {
             guard at + 2 <= b.count else { return nil }
             let n = Int(b[at]) << 8 | Int(b[at + 1])
             at += 2
-            var t = [String: Int64]()
+            var t = CustodyTable()
             for _ in 0..<n {
                 // Amounts are positive and within what sums of accepted quantities can reach, so
                 // no sum over a balance overflows.
