@@ -27,6 +27,8 @@ public struct CustodyTable: Hashable, Sendable, Sequence, ExpressibleByDictionar
     public var isEmpty: Bool { entries.isEmpty }
     /// The participant IDs, in order.
     public var keys: [String] { entries.map(\.key) }
+    /// The amounts, in ID order.
+    public var values: [Int64] { entries.map(\.value) }
     /// The sum of all amounts.
     public var total: Int64 { entries.reduce(0) { $0 + $1.value } }
 
