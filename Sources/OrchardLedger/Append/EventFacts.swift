@@ -3,8 +3,10 @@
 // that applies the rules in order is the one every other core waits for.
 import OrchardModel
 
-/// The facts of one event that the append rules and the indexes need.
-struct EventFacts: Sendable {
+/// The facts of one event that the append rules and the indexes need. A class: the ordered stage
+/// takes each record's result out of stage A's array, and one reference is cheaper to copy than
+/// the dozen arrays and strings it holds.
+final class EventFacts: Sendable {
     let type: EPCISEventType
     let action: EPCISAction?
     /// `eventTime` as written (for messages) and in milliseconds (nil if it does not parse).
