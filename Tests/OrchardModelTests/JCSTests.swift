@@ -167,3 +167,18 @@ struct DuplicateMemberTests {
         #expect(try JSONParser.parse(#"{"a":{"a":1},"b":{"a":2}}"#)["b"]?["a"] == .number(JSONNumber(2)))
     }
 }
+
+/// Parser messages that say what is wrong with the bytes given.
+struct ParserMessageTests {
+    @Test("A number beyond a double's range is named, with the I-JSON limit")
+    func hugeNumber() {
+        let error = #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"quantity":5.1e308}"#) }
+        #expect(error?.reason.contains("5.1e308 is beyond the range of a double") == true)
+    }
+
+    @Test("A byte that is not text is named in hex, not printed as a Latin-1 character")
+    func nonTextByte() {
+        let error = #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0xFF, 0x7B]) }
+        #expect(error?.reason.contains("unexpected byte 0xFF") == true)
+    }
+}

@@ -104,7 +104,11 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
-        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
+        default:
+            // A byte from 0x80 up cannot start a JSON value; say which byte rather than print it
+            // as a Latin-1 character.
+            if bytes[i] >= 0x80 { throw error("unexpected byte 0x\(String(bytes[i], radix: 16, uppercase: true)) (not JSON: a value starts with {, [, \", a digit, -, true, false or null)") }
+            throw error("unexpected character '\(Character(Unicode.Scalar(bytes[i])))'")
         }
     }
 
@@ -236,7 +240,10 @@ public struct JSONParser {
         }
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         let n = Self.exactDecimal(bytes, start..<i).map { JSONNumber(text: text, value: $0) } ?? JSONNumber(validatedText: text)
-        guard n.value.isFinite else { i = start; throw error("number out of range") }
+        guard n.value.isFinite else {
+            i = start
+            throw error("number \(text.prefix(40)) is beyond the range of a double (about ±1.8e308); I-JSON (RFC 7493) numbers stay within it")
+        }
         if canonical && !ECMAScriptNumber.isCanonical(n.text) { canonical = false }
         return n
     }
