@@ -35,7 +35,7 @@ public struct ConcerningEvent: Hashable, Sendable {
     /// How the event names it.
     public let roles: NamingRoles
     /// True when the event names a container rather than the identifier itself.
-    public var throughContainer: Bool
+    public let throughContainer: Bool
 }
 
 extension LedgerStore {
@@ -44,12 +44,14 @@ extension LedgerStore {
     public func presences(of key: TraceKey) throws -> [Presence] {
         let edges = try descendants(of: key)
         var spans = [Presence]()
+        var containerEdges = [TraceKey: [StoredLineageEdge]]()   // read once per container
         for start in edges where start.kind == .aggregation || start.kind == .association {
             guard let container = start.other else { continue }
             let ending: LineageKind = start.kind == .aggregation ? .disaggregation : .dissociation
             // Ended by a DELETE naming this child, or by a DELETE of every child of the container.
             let named = edges.filter { $0.kind == ending && $0.other == container && $0.leaf > start.leaf }.map(\.leaf)
-            let all = try lineage(of: container).filter { $0.kind == ending && $0.other == nil && $0.leaf > start.leaf }.map(\.leaf)
+            if containerEdges[container] == nil { containerEdges[container] = try lineage(of: container) }
+            let all = (containerEdges[container] ?? []).filter { $0.kind == ending && $0.other == nil && $0.leaf > start.leaf }.map(\.leaf)
             spans.append(Presence(container: container, kind: start.kind, from: start.leaf, until: (named + all).min()))
         }
         return spans

@@ -245,16 +245,7 @@ public final class LedgerStore: @unchecked Sendable {
     /// The events that name an identifier (a lot, pallet, case or any EPC), in ledger order,
     /// with the roles the identifier plays in each.
     public func events(naming key: TraceKey) throws -> [TraceEntry] {
-        try read { txn in
-            let prefix = StoredTraceKey.encode(key) + [0]
-            var entries = [TraceEntry]()
-            try txn.scan(db.trace, from: prefix) { k, v in
-                guard k.count == prefix.count + 8, k.starts(with: prefix) else { return false }
-                entries.append(TraceEntry(leaf: Array(k.suffix(8)).bigEndianUInt64, roles: NamingRoles(rawValue: v.first ?? 0)))
-                return true
-            }
-            return entries
-        }
+        try read { txn in try StoreStateReader(txn: txn, db: db).events(naming: key) }
     }
 
     /// Lineage from an identifier, in ledger order: the inputs it was made from (for a

@@ -24,27 +24,22 @@ public enum StoreError: Error, CategorizedError, Sendable {
     /// A damaged part of a ledger.
     public enum Corruption: Sendable, CustomStringConvertible {
         case record(leaf: UInt64, reason: String)
-        case segment(index: UInt64, reason: String)
         case block(height: UInt64, reason: String)
         case head(reason: String)
         case tree(reason: String)
         case index(name: String, key: String, reason: String)
         case registryLog(leaf: UInt64?, reason: String)
-        /// The LMDB file itself (truncated, bad meta pages…).
-        case file(path: String, reason: String)
         /// Anything else, described.
         case other(String)
 
         public var description: String {
             switch self {
             case let .record(leaf, r): "record at leaf \(leaf): \(r)"
-            case let .segment(i, r): "record segment \(i): \(r)"
             case let .block(h, r): "block \(h): \(r)"
             case let .head(r): "head: \(r)"
             case let .tree(r): "tree: \(r)"
             case let .index(name, key, r): "index \(name), key \(key): \(r)"
             case let .registryLog(leaf, r): "registry log\(leaf.map { " at leaf \($0)" } ?? ""): \(r)"
-            case let .file(path, r): "\(path): \(r)"
             case let .other(r): r
             }
         }
@@ -56,7 +51,6 @@ public enum StoreError: Error, CategorizedError, Sendable {
         case block(UInt64)
         case leaf(UInt64, treeSize: UInt64?)
         case participant(String)
-        case identifier(String)
 
         public var description: String {
             switch self {
@@ -65,7 +59,6 @@ public enum StoreError: Error, CategorizedError, Sendable {
             case let .leaf(n, size?): "leaf \(n) (the tree has \(size) leaves, 0–\(size &- 1))"
             case let .leaf(n, nil): "leaf \(n)"
             case let .participant(id): "participant \(id)"
-            case let .identifier(key): "\(key) (no event names it)"
             }
         }
     }

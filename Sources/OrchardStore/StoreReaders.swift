@@ -13,15 +13,21 @@ struct StoreStateReader: LedgerStateReader {
         return EventLocation(leafIndex: Array(v[0..<8]).bigEndianUInt64, blockHeight: Array(v[8..<16]).bigEndianUInt64)
     }
 
-    func namingRoles(of key: TraceKey) throws -> NamingRoles? {
+    /// The `trace` entries of an identifier: the events naming it, in leaf order.
+    func events(naming key: TraceKey) throws -> [TraceEntry] {
         let prefix = StoredTraceKey.encode(key) + [0]
-        var roles: NamingRoles?
+        var entries = [TraceEntry]()
         try txn.scan(db.trace, from: prefix) { k, v in
             guard k.count == prefix.count + 8, k.starts(with: prefix) else { return false }
-            roles = (roles ?? []).union(NamingRoles(rawValue: v.first ?? 0))
+            entries.append(TraceEntry(leaf: Array(k.suffix(8)).bigEndianUInt64, roles: NamingRoles(rawValue: v.first ?? 0)))
             return true
         }
-        return roles
+        return entries
+    }
+
+    func namingRoles(of key: TraceKey) throws -> NamingRoles? {
+        let entries = try events(naming: key)
+        return entries.isEmpty ? nil : entries.reduce(into: NamingRoles()) { $0.formUnion($1.roles) }
     }
 
     func declaration(of id: EventID) throws -> UInt64? {

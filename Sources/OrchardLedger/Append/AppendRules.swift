@@ -3,9 +3,7 @@ import OrchardModel
 
 /// A business step as people read it in messages: its bare word (CBV or Orchard vocabulary, in
 /// any spelling), or the URI as written.
-func stepName(_ value: String) -> String {
-    BizStep(anyForm: value)?.bareWord ?? OrchardVocabulary.BizStep(anyForm: value)?.bareWord ?? value
-}
+func stepName(_ value: String) -> String { bareStep(value) ?? value }
 
 /// How an event changes the lots it names (Docs/FORMAT.md §6, chain of custody).
 enum LotEffect {

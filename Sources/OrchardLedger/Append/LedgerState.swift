@@ -32,7 +32,8 @@ public struct LotBalance: Hashable, Sendable {
     public init(quantityIn: Quantity, quantityOut: Quantity, firstLeaf: UInt64, creator: String = "", createdMillis: Int64 = 0,
                 holdings: CustodyTable = [:], inTransit: CustodyTable = [:]) {
         self.quantityIn = quantityIn
-        self.quantityOut = quantityOut.unit == quantityIn.unit ? quantityOut : Quantity(micros: quantityOut.micros, unit: quantityIn.unit)
+        precondition(quantityOut.unit == quantityIn.unit, "a lot's in and out are counted in the lot's one unit")
+        self.quantityOut = quantityOut
         self.firstLeaf = firstLeaf
         self.creator = creator
         self.createdMillis = createdMillis
