@@ -310,31 +310,3 @@ private func ledgerFiles(_ h: CLIHarness) throws -> [String: Data] {
     return out
 }
 
-extension CLIHarness {
-    /// Runs `orchard args…` feeding `stdinBytes` (which may be any bytes, not only UTF-8 text).
-    func run(_ args: [String], stdinBytes: Data) throws -> RunResult {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        var env = ProcessInfo.processInfo.environment
-        env["ORCHARD_LEDGER"] = ledger
-        p.environment = env
-        // Standard input comes from a file, not a pipe: a command that exits without reading its
-        // input must not leave this process writing into a closed pipe (SIGPIPE).
-        let input = dir.appendingPathComponent(".stdin-\(UUID().uuidString)")
-        try stdinBytes.write(to: input)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let inp = try FileHandle(forReadingFrom: input)
-        defer { try? inp.close() }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = inp
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-}

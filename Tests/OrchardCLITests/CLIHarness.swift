@@ -32,6 +32,11 @@ struct CLIHarness {
     /// that launcher.
     @discardableResult
     func run(_ args: [String], stdin: String? = nil, via launcher: [String] = []) throws -> RunResult {
+        try run(args, stdinBytes: Data((stdin ?? "").utf8), via: launcher)
+    }
+
+    /// ``run(_:stdin:via:)`` with standard input given as bytes (which need not be UTF-8 text).
+    func run(_ args: [String], stdinBytes: Data, via launcher: [String] = []) throws -> RunResult {
         let p = Process()
         if let first = launcher.first {
             p.executableURL = URL(fileURLWithPath: first)
@@ -44,13 +49,19 @@ struct CLIHarness {
         var env = ProcessInfo.processInfo.environment
         env["ORCHARD_LEDGER"] = ledger
         p.environment = env
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        // Standard input comes from a file, not a pipe: a command that exits without reading its
+        // input must not leave this process writing into a closed pipe (SIGPIPE), and a large
+        // input cannot deadlock against output nobody reads yet.
+        let input = dir.appendingPathComponent(".stdin-\(UUID().uuidString)")
+        try stdinBytes.write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let inp = try FileHandle(forReadingFrom: input)
+        defer { try? inp.close() }
+        let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp
         try p.run()
-        if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try inp.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
