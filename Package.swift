@@ -26,12 +26,15 @@ let package = Package(
                                                      .product(name: "Logging", package: "swift-log")]),
         // The read side: trace, bundles, loss statistics, audit, and the library calls the CLI
         // and the node share (verified proofs, renderings, failure categories).
-        .target(name: "OrchardQuery", dependencies: ["OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+        // What a trace or a bundle shows and proves, without storage: the journey of a lot read
+        // from event records, the bundle format and its offline verifier.
+        .target(name: "OrchardTrace", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
+        .target(name: "OrchardQuery", dependencies: ["OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
                                                      .product(name: "Logging", package: "swift-log")]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
-        .target(name: "OrchardTesting", dependencies: ["OrchardQuery", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
+        .target(name: "OrchardTesting", dependencies: ["OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
-            "OrchardQuery", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
+            "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardTesting"]),
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
+        .testTarget(name: "OrchardTraceTests", dependencies: ["OrchardTrace", "OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"], exclude: ["BadInput"]),
