@@ -12,10 +12,13 @@ public enum QueryError: Error, CategorizedError, Sendable, Equatable {
     case badConsistencyRange(from: UInt64, to: UInt64)
     /// The key offered for registry changes is not the programme authority's.
     case notTheAuthority(offered: String, authority: String)
+    /// A well-formed trace code that no event of the ledger names.
+    case unknownCode(String)
 
     public var category: FailureCategory {
         switch self {
         case .notTheAuthority: .rejected
+        case .unknownCode: .notFound
         default: .usage
         }
     }
@@ -27,6 +30,7 @@ public enum QueryError: Error, CategorizedError, Sendable, Equatable {
         case let .badConsistencyRange(from, to):
             from == 0 ? "a consistency proof needs an earlier tree size of at least 1 (the genesis record)"
                 : "the earlier tree size \(from) is after the later one \(to)"
+        case let .unknownCode(key): "not found: no event of this ledger names \(key)"
         case let .notTheAuthority(offered, authority): "key \(offered) is not the programme authority's key (\(authority)); registry changes need it"
         }
     }
