@@ -23,8 +23,9 @@ public struct Presence: Hashable, Sendable {
         self.until = until
     }
 
-    /// Whether the event at `leaf` happened while the identifier was inside.
-    public func contains(leaf: UInt64) -> Bool { leaf >= from && (until.map { leaf < $0 } ?? true) }
+    /// Whether the event at `leaf` happened while the identifier was inside, the packing and the
+    /// unpacking included (taking it out concerns it too).
+    public func contains(leaf: UInt64) -> Bool { leaf >= from && (until.map { leaf <= $0 } ?? true) }
 }
 
 /// An event that concerns an identifier, directly or through a container it was in.
@@ -58,13 +59,13 @@ extension LedgerStore {
     }
 
     /// Every event that concerns `key`, in ledger order: those naming it, and those naming a
-    /// container while `key` was inside it (a case on a pallet on a truck: up to `depth`
+    /// container while `key` was inside it, packing and unpacking included (a case on a pallet on a truck: up to `depth`
     /// containers deep).
     public func events(concerning key: TraceKey, depth: Int = 4) throws -> [ConcerningEvent] {
         var found = [UInt64: ConcerningEvent]()
         func visit(_ k: TraceKey, within span: (from: UInt64, until: UInt64?)?, level: Int) throws {
             for e in try events(naming: k) {
-                if let span, e.leaf < span.from || (span.until.map { e.leaf >= $0 } ?? false) { continue }
+                if let span, e.leaf < span.from || (span.until.map { e.leaf > $0 } ?? false) { continue }
                 if found[e.leaf] == nil { found[e.leaf] = ConcerningEvent(leaf: e.leaf, named: k, roles: e.roles, throughContainer: level > 0) }
             }
             guard level < depth else { return }
@@ -74,7 +75,7 @@ extension LedgerStore {
                     from = max(from, span.from)
                     if let u = span.until { until = min(until ?? u, u) }
                 }
-                if let until, until <= from { continue }
+                if let until, until < from { continue }
                 try visit(p.container, within: (from, until), level: level + 1)
             }
         }

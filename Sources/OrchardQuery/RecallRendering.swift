@@ -38,7 +38,9 @@ public struct Recall: Sendable {
         self.trace = trace
         let steps = trace.journey.steps
         var lots = [LotRow]()
-        for node in trace.journey.lots where node.kind == .lot {
+        // Downstream lots: the subject and what was made from it (a merge also names the lots
+        // it consumed with this one; they are not downstream).
+        for node in trace.journey.lots where node.kind == .lot && trace.shares[node.key] != nil {
             let making = steps.first { s in s.quantities.contains { $0.lot == node.key && ($0.role == .output || s.kind == .harvest) } }
             lots.append(LotRow(key: node.key, product: node.product, madeBy: making,
                                made: making?.quantities.first { $0.lot == node.key }, share: trace.shares[node.key]))

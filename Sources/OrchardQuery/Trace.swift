@@ -137,7 +137,9 @@ extension LedgerStore {
         var holdings = [Holding]()
         var shares = [TraceKey: Proportion]()
         if direction == .forward {
-            for lot in journey.lots where lot.kind == .lot || lot.key == key {
+            shares = Self.shares(of: key, records: records)
+            // Downstream lots only: a merge also names the other lots it consumed.
+            for lot in journey.lots where shares[lot.key] != nil {
                 guard let balance = try lotBalance(lot.key) else { continue }
                 for (id, micros) in balance.holdings {
                     holdings.append(Holding(lot: lot.key, holder: registry.participant(id).map(Actor.init), holderID: id,
@@ -148,7 +150,6 @@ extension LedgerStore {
                                             quantity: Quantity(micros: micros, unit: balance.unit), inTransit: true))
                 }
             }
-            shares = Self.shares(of: key, records: records)
         }
         return Trace(subject: key, direction: direction, records: records, journey: journey, checkpoint: checkpoint,
                      holdings: holdings, shares: shares)

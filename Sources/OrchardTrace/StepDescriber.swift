@@ -70,7 +70,7 @@ struct StepDescriber {
                 kind = .shipping
                 let to = Self.destinations(e).compactMap { participant(at: $0)?.name }
                 summary = "Shipped \(amount)" + (to.isEmpty ? "" : " to " + to.joined(separator: ", "))
-            case "transporting":
+            case "transporting", "sensor_reporting":
                 kind = .transport
                 leg = coldChainLeg(r, carrier: actor)
                 let route = [leg?.from?.name, leg?.to?.name].compactMap { $0 }.joined(separator: " → ")
