@@ -40,7 +40,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "orchard-bench", dependencies: [
-            "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL", "CLMDB",
+            "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL", "CLMDB",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -50,7 +50,7 @@ struct BenchTools {
     let binDir: URL
     let genesisJSON: JSONValue
     let genesis: Genesis
-    private let jobs: [VerifyJob]
+    let jobs: [VerifyJob]
 
     struct VerifyJob: Sendable { let key: Ed25519PublicKey; let message: [UInt8]; let sig: [UInt8] }
 

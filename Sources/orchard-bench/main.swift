@@ -24,6 +24,13 @@ func finish(_ code: Int32 = 0) -> Never {
     exit(code)
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--reads"), i + 1 < CommandLine.arguments.count {
+    // `--reads 100000,1000000 [--lots N]`: trace and bundle figures on simulated ledgers of these sizes.
+    let lots = CommandLine.arguments.firstIndex(of: "--lots").flatMap { Int(CommandLine.arguments[$0 + 1]) } ?? 300
+    try readBenchmarks(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, lotsPerSize: lots, tools: tools, work: work)
+    finish()
+}
+
 // The workload: signed records, as `orchard append` reads them.
 let workload = try tools.workload(events: options.events, into: work)
 print("workload: \(workload.source); \(workload.records) records, \(workload.canonicalEventBytes) canonical event bytes on average")
