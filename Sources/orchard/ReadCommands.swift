@@ -119,19 +119,36 @@ struct Show: ParsableCommand {
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Print the latest signed checkpoint (C2SP tlog-checkpoint signed note).",
+        abstract: "Print the latest signed checkpoint (C2SP tlog-checkpoint signed note), or the key that verifies it.",
         discussion: """
         Keep it: a later `orchard proof consistency --from SIZE` shows the ledger still extends it.
 
-        EXAMPLE
+        With --verifier-key, prints instead the ledger's C2SP signed-note verifier key (c2sp.org/signed-note), one line <origin>+<key hash>+<base64 key>: the origin and the genesis sequencer key, which verifies every checkpoint the ledger signs. Hand it to whoever checks proofs offline (`orchard proof inclusion ID --tlog-proof`).
+
+        EXAMPLES
           orchard checkpoint > checkpoint-2026-09-14.txt
+          orchard checkpoint --verifier-key
+          orchard.example/duoduo-orchard+c3ffe336+AZpHvteaNnO5gQl33xqjE7/kO4b3UYkpmyV6wUzOjQP0
         """)
 
     @OptionGroup var options: LedgerOptions
+    @Flag(help: "Print the ledger's C2SP verifier key (origin + sequencer key) instead of the checkpoint.")
+    var verifierKey = false
 
     func run() throws {
         try runCommand(json: options.json) {
-            let b = try options.open().head()
+            let store = try options.open()
+            if verifierKey {
+                let key = store.verifierKey
+                if options.json {
+                    outJSON(["verifierKey": .string(key.description), "name": .string(key.name),
+                             "keyID": .string(key.key.keyID.description)])
+                } else {
+                    out(key.description)
+                }
+                return
+            }
+            let b = try store.head()
             if options.json {
                 outJSON(["origin": .string(b.checkpoint.origin), "treeSize": .number(JSONNumber(Int(b.checkpoint.treeSize))),
                          "rootHash": .string(b.checkpoint.rootHash.hex), "blockHeight": .number(JSONNumber(Int(b.header.height))),
@@ -154,9 +171,17 @@ struct Proof: ParsableCommand {
             discussion: """
             Prints the leaf index, tree size, leaf hash, audit path and the signed checkpoint whose root the path leads to. The proof is checked before it is printed (exit 2 if it does not check out).
 
+            With --tlog-proof, prints it as a C2SP tlog-proof (c2sp.org/tlog-proof) that generic transparency-log tools check offline with the ledger's verifier key (`orchard checkpoint --verifier-key`). Its `extra` line is the record's exact bytes in base64, so the leaf hash is SHA-256(0x00 ‖ extra); read the record to see it is the event you mean.
+
             EXAMPLES
               orchard proof inclusion 'ni:///sha-256;3f…?ver=CBV2.0' --json
               orchard proof inclusion --leaf 0     # the genesis record
+              orchard proof inclusion 'ni:///sha-256;3f…?ver=CBV2.0' --tlog-proof > harvest.tlog-proof
+              c2sp.org/tlog-proof@v1
+              extra eyJldmVudCI6…
+              index 1
+              qF3b…=
+              …
             """)
 
         @OptionGroup var options: LedgerOptions
@@ -164,9 +189,12 @@ struct Proof: ParsableCommand {
         @Option(parsing: .unconditional, help: ArgumentHelp("Prove the record at this leaf index instead (genesis is leaf 0).", valueName: "N"),
                 transform: wholeNumber())
         var leaf: UInt64?
+        @Flag(help: "Print the proof as a C2SP tlog-proof (text; not with --json).")
+        var tlogProof = false
 
         func validate() throws {
             guard (eventID == nil) != (leaf == nil) else { throw ValidationError("give an event ID or --leaf N (one of them)") }
+            guard !(tlogProof && options.json) else { throw ValidationError("--tlog-proof prints text: give it or --json, not both") }
         }
 
         func run() throws {
@@ -174,6 +202,7 @@ struct Proof: ParsableCommand {
                 let store = try options.open()
                 let proof = if let leaf { try store.verifiedInclusion(ofLeaf: leaf) } else { try store.verifiedInclusion(of: try store.event(eventID!).eventID!) }
                 if options.json { outJSON(proof.json); return }
+                if tlogProof { print(proof.tlogProof.text, terminator: ""); return }
                 if let id = proof.record.eventID, proof.record.record.kind == .event { out("event \(id.uri)") }
                 out("leaf index \(proof.record.leafIndex) of tree size \(proof.treeSize)")
                 out("leaf hash  \(proof.leafHash.hex)")

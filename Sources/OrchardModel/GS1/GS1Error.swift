@@ -23,6 +23,9 @@ public enum GS1Error: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidAICombination(String)
     /// A Digital Link URI cannot be generated from the given elements.
     case cannotGenerate(String)
+    /// A trace code (see ``TraceCode``) is in no form Orchard reads, or names no lot, item or
+    /// logistic unit.
+    case notATraceCode(String, reason: String)
 
     public var description: String {
         switch self {
@@ -44,6 +47,8 @@ public enum GS1Error: Error, Equatable, Sendable, CustomStringConvertible {
             return reason
         case let .cannotGenerate(reason):
             return "cannot build a GS1 Digital Link: \(reason)"
+        case let .notATraceCode(text, reason):
+            return "trace code \(text.isEmpty ? "(empty)" : "\"\(text)\""): \(reason)"
         }
     }
 }
