@@ -8,9 +8,13 @@ import OrchardQuery
 import OrchardStore
 import OrchardTrace
 
-/// Reads a trace code in any of its forms (Digital Link, its path, EPC URN, element string).
+/// Reads a trace code in any of its forms (Digital Link, its path, EPC URN, element string); a
+/// malformed one is a usage error whose message names the wrong part.
 func traceKey(_ code: String) throws -> TraceKey {
-    TraceKey(code.trimmingCharacters(in: .whitespaces))
+    do { return try TraceCode.parse(code).key } catch {
+        let text = "\(error)"
+        throw UsageFailure(description: text.hasPrefix("trace code") ? text : "trace code: " + text)
+    }
 }
 
 struct TraceCommand: ParsableCommand {
