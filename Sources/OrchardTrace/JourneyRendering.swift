@@ -32,9 +32,19 @@ extension Journey {
             out.append("  Cold chain: \(legs.count) leg\(legs.count == 1 ? "" : "s")" + (excursions > 0 ? ", ⚠ \(excursions) with an excursion" : ", all within the safe range"))
         }
         out.append("")
-        let ordered = direction == .backward ? steps.reversed() : steps
-        for step in ordered {
-            out.append(contentsOf: lines(for: step))
+        let ordered = Array(direction == .backward ? steps.reversed() : steps)
+        var i = 0
+        while i < ordered.count {
+            // A run of packings of the same lots by the same actor onto several containers (a lot
+            // onto nine pallets) reads as one line; --json keeps every event.
+            var j = i + 1
+            while j < ordered.count, Self.packsAlike(ordered[i], ordered[j]) { j += 1 }
+            if j - i > 2 {
+                out.append(contentsOf: packingRun(Array(ordered[i..<j])))
+            } else {
+                for step in ordered[i..<j] { out.append(contentsOf: lines(for: step)) }
+            }
+            i = j
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -73,6 +83,31 @@ extension Journey {
             for id in c.correctiveEventIDs { out.append(pad + "  corrected by \(id)") }
         }
         out.append(pad + "leaf \(s.leaf) · " + (s.verdict?.summary ?? "not checked"))
+        return out
+    }
+
+    static func packsAlike(_ a: JourneyStep, _ b: JourneyStep) -> Bool {
+        a.kind == .packing && b.kind == .packing && a.actor?.id == b.actor?.id && a.correction == nil && b.correction == nil
+            && Set(a.quantities.map(\.lot)) == Set(b.quantities.map(\.lot)) && a.container?.kind == b.container?.kind
+            && (a.verdict?.isVerified ?? true) && (b.verdict?.isVerified ?? true) && (a.verdict == nil) == (b.verdict == nil)
+    }
+
+    /// One entry for a run of alike packings.
+    func packingRun(_ run: [JourneyStep]) -> [String] {
+        let pad = String(repeating: " ", count: 25)
+        let chrono = run.sorted { $0.leaf < $1.leaf }
+        let first = chrono[0], last = chrono[chrono.count - 1]
+        let amount = StepDescriber.amounts(run.flatMap(\.quantities))
+        let lots = Set(run.flatMap { $0.quantities.map(\.lot) }).sorted().map(StepDescriber.label).joined(separator: ", ")
+        let noun = first.container?.kind == .logisticUnit ? "pallets" : "containers"
+        let containers = chrono.compactMap(\.container).map { StepDescriber.label($0).split(separator: " ").last.map(String.init) ?? "" }
+        var out = ["\(first.localTime.padding(toLength: 24, withPad: " ", startingAt: 0)) \(StepKind.packing.heading.padding(toLength: 11, withPad: " ", startingAt: 0)) Packed \(amount) \(lots) onto \(run.count) \(noun) (until \(Self.localTime(last.eventTime, offset: nil).text))"]
+        if let a = first.actor { out.append(pad + "by " + a.label) }
+        out.append(pad + "\(noun): " + containers.joined(separator: ", "))
+        let leaves = chrono.map(\.leaf)
+        let contiguous = leaves.last! - leaves.first! + 1 == UInt64(leaves.count)
+        out.append(pad + (contiguous ? "leaves \(leaves.first!)–\(leaves.last!)" : "leaves " + leaves.map(String.init).joined(separator: ", "))
+                   + " · " + (first.verdict.map { _ in "each: " + (chrono.allSatisfy { $0.verdict?.isVerified == true } ? "signature ✓ · included ✓" : "see --json") } ?? "not checked"))
         return out
     }
 
