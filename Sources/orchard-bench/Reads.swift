@@ -66,12 +66,28 @@ func readBenchmarks(_ sizes: [Int], lotsPerSize: Int, tools: BenchTools, work: U
         f.singleCoreVerifyMicros = t / Double(reps) * 1e6
         // Warm the map and the code paths once.
         for lot in lots.prefix(10) { _ = try store.trace(lot) }
-        for lot in lots {
+        let anchor = TrustAnchor.verifierKey(VerifierKey(name: store.genesis.origin, key: store.genesis.sequencerKey))
+        var gzipSample = [URL]()
+        for (i, lot) in lots.enumerated() {
             var trace: Trace?
             f.traceMs.append(try seconds { trace = try store.trace(lot) } * 1000)
             f.traceUnverifiedMs.append(try seconds { _ = try store.trace(lot, verify: false) } * 1000)
             f.lineage.append(Double(trace?.records.count ?? 0))
+            var bundle: TraceBundle?
+            f.bundleMs.append(try seconds { bundle = try store.bundle(for: lot) } * 1000)
+            guard let bundle else { continue }
+            let text = bundle.text
+            f.bundleBytes.append(Double(text.utf8.count))
+            f.bundleHashes.append(Double(bundle.hashes.count))
+            let parsed = try TraceBundle(bytes: Array(text.utf8))
+            f.verifyMs.append(try seconds { _ = try BundleVerifier.verify(parsed, trust: anchor) } * 1000)
+            if i < 40 {
+                let file = work.appendingPathComponent("bundle-\(n)-\(i).json")
+                try Data(text.utf8).write(to: file)
+                gzipSample.append(file)
+            }
         }
+        f.bundleGzipBytes = gzipSample.compactMap(gzipSize)
         results.append((n, f))
         report(f, lots: lots.count)
     }
@@ -79,6 +95,8 @@ func readBenchmarks(_ sizes: [Int], lotsPerSize: Int, tools: BenchTools, work: U
         func growth(_ k: KeyPath<ReadFigures, [Double]>, _ p: Double) -> Double {
             percentile(last.1[keyPath: k].sorted(), p) / percentile(first.1[keyPath: k].sorted(), p)
         }
+        print(String(format: "growth %d → %d events: bundle build p50 ×%.2f, p99 ×%.2f; verify-bundle p50 ×%.2f",
+                     first.0, last.0, growth(\.bundleMs, 50), growth(\.bundleMs, 99), growth(\.verifyMs, 50)))
         print(String(format: "growth %d → %d events: trace p50 ×%.2f, p99 ×%.2f (unverified p50 ×%.2f, p99 ×%.2f); target ≤ 1.3",
                      first.0, last.0, growth(\.traceMs, 50), growth(\.traceMs, 99), growth(\.traceUnverifiedMs, 50), growth(\.traceUnverifiedMs, 99)))
     }
@@ -95,6 +113,24 @@ func report(_ f: ReadFigures, lots: Int) {
                  lineage.first ?? .nan, percentile(lineage, 10), percentile(lineage, 50), percentile(lineage, 90), percentile(lineage, 99), lineage.last ?? .nan))
     print("  trace, every event re-verified: " + dist(f.traceMs, "ms") + " (target p99 < 2 ms)")
     print("  trace, indexes and journey only: " + dist(f.traceUnverifiedMs, "ms"))
+    print("  bundle build (trace + records + proofs + self-check): " + dist(f.bundleMs, "ms") + " (target p99 < 5 ms)")
+    print("  bundle size: " + dist(f.bundleBytes.map { $0 / 1024 }, "KiB", "%.1f") + "; gzip -6 " + dist(f.bundleGzipBytes.map { $0 / 1024 }, "KiB", "%.1f")
+          + " (\(f.bundleGzipBytes.count) bundles)")
+    print("  proof hashes per bundle (shared stored once): " + dist(f.bundleHashes, "", "%.0f"))
+    print("  verify-bundle in process (parse excluded): " + dist(f.verifyMs, "ms") + " (target < 10 ms)")
     print(String(format: "  (one Ed25519 verify on one core here: %.1f µs; median lineage × that = %.2f ms)",
                  f.singleCoreVerifyMicros, percentile(lineage, 50) * f.singleCoreVerifyMicros / 1000))
+}
+
+/// Bytes of `gzip -6` of a file (the `gzip` tool: what a web server would send).
+func gzipSize(_ file: URL) -> Double? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", "gzip -6 -c \"$0\" | wc -c", file.path]
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    guard (try? p.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
 }

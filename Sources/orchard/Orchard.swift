@@ -27,6 +27,7 @@ struct Orchard: ParsableCommand {
           orchard proof inclusion 'ni:///sha-256;…?ver=CBV2.0'
         """,
         subcommands: [Init.self, Keygen.self, Sign.self, Append.self, Import.self, Show.self, CheckpointCommand.self,
-                      Proof.self, Verify.self, TraceCommand.self, RegistryCommand.self, EventIDCommand.self, Simulate.self]
+                      Proof.self, Verify.self, TraceCommand.self, BundleCommand.self, VerifyBundle.self, RegistryCommand.self,
+                      EventIDCommand.self, Simulate.self]
     )
 }
