@@ -158,4 +158,32 @@ struct TraceFixtureTests {
     func notFound() throws {
         #expect(throws: QueryError.unknownCode(F.lot("ZZ").rawValue)) { try f.ledger.store.trace(F.lot("ZZ")) }
     }
+
+    @Test("The bundle of a trace code verifies offline and shows the same journey as the trace")
+    func bundleOfTrace() throws {
+        let store = f.ledger.store
+        for key in [F.lot("P1"), TraceKey(F.pallet)] {
+            let bundle = try store.bundle(for: key, code: nil)
+            let anchor = TrustAnchor.verifierKey(VerifierKey(name: store.genesis.origin, key: store.genesis.sequencerKey))
+            let verified = try BundleVerifier.verify(try TraceBundle(bytes: Array(bundle.text.utf8)), trust: anchor)
+            let trace = try store.trace(key)
+            #expect(verified.events.map(\.leafIndex) == trace.records.map(\.leafIndex))
+            #expect(verified.journey.steps.map(\.summary) == trace.journey.steps.map(\.summary))
+            #expect(verified.journey.isVerified)
+            // The rotation of farm A's key precedes an event of the journey: it travels with it.
+            #expect(bundle.records.contains { $0.leaf == f.leaf("rotateA") })
+        }
+    }
+
+    @Test("A lot that travelled on a mixed pallet bundles without the other lots' history")
+    func mixedPallet() throws {
+        let mixed: JSONValue = FixtureEvents.aggregation(pallet: FixtureEvents.pallet(78), children: [("P2", 0.5), ("P3", 300)],
+                                                         by: F.packhouse, day: 19)
+            .setting("eventTime", to: .string(FixtureEvents.time(day: 19, hour: 17)))
+        try f.ledger.append([try Fixtures.sign(mixed, as: F.packhouse)])
+        let bundle = try f.ledger.store.bundle(for: F.lot("P3"), code: nil)
+        #expect(bundle.lots.contains { $0.key == F.lot("P2") })
+        let leaves = Set(bundle.records.map(\.leaf))
+        #expect(!leaves.contains(f.leaf("shipP2SH")))
+    }
 }
