@@ -21,8 +21,10 @@ extension LedgerStore {
     ///
     /// It carries leaf 0, every registry record naming a participant who signed one of the
     /// events at a leaf before that participant's last event here, and the events; each with its
-    /// RFC 9162 inclusion proof. The lineage claim (`lots`) is derived from the events. The bundle
-    /// is verified (against this ledger's genesis hash) before it is returned.
+    /// RFC 9162 inclusion proof. The lineage claim (`lots`) is derived from the events. Before it is
+    /// returned, every proof is checked against the checkpoint's root and the lineage rule of
+    /// Docs/BUNDLE.md step 4.2 is applied; signatures are not re-checked here (the ledger checked
+    /// them on append; run ``BundleVerifier`` for the full offline check, as `orchard bundle` does).
     /// - Parameters:
     ///   - subject: the lot, case or pallet the journey is about (some event must name it).
     ///   - code: the code as the user gave it, kept for display.
@@ -37,32 +39,41 @@ extension LedgerStore {
         let registry = try self.registry
         var events = [TraceRecord]()
         var lastEvent = [String: UInt64]()
-        for leaf in Set(leaves).sorted() {
-            guard leaf > 0, leaf < size else {
-                throw BundleRequestError(leaf: leaf, reason: leaf == 0 ? "leaf 0 is the genesis record, not an event" : "not in the tree of \(size) leaves")
-            }
+        let wanted = Set(leaves).sorted()
+        for leaf in wanted where leaf == 0 || leaf >= size {
+            throw BundleRequestError(leaf: leaf, reason: leaf == 0 ? "leaf 0 is the genesis record, not an event" : "not in the tree of \(size) leaves")
+        }
+        let read = try recordBytes(leaves: wanted)
+        let parsed = parallelMap(Array(zip(wanted, read)), minChunk: 8) { leaf, bytes in
+            Result { () throws(TraceRecord.Unreadable) in try TraceRecord(leafIndex: leaf, recordBytes: bytes) }
+        }
+        for result in parsed {
             let record: TraceRecord
-            do { record = try TraceRecord(leafIndex: leaf, recordBytes: try recordBytes(leaf: leaf)) } catch let e as TraceRecord.Unreadable {
-                throw BundleRequestError(leaf: leaf, reason: e.reason)
+            switch result {
+            case let .success(r): record = r
+            case let .failure(e): throw BundleRequestError(leaf: e.leafIndex, reason: e.reason)
             }
+            let leaf = record.leafIndex
             events.append(record)
             if let key = record.record.signer, let participant = registry.keys[key]?.participantID {
                 lastEvent[participant] = leaf
             }
         }
-        let registryLeaves = try registryChanges().filter { change in
-            change.leaf < size && lastEvent[change.change.participantID].map { change.leaf < $0 } == true
-        }.map(\.leaf)
+        let registryLeaves = lastEvent.flatMap { participant, last in
+            (registry.changeLeaves[participant] ?? []).filter { $0 < last && $0 < size }
+        }
 
         var hashes = [SHA256Digest](), hashIndex = [SHA256Digest: Int]()
         var entries = [TraceBundle.Entry]()
-        for leaf in ([0] + registryLeaves + events.map(\.leafIndex)).sorted() {
+        let all = ([0] + registryLeaves + events.map(\.leafIndex)).sorted()
+        let proofs = try inclusionProofs(leaves: all, treeSize: size)
+        for (leaf, leafProof) in zip(all, proofs) {
             let bytes = try recordBytes(leaf: leaf)
             // Record bytes travel as a JSON string: they must be UTF-8 to round-trip exactly.
             guard String(validating: bytes, as: UTF8.self) != nil else {
                 throw BundleRequestError(leaf: leaf, reason: "the record bytes are not UTF-8")
             }
-            let proof = try inclusionProof(leaf: leaf, treeSize: size).proof.map { hash in
+            let proof = leafProof.map { hash in
                 if let i = hashIndex[hash] { return i }
                 hashIndex[hash] = hashes.count
                 hashes.append(hash)
@@ -74,7 +85,18 @@ extension LedgerStore {
         let bundle = TraceBundle(origin: genesis.origin, subject: subject, code: code, checkpoint: checkpoint.text,
                                  genesisBlock: .init(headerBytes: block0.header.canonicalBytes, signature: block0.signature),
                                  records: entries, hashes: hashes, lots: TraceBundle.lots(of: events))
-        _ = try BundleVerifier.verify(bundle, trust: .genesisHash(genesisHash))
+        // What the writer itself could get wrong is checked here, cheaply: each proof leads from
+        // its record to the checkpoint's root, and the journey does not start in the middle.
+        // Signatures were verified when the records were appended; `orchard bundle` and every
+        // reader run the full BundleVerifier.
+        for (entry, leafProof) in zip(entries, proofs) {
+            try MerkleVerifier.verifyInclusion(leafHash: try MerkleHash.leaf(entry.recordBytes), leafIndex: entry.leaf, treeSize: size,
+                                               proof: leafProof, root: checkpoint.rootHash)
+        }
+        try BundleVerifier.checkLineage(bundle.lots, events: events, subject: subject)
+        guard bundle.lots.contains(where: { $0.key == subject }) else {
+            throw BundleFailure(.subjectUnnamed, path: "subject", reason: "no event among the given leaves names \(subject.rawValue)")
+        }
         return bundle
     }
 }

@@ -94,13 +94,7 @@ extension LedgerStore {
         let checkpoint = head.checkpoint
         let leaves = try traceLeaves(of: key, direction: direction, treeSize: head.header.treeSize)
         guard !leaves.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
-        var records = [TraceRecord]()
-        records.reserveCapacity(leaves.count)
-        for leaf in leaves {
-            do { records.append(try TraceRecord(leafIndex: leaf, recordBytes: try recordBytes(leaf: leaf))) } catch let e as TraceRecord.Unreadable {
-                throw StoreError.corrupt(.record(leaf: leaf, reason: e.reason))
-            }
-        }
+        let records = try traceRecords(leaves)
         let registry = try self.registry
         var verdicts = [UInt64: Verdict]()
         if verify {
@@ -111,12 +105,12 @@ extension LedgerStore {
             }
             let origin = genesis.origin
             let signatureProblems = parallelMap(records, minChunk: 8) { r in Self.signatureProblem(r, registry: registry, origin: origin) }
-            for (r, sigProblem) in zip(records, signatureProblems) {
+            let proofs = try inclusionProofs(leaves: records.map(\.leafIndex), treeSize: checkpoint.treeSize)
+            for ((r, sigProblem), proof) in zip(zip(records, signatureProblems), proofs) {
                 var inclusionProblem: String?
                 do {
-                    let (size, proof) = try inclusionProof(leaf: r.leafIndex, treeSize: checkpoint.treeSize)
-                    try MerkleVerifier.verifyInclusion(leafHash: try r.leafHash, leafIndex: r.leafIndex, treeSize: size, proof: proof,
-                                                       root: checkpoint.rootHash)
+                    try MerkleVerifier.verifyInclusion(leafHash: try r.leafHash, leafIndex: r.leafIndex, treeSize: checkpoint.treeSize,
+                                                       proof: proof, root: checkpoint.rootHash)
                 } catch {
                     inclusionProblem = "the inclusion proof does not lead to the checkpoint's root: \(error)"
                 }
@@ -153,6 +147,21 @@ extension LedgerStore {
         }
         return Trace(subject: key, direction: direction, records: records, journey: journey, checkpoint: checkpoint,
                      holdings: holdings, shares: shares)
+    }
+
+    /// The event records at `leaves`, read in one transaction and parsed (event ID recomputed) on
+    /// all cores.
+    public func traceRecords(_ leaves: [UInt64]) throws -> [TraceRecord] {
+        let bytes = try recordBytes(leaves: leaves)
+        let parsed = parallelMap(Array(zip(leaves, bytes)), minChunk: 8) { leaf, b -> Result<TraceRecord, TraceRecord.Unreadable> in
+            Result { () throws(TraceRecord.Unreadable) in try TraceRecord(leafIndex: leaf, recordBytes: b) }
+        }
+        return try parsed.map { result in
+            switch result {
+            case let .success(r): return r
+            case let .failure(e): throw StoreError.corrupt(.record(leaf: e.leafIndex, reason: e.reason))
+            }
+        }
     }
 
     /// Nil when the record's signer key was valid at its leaf and the signature verifies.

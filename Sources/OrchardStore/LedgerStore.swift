@@ -232,6 +232,13 @@ public final class LedgerStore: @unchecked Sendable {
         }
     }
 
+    /// The raw canonical bytes of the records at `leaves`, in one read transaction.
+    public func recordBytes(leaves: [UInt64]) throws -> [[UInt8]] {
+        try env.read { txn in
+            try leaves.map { try SignedRecord.recordBytes(storedForm: try Self.storedRecord(txn, db, leaf: $0)) }
+        }
+    }
+
     /// Where an event is, if the ledger has it.
     public func location(of id: EventID) throws -> EventLocation? {
         try env.read { txn in try StoreStateReader(txn: txn, db: db).location(of: id) }
@@ -302,6 +309,19 @@ public final class LedgerStore: @unchecked Sendable {
             let size = try treeSize ?? Self.headState(txn, db).frontier.treeSize
             guard leaf < size else { throw StoreError.notFound(.leaf(leaf, treeSize: size)) }
             return (size, try MerkleProofs.inclusionProof(leafIndex: leaf, treeSize: size, reader: StoreNodeReader(txn: txn, db: db)))
+        }
+    }
+
+    /// RFC 9162 inclusion proofs of several leaves in one tree, in `leaves` order: one read
+    /// transaction and one node reader, so the tiles and leaf hashes that neighbouring leaves
+    /// share (a journey's events sit close together) are read and hashed once.
+    public func inclusionProofs(leaves: [UInt64], treeSize: UInt64) throws -> [[SHA256Digest]] {
+        try env.read { txn in
+            let reader = StoreNodeReader(txn: txn, db: db)
+            return try leaves.map { leaf in
+                guard leaf < treeSize else { throw StoreError.notFound(.leaf(leaf, treeSize: treeSize)) }
+                return try MerkleProofs.inclusionProof(leafIndex: leaf, treeSize: treeSize, reader: reader)
+            }
         }
     }
 

@@ -73,11 +73,42 @@ struct RecordReplay {
     private(set) var registryLeaves = [UInt64]()
     private var previousLeaf: UInt64?
 
-    init(genesis: Genesis, checkpoint: Checkpoint, hashes: [SHA256Digest]) {
+    /// Signature verdicts worked out ahead on all cores, by leaf, with the key each was checked with.
+    private let presigned: [UInt64: (key: Ed25519PublicKey, valid: Bool)]
+
+    init(genesis: Genesis, checkpoint: Checkpoint, hashes: [SHA256Digest], presigned: [UInt64: (key: Ed25519PublicKey, valid: Bool)] = [:]) {
         self.genesis = genesis
         self.checkpoint = checkpoint
         self.hashes = hashes
+        self.presigned = presigned
         registry = Registry(genesis: genesis)
+    }
+
+    /// Checks the event records' signatures on all cores before the replay (which then only
+    /// looks them up): each with the key its signer key ID names in genesis or in a carried
+    /// registry record. Whether that key was valid at the leaf is still the replay's question.
+    static func presign(_ entries: [TraceBundle.Entry], genesis: Genesis) -> [UInt64: (key: Ed25519PublicKey, valid: Bool)] {
+        var keys = [KeyID: Ed25519PublicKey]()
+        for p in genesis.participants { for k in p.keys { keys[k.keyID] = k } }
+        keys[genesis.authorityKey.keyID] = genesis.authorityKey
+        var events = [(leaf: UInt64, record: SignedRecord)]()
+        for e in entries where e.leaf > 0 {
+            guard let r = try? SignedRecord(recordBytes: e.recordBytes) else { continue }
+            switch r.kind {
+            case .registry: for k in Registry.keysIntroduced(by: r.payload) { keys[k.keyID] = k }
+            case .event: events.append((e.leaf, r))
+            case .genesis: break
+            }
+        }
+        let origin = genesis.origin
+        let known = keys
+        let verdicts = parallelMap(events, minChunk: 4) { item -> (UInt64, Ed25519PublicKey, Bool)? in
+            guard let id = item.record.signer, let key = known[id] else { return nil }
+            return (item.leaf, key, (try? item.record.hasValidSignature(by: key, origin: origin)) ?? false)
+        }
+        var out = [UInt64: (key: Ed25519PublicKey, valid: Bool)]()
+        for case let (leaf, key, valid)? in verdicts { out[leaf] = (key, valid) }
+        return out
     }
 
     mutating func check(_ entry: TraceBundle.Entry, index: Int) throws(BundleFailure) {
@@ -150,7 +181,11 @@ struct RecordReplay {
             }
         }
         let record = trace.record
-        guard try BundleVerifier.crypto({ () throws(CryptoError) in try record.hasValidSignature(by: key, origin: genesis.origin) }) else {
+        let valid: Bool
+        if let done = presigned[leaf], done.key == key { valid = done.valid } else {
+            valid = try BundleVerifier.crypto({ () throws(CryptoError) in try record.hasValidSignature(by: key, origin: genesis.origin) })
+        }
+        guard valid else {
             throw BundleFailure(.recordSignature, leaf: leaf, eventID: id, path: "\(path).record",
                                 reason: "the event is not what \(who) signed with key \(keyID): it was changed after signing")
         }

@@ -23,7 +23,8 @@ public enum BundleVerifier {
             throw BundleFailure(.origin, path: "origin", reason: "the bundle says origin \"\(bundle.origin)\", but its genesis is of \"\(genesis.origin)\"")
         }
         let checkpoint = try checkedCheckpoint(bundle.checkpoint, genesis: genesis)
-        var replay = RecordReplay(genesis: genesis, checkpoint: checkpoint, hashes: bundle.hashes)
+        var replay = RecordReplay(genesis: genesis, checkpoint: checkpoint, hashes: bundle.hashes,
+                                  presigned: RecordReplay.presign(bundle.records, genesis: genesis))
         for (i, entry) in bundle.records.enumerated() { try replay.check(entry, index: i) }
         let lots = TraceBundle.lots(of: replay.events)
         try compareLots(claimed: bundle.lots, computed: lots, events: replay.events)
@@ -94,7 +95,7 @@ public enum BundleVerifier {
     /// lineage (reached from the subject through such links), must be named by an earlier event
     /// of the bundle: a journey does not start in the middle. Links off the lineage — the other
     /// lots on a mixed pallet the subject travelled on — are not the subject's journey.
-    static func checkLineage(_ lots: [TraceBundle.Lot], events: [TraceRecord], subject: TraceKey) throws(BundleFailure) {
+    public static func checkLineage(_ lots: [TraceBundle.Lot], events: [TraceRecord], subject: TraceKey) throws(BundleFailure) {
         let firstNamed = Dictionary(lots.compactMap { lot in lot.namedBy.map(\.leaf).min().map { (lot.key, $0) } }, uniquingKeysWith: min)
         let byKey = Dictionary(lots.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var reached: Set<TraceKey> = [subject], queue = [subject]

@@ -92,6 +92,8 @@ struct BundleCommand: ParsableCommand {
             let store = try options.open()
             let key = try traceKey(code)
             let bundle = try store.bundle(for: key, code: code)
+            // The full offline check, as a consumer's app will run it, before the file exists.
+            _ = try BundleVerifier.verify(bundle, trust: .genesisHash(store.genesisHash))
             let text = bundle.text
             if out == "-" { print(text, terminator: "") } else {
                 do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

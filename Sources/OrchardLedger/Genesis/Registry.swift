@@ -37,6 +37,9 @@ public struct Registry: Sendable {
     public private(set) var keys: [KeyID: KeyState] = [:]
     /// Participant IDs by GLN (13 digits), for resolving the parties and locations events name.
     public private(set) var participantsByGLN: [String: String] = [:]
+    /// The leaves of the registry records applied to each participant (add, rotate, revoke), in
+    /// order: what a bundle carries to establish a signer's keys.
+    public private(set) var changeLeaves: [String: [UInt64]] = [:]
 
     /// The registry defined by genesis (its keys valid from leaf 1, the first after genesis).
     public init(genesis: Genesis) {
@@ -93,6 +96,7 @@ public struct Registry: Sendable {
             guard state.revokedAt == nil else { throw RegistryError(path: "change.keyID", reason: "\(kid) is already revoked") }
             keys[kid]?.revokedAt = leaf + 1
         }
+        changeLeaves[change.participantID, default: []].append(leaf)
     }
 
     /// Reads and applies a recorded change (JSON as logged).
