@@ -94,7 +94,7 @@ public struct Recall: Sendable {
         out.append("CURRENT HOLDERS")
         out += Self.table(["holder", "role", "province", "lot", "quantity", "status"], holders.map { h in
             [h.holder?.name ?? h.holderID, h.holder?.role ?? "", h.holder?.province ?? "", label(h.lot),
-             Journey.quantityText(h.quantity, unit: h.quantity.unit), h.inTransit ? "shipped to it, not received" : "held"]
+             Journey.quantityText(h.quantity, unit: h.quantity.unit), h.inTransit ? "shipped to it, never received" : "held"]
         })
         out.append("")
         out.append("RETAIL LOCATIONS")
