@@ -188,9 +188,20 @@ public struct Journey: Sendable {
         let sorted = records.sorted { $0.leafIndex < $1.leafIndex }
         let describer = StepDescriber(genesis: genesis, registry: registry, records: sorted)
         var steps = sorted.map { describer.describe($0) }
+        // A declaration carries the ID of the event it declares erroneous (its errorDeclaration
+        // is not hashed): among the records themselves, it marks that event (as in a bundle).
+        var declared = corrections
+        for r in sorted {
+            guard let d = r.event.errorDeclaration,
+                  let target = sorted.first(where: { $0.eventID == r.eventID && $0.event.errorDeclaration == nil }),
+                  declared[target.leafIndex] == nil else { continue }
+            declared[target.leafIndex] = Correction(declaredAtLeaf: r.leafIndex, declaredBy: describer.actor(of: r)?.name ?? "the programme authority",
+                                                    declarationTime: d.declarationTime, reason: d.reason,
+                                                    correctiveEventIDs: d.correctiveEventIDs)
+        }
         for i in steps.indices {
             steps[i].verdict = verdicts[steps[i].leaf]
-            steps[i].correction = corrections[steps[i].leaf]
+            steps[i].correction = declared[steps[i].leaf]
         }
         self.steps = steps.sorted { ($0.millis, $0.leaf) < ($1.millis, $1.leaf) }
         self.lots = Self.graph(sorted, genesis: genesis)

@@ -152,6 +152,12 @@ struct TraceFixtureTests {
         #expect(step.correction?.reason == "incorrect_data")
         #expect(step.correction?.declaredBy == "Shanghai Pudong Fresh DC")
         #expect(trace.journey.timeline().contains("DECLARED ERRONEOUS by Shanghai Pudong Fresh DC"))
+        // The bundle carries the declaration (it names the lot), and its journey shows it too.
+        let store = f.ledger.store
+        let verified = try BundleVerifier.verify(try store.bundle(for: F.lot("P1")), trust: .genesisHash(store.genesisHash))
+        let offline = try #require(verified.journey.steps.first { $0.eventID == id && $0.kind != .correction })
+        #expect(offline.correction?.reason == "incorrect_data")
+        #expect(offline.correction?.declaredAtLeaf == step.correction?.declaredAtLeaf)
     }
 
     @Test("A well-formed code no event names is not found")
