@@ -14,8 +14,9 @@ public struct SHA256Digest: Hashable, Sendable, Comparable, CustomStringConverti
         self = bytes.withUnsafeBytes { SHA256Digest(unchecked: $0) }
     }
 
-    /// The digest whose bytes are the four words, big-endian, in order.
-    init(word0: UInt64, word1: UInt64, word2: UInt64, word3: UInt64) {
+    /// The digest whose bytes are the four words, big-endian, in order (package-wide: the lot
+    /// map builds the all-zero digest and masked key prefixes without allocating).
+    package init(word0: UInt64, word1: UInt64, word2: UInt64, word3: UInt64) {
         (self.word0, self.word1, self.word2, self.word3) = (word0, word1, word2, word3)
     }
 
