@@ -169,6 +169,34 @@ struct LotMapTests {
         #expect(try LotMap.value(of: a, reader: store) == (try Self.value(events: 1)))
     }
 
+    @Test("The worked example of Docs/LOTMAP.md §7 (computed there by an independent script) comes out the same")
+    func documentedExample() throws {
+        let names = ["https://id.gs1.org/01/09506000134352/10/LOT-7", "https://id.gs1.org/00/095060001343528881",
+                     "https://id.gs1.org/01/09506000134352/21/CASE-12"]
+        let events: [[UInt64]] = [[5, 9], [9], [12]]
+        var store = LotMapMemoryStore()
+        var keys: [SHA256Digest] = []
+        var values: [LotMapValue] = []
+        for (name, leaves) in zip(names, events) {
+            keys.append(try LotMapHash.key(TraceKey(canonical: name)))
+            var v = LotMapValue.empty
+            for leaf in leaves { try v.append(leaf: leaf, leafHash: SHA256.hash("record \(leaf)")) }
+            values.append(v)
+        }
+        let root = try store.update(Array(zip(keys, values)).map { (key: $0.0, value: $0.1) })
+        #expect(root.hex == "f37d7c2f22a0d6998dd39aa9ca29315c6349e2544a12e285466c3ca2f8de9a5c")
+        #expect(try values[0].valueHash().hex == "d3777fda5eaffcb8dbfb959ddc15ef0faa3a00ae536e027fcf7cb410b5abd77a")
+
+        let lot = try LotMap.proof(for: keys[0], reader: store)
+        #expect(JSONWriter.compactString(lot.json) == #"{"siblings":["FU1m2UZ4yFT4M8IDUf0GD2esPVaHheoiK1JxjL+uyVg=","hTBLzf5pFSdsQ69q9C4H5AP3DzoqGVDwQEq6j7ipv2o="],"terminal":{"kind":"leaf","key":"NOCscCMNevDnpUzTgHik4f2ROP5fZMLxEubUNsrMpAI=","valueHash":"03d/2l6v/Ljb+5Wd3BXvD6o6AK5TbgJ/z3y0ELWr13o="}}"#)
+        try lot.verify(key: keys[0], value: values[0], root: root)
+
+        let absent = try LotMapHash.key(TraceKey(canonical: "https://id.gs1.org/01/09506000134352/10/LOT-8"))
+        let none = try LotMap.proof(for: absent, reader: store)
+        #expect(JSONWriter.compactString(none.json) == #"{"siblings":["gsXTVEIg6YnfsDE6RwTPuT7o8JPROfEmqH0icJazVMI="],"terminal":{"kind":"leaf","key":"pwNQBUsrsKSluZ956nwtW+tNRI6QxzmXXuNXjpRdC/M=","valueHash":"KeYvLev83RW47GF1IMbRv0eOwy2HVhqszQWCFOsEglk="}}"#)
+        try none.verify(key: absent, value: nil, root: root)
+    }
+
     // MARK: Values
 
     @Test("Appending events in leaf order counts them and chains their leaf hashes")
