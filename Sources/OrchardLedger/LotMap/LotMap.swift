@@ -31,8 +31,9 @@ public enum LotMap {
     /// it). Nodes that did not change are not in `writes`. The writes may be applied in any
     /// order, all in one transaction; until they are, `reader` keeps describing the old root.
     ///
-    /// Cost for `m` changed keys in a map of `n`: about m·(log₂ n + 1) node reads and writes,
-    /// fewer where paths share upper nodes (the top log₂ m levels are shared by the batch).
+    /// Cost for `m` changed keys of a map of `n`: a path has about log₂ n + 2.3 nodes, and the
+    /// top log₂ m levels are shared by the batch, so about m·(log₂ n − log₂ m + 2.5) nodes are
+    /// read once and written once each (plus, per new key, the leaf it pushes down).
     /// - Throws: ``LotMapError/missingNode(_:)`` or ``LotMapError/corruptNode(_:_:)`` when the
     ///   store contradicts itself, ``LotMapError/hashing(_:)``, or what `reader` throws.
     public static func update(_ changes: [Change], reader: some LotMapNodeReader) throws
