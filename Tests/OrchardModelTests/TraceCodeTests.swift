@@ -87,6 +87,42 @@ struct TraceCodeTests {
         }
     }
 
+    /// Fuzzing finding F6 (Docs/FUZZING.md; Tools/fuzz/crashes/TraceCode/): the element string of
+    /// a lot or serial holding `(` (allowed in CSET 82) did not read back.
+    @Test("A bracket in a lot or serial is written \\( in the element string, which reads back", arguments: [
+        "urn:epc:class:lgtin:697123.0000006.A%28B", "urn:epc:id:sgtin:697123.0000006.(C)-1", "(01)06971230000068(10)A\\(B",
+    ])
+    func bracketInElementString(text: String) throws {
+        let code = try TraceCode.parse(text)
+        #expect(code.description.contains("\\("), "\(code.description)")
+        let again = try TraceCode.parse(code.description)
+        #expect(again.identity == code.identity)
+        #expect(again.key == code.key)
+    }
+
+    /// Fuzzing finding F7 (Docs/FUZZING.md): the characters for which a Digital Link and the
+    /// trace code agree on the key, as TraceCode documents them, and the documented exceptions.
+    @Test("A lot's Digital Link has the trace code's key for ' ; = and not for a raw \" < >")
+    func digitalLinkCharacters() throws {
+        for lot in ["O'B", "A;B", "X=1", "a-Z_0.9"] {
+            let code = try TraceCode.parse("(01)06971230000068(10)\(lot)")
+            #expect(TraceKey("https://id.gs1.org/01/06971230000068/10/\(lot)") == code.key, "\(lot)")
+        }
+        for (lot, escaped) in [("\"A", "%22A"), ("A<B", "A%3CB"), ("A>B", "A%3EB")] {
+            let code = try TraceCode.parse("(01)06971230000068(10)\(lot)")
+            #expect(code.key == TraceKey("urn:epc:class:lgtin:697123.0000006.\(escaped)"))
+            #expect(code.key.rawValue == "https://id.gs1.org/01/06971230000068/10/\(escaped)")
+            #expect(TraceKey("https://id.gs1.org/01/06971230000068/10/\(lot)") != code.key, "\(lot)")
+        }
+    }
+
+    @Test("The element string of a lot with a bracket is exact")
+    func bracketedLotText() throws {
+        #expect(try TraceCode.parse("urn:epc:class:lgtin:697123.0000006.A%28B").description == "(01)06971230000068(10)A\\(B")
+        #expect(try AIElement.parseBracketed("(01)06971230000068(10)A\\(B") == [AIElement(ai: "01", value: "06971230000068"),
+                                                                              AIElement(ai: "10", value: "A(B")])
+    }
+
     // MARK: - Vectors
 
     struct NormalisationCase: Sendable, CustomStringConvertible {

@@ -31,3 +31,14 @@ func show(_ b: [UInt8]) -> String {
 /// Docs/FUZZING.md until they are fixed, so that a run can look for new ones. Each guard names
 /// its finding.
 let skipKnownFindings = getenv("ORCHARD_FUZZ_SKIP_KNOWN") != nil
+
+/// Set `ORCHARD_FUZZ_VERBOSE=1` to have a target say what became of each input (a seed's verdict),
+/// e.g. `ORCHARD_FUZZ_VERBOSE=1 .build-fuzz/bin/fuzz-Bundle Tools/fuzz/corpus/bundle/*`.
+let fuzzVerbose = getenv("ORCHARD_FUZZ_VERBOSE") != nil
+
+/// Writes one line to stderr when `ORCHARD_FUZZ_VERBOSE` is set.
+func note(_ message: @autoclosure () -> String) {
+    guard fuzzVerbose else { return }
+    var text = message() + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}

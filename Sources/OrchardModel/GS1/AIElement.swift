@@ -10,7 +10,21 @@ public struct AIElement: Sendable, Hashable, CustomStringConvertible {
     /// Pairs an AI and a value without checking them (see ``AIElement/validated(permitUnknownAIs:)``).
     public init(ai: String, value: String) { self.ai = ai; self.value = value }
 
-    public var description: String { "(\(ai))\(value)" }
+    /// The element as a bracketed element string, `(ai)value`, with a bracket in the value
+    /// written `\(` so that ``parseBracketed(_:)`` reads it back (CSET 82 allows `(` in a value,
+    /// and has no backslash).
+    public var description: String { "(\(ai))\(Self.bracketedValue(value))" }
+
+    /// A value as it stands in a bracketed element string: `(` written `\(`.
+    static func bracketedValue(_ value: String) -> String {
+        guard value.utf8.contains(UInt8(ascii: "(")) else { return value }
+        var out = ""
+        out.reserveCapacity(value.utf8.count + 2)
+        for ch in value {
+            if ch == "(" { out += "\\(" } else { out.append(ch) }
+        }
+        return out
+    }
 
     /// Checks the value against the AI's format: length, character set, check digit, dates.
     ///

@@ -88,7 +88,9 @@ public struct LGTIN: Sendable, Hashable, CustomStringConvertible {
         DigitalLink(gtin: gtin, lot: lot).uri(domain: domain)
     }
 
-    public var description: String { "(01)\(gtin.gtin14)(10)\(lot)" }
+    /// The element string `(01)<gtin14>(10)<lot>` (a `(` in the lot written `\(`, as
+    /// ``AIElement/parseBracketed(_:)`` reads it).
+    public var description: String { "(01)\(gtin.gtin14)(10)\(AIElement.bracketedValue(lot))" }
 }
 
 /// A serialised GTIN (EPC `sgtin`; AIs 01 + 21).
@@ -129,7 +131,8 @@ public struct SGTIN: Sendable, Hashable, CustomStringConvertible {
         DigitalLink(gtin: gtin, serial: serial).uri(domain: domain)
     }
 
-    public var description: String { "(01)\(gtin.gtin14)(21)\(serial)" }
+    /// The element string `(01)<gtin14>(21)<serial>` (a `(` in the serial written `\(`).
+    public var description: String { "(01)\(gtin.gtin14)(21)\(AIElement.bracketedValue(serial))" }
 }
 
 /// A GLN with an optional extension (EPC `sgln`; AIs 414 + 254).
@@ -180,5 +183,5 @@ public struct SGLN: Sendable, Hashable, CustomStringConvertible {
         return s
     }
 
-    public var description: String { "(414)\(gln.value)" + (self.extension.map { "(254)\($0)" } ?? "") }
+    public var description: String { "(414)\(gln.value)" + (self.extension.map { "(254)\(AIElement.bracketedValue($0))" } ?? "") }
 }

@@ -21,10 +21,13 @@
 ///
 /// ``key`` is exactly `TraceKey(<EPC URN of the thing>)` — the key an event naming the thing by
 /// its EPC URN is indexed under, and the same as for a Digital Link whose lot or serial uses only
-/// the characters `"'-.0-9;<=>?A-Z_a-z`. **Limitation** (the event-hash normaliser's, see
-/// ``CanonicalDigitalLink``): an event that names a lot holding another character (`/`, `%`,
-/// `&`, `!`, …) by a *Digital Link* is indexed under that URI as written, which no trace code
-/// reaches; the same lot named by its EPC URN is found.
+/// the characters `'-.0-9;=A-Z_a-z`. **Limitation** (the event-hash normaliser's, see
+/// ``CanonicalDigitalLink``): an event that names a lot holding another character by a *Digital
+/// Link* is indexed under a key no trace code reaches — with `/`, `%`, `&`, `!`, … under that URI
+/// as written; with `"`, `<` or `>` (which a URI must escape, but the normaliser takes raw) under
+/// the `id.gs1.org` link with the character raw, where the EPC URN, and so the trace code, has
+/// `%22`, `%3C`, `%3E` (fuzzing finding F7, Docs/FUZZING.md). The same lot named by its EPC URN
+/// is found.
 ///
 /// ```swift
 /// let code = try TraceCode.parse("(01)06971230000068(10)260603-1A")
