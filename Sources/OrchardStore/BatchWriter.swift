@@ -25,8 +25,14 @@ struct BatchWriter {
     private var placed = [(leaf: UInt64, height: UInt64)]()
     private var checkpoints = [UInt64: Checkpoint]()
     private let logger: Logger
+    /// The open block's events by identifier (key hash): leaf and leaf hash, in leaf order, for
+    /// the lot map; and the map's root as of the last closed block.
+    private var mapPending = [SHA256Digest: [(leaf: UInt64, leafHash: SHA256Digest)]]()
+    private var lotMapRoot: SHA256Digest
 
-    init(head: HeadState, key: Ed25519PrivateKey, genesis: Genesis, nowMillis: Int64, db: LedgerSchema, logger: Logger = .silent) {
+    init(head: HeadState, lotMapRoot: SHA256Digest, key: Ed25519PrivateKey, genesis: Genesis, nowMillis: Int64, db: LedgerSchema,
+         logger: Logger = .silent) {
+        self.lotMapRoot = lotMapRoot
         self.db = db
         self.logger = logger
         self.key = key
@@ -54,7 +60,10 @@ struct BatchWriter {
         try Self.appendLeaf(r.pointee.leafHash, to: &frontier, tiles: &tiles, txn: txn, db: db)
         try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db)
         if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
-        for name in r.pointee.names { index.addTrace(name.key, roles: name.roles, leaf: leaf) }
+        for name in r.pointee.names {
+            index.addTrace(name.key, roles: name.roles, leaf: leaf)
+            mapPending[try LotMapHash.key(name.key), default: []].append((leaf, r.pointee.leafHash))
+        }
         for edge in r.pointee.lineage { index.addLineage(edge, leaf: leaf) }
         if let declared = r.pointee.declares {
             try txn.put(db.declarations, declared.digest.bytes, [UInt8](bigEndian: leaf))
@@ -74,13 +83,36 @@ struct BatchWriter {
         try frontier.append(leafHash: hash) { node in try tiles.add(node, txn: txn, db: db) }
     }
 
+    /// Folds the open block's events into the lot map: each identifier's value extended by its
+    /// events in leaf order, one batch update of the tree, its changed nodes written in key order.
+    private mutating func updateLotMap(txn: LMDBTransaction) throws {
+        guard !mapPending.isEmpty else { return }
+        let reader = StoreLotMapReader(txn: txn, db: db)
+        var changes = [LotMap.Change]()
+        changes.reserveCapacity(mapPending.count)
+        for (key, events) in mapPending {
+            var value = try LotMap.value(of: key, reader: reader) ?? .empty
+            for e in events { try value.append(leaf: e.leaf, leafHash: e.leafHash) }
+            changes.append((key, value))
+        }
+        let (root, writes) = try LotMap.update(changes, reader: reader)
+        for (path, node) in writes.sorted(by: { $0.key < $1.key }) {
+            // Keys are never removed, so a path that held a node keeps one (LotMap.update).
+            guard let node else { throw StoreError.corrupt(.other("lot map update removes the node at \(Hex.encode(path.encoded))")) }
+            try txn.put(db.lotMap, path.encoded, node.encoded)
+        }
+        lotMapRoot = root
+        mapPending.removeAll(keepingCapacity: true)
+    }
+
     /// Signs and stores the open block, if it has records.
     private mutating func closeBlock(txn: LMDBTransaction) throws {
         guard blockCount > 0 else { return }
+        try updateLotMap(txn: txn)
         height += 1
         let header = BlockHeader(height: height, previousHash: previous, time: time, firstLeaf: blockFirstLeaf,
                                  recordCount: UInt64(blockCount), treeSize: frontier.treeSize,
-                                 rootHash: try frontier.rootHash, sequencer: key.publicKey.keyID)
+                                 rootHash: try frontier.rootHash, lotMapRoot: lotMapRoot, sequencer: key.publicKey.keyID)
         let checkpoint = try Checkpoint.sign(origin: origin, treeSize: frontier.treeSize, rootHash: try frontier.rootHash, key: key)
         let block = SignedBlock(header: header, signature: try key.signature(for: header.signingMessage(origin: origin)),
                                 checkpoint: checkpoint)

@@ -28,6 +28,9 @@ struct LedgerSchema: Sendable {
     let declarations: LMDBDatabase
     /// Leaf index → registry change JSON, so the registry can be rebuilt at open.
     let registryLog: LMDBDatabase
+    /// Lot map node path (LotMapPath.encoded) → node (LotMapNode.encoded): the sparse Merkle tree
+    /// of every identifier's event commitment, as of the head (Docs/LOTMAP.md).
+    let lotMap: LMDBDatabase
 
     init(env: LMDBEnvironment) throws {
         meta = try env.openDatabase("meta")
@@ -41,6 +44,7 @@ struct LedgerSchema: Sendable {
         descendants = try env.openDatabase("descendants", dupSort: true)
         registryLog = try env.openDatabase("registry")
         declarations = try env.openDatabase("declarations")
+        lotMap = try env.openDatabase("lotmap")
     }
 }
 
@@ -79,5 +83,18 @@ enum StoredTraceKey {
 
     static func decode<C: Collection<UInt8>>(_ b: C) -> TraceKey {
         TraceKey(canonical: b.first == UInt8(ascii: "/") ? String(decoding: host + b, as: UTF8.self) : String(decoding: b, as: UTF8.self))
+    }
+}
+
+/// Reads lot map nodes inside a transaction (the state before a batch's writes, or a snapshot).
+struct StoreLotMapReader: LotMapNodeReader {
+    let txn: LMDBTransaction
+    let db: LedgerSchema
+
+    func node(at path: LotMapPath) throws -> LotMapNode? {
+        guard let bytes = try txn.get(db.lotMap, path.encoded) else { return nil }
+        do { return try LotMapNode(encoded: bytes) } catch {
+            throw StoreError.corrupt(.index(name: "lotmap", key: Hex.encode(path.encoded), reason: "\(error)"))
+        }
     }
 }

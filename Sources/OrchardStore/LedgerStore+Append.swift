@@ -36,7 +36,8 @@ extension LedgerStore {
             guard now.frontier.treeSize == batch.head.frontier.treeSize, now.blockHash == batch.head.blockHash else {
                 throw StoreError.ledgerMovedOn
             }
-            var writer = BatchWriter(head: batch.head, key: key, genesis: genesis, nowMillis: batch.nowMillis, db: db, logger: logger)
+            var writer = BatchWriter(head: batch.head, lotMapRoot: try Self.block(txn, db, height: batch.head.height).header.lotMapRoot,
+                                     key: key, genesis: genesis, nowMillis: batch.nowMillis, db: db, logger: logger)
             trace.mark("commit: lock, sequencer key, begin")
             try writer.add(batch.plan.records, range: batch.plan.records.indices, txn: txn)
             trace.mark("write: \(batch.plan.records.count) records (segments, tree, blocks)")

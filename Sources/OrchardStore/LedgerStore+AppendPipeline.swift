@@ -27,7 +27,8 @@ extension LedgerStore {
             // Another process may have appended registry changes since this handle last looked.
             let start = try currentRegistry(txn)
             var plan = AppendPlan(registry: start)
-            var writer = BatchWriter(head: head, key: key, genesis: genesis, nowMillis: nowMillis, db: db, logger: logger)
+            var writer = BatchWriter(head: head, lotMapRoot: try Self.block(txn, db, height: head.height).header.lotMapRoot,
+                                     key: key, genesis: genesis, nowMillis: nowMillis, db: db, logger: logger)
             let state = StoreStateReader(txn: txn, db: db)
             let stream = PreparedStream(inputs, planner: planner, registry: start)
             do {

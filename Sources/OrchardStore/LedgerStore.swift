@@ -62,7 +62,7 @@ public final class LedgerStore: @unchecked Sendable {
     static let sequencerKeyFile = "sequencer.pem"
     /// The storage layout this code reads and writes, kept under `meta/format` (Docs/FORMAT.md
     /// §Storage). Ledgers of another layout are refused, not misread.
-    static let storageFormat = Array("orchard-store/3 segments-of-16 trace-lineage-declarations".utf8)
+    static let storageFormat = Array("orchard-store/4 segments-of-16 trace-lineage-declarations lotmap".utf8)
 
     /// Creates a ledger in `directory` from a genesis document, signing block 0 with `sequencerKey`
     /// (which must be the genesis sequencer key; it is copied into the directory, mode 0600).

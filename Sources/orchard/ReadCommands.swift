@@ -260,17 +260,28 @@ struct Verify: ParsableCommand {
         discussion: """
         Recomputes hashes, links, roots, checkpoints, each record's canonical form and signature (with the key valid at its leaf) and the stored subtree hashes, for block 0 and the last --blocks blocks. Every finding names its block, leaf and check; exit code 2 if there is any. (A full replay is the audit.)
 
-        EXAMPLE
+        --lot-map also rebuilds the lot map (Docs/LOTMAP.md) from every record since genesis, compares each block's committed lotMapRoot with it (the first block that differs is named) and every stored map node (by path): a value or node changed on disk is found and located.
+
+        EXAMPLES
           orchard verify --blocks 100 --json
+          orchard verify --lot-map
         """)
 
     @OptionGroup var options: LedgerOptions
     @Option(parsing: .unconditional, help: ArgumentHelp("How many recent blocks to check.", valueName: "N"), transform: wholeNumber())
     var blocks: UInt64 = 16
+    @Flag(name: .customLong("lot-map"), help: "Also rebuild the lot map from all records and compare every committed root and stored node.")
+    var lotMap = false
 
     func run() throws {
         try runCommand(json: options.json) {
-            let report = try options.open().verifyRecent(blocks: blocks)
+            let store = try options.open()
+            var report = try store.verifyRecent(blocks: blocks)
+            if lotMap {
+                let map = try store.verifyLotMap()
+                report.findings += map.findings
+                if !options.json { out("lot map rebuilt from \(map.recordsChecked) records in \(map.blocksChecked.count) blocks") }
+            }
             if options.json { outJSON(report.json) }
             guard report.ok else {
                 if options.json { throw ExitCode(Exit.code(.verificationFailed)) }

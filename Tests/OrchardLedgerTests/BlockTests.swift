@@ -30,17 +30,25 @@ struct BlockTests {
         #expect(try parsed.hash == header.hash)
     }
 
-    @Test("A header's version survives the round trip")
-    func versionRoundTrip() throws {
-        var v2 = header
-        v2.version = 2
-        #expect(try BlockHeader(json: v2.json).version == 2)
+    @Test("Version 2 headers carry the lot map's root; version 1 headers (before the lot map) read without it; others are refused")
+    func versions() throws {
+        var withMap = header
+        withMap.lotMapRoot = try SHA256.hash(Array("map".utf8))
+        #expect(try BlockHeader(json: withMap.json) == withMap)
+        #expect(withMap.json["lotMapRoot"]?.stringValue == withMap.lotMapRoot.hex)
+        var v1 = header
+        v1.version = 1
+        #expect(v1.json["lotMapRoot"] == nil)
+        let read = try BlockHeader(json: v1.json)
+        #expect(read.version == 1 && read.lotMapRoot == LotMapHash.empty)
+        #expect(throws: LedgerFormatError.self) { try BlockHeader(json: v1.json.setting("version", to: 3)) }
+        #expect(throws: LedgerFormatError.self) { try BlockHeader(json: withMap.json.setting("lotMapRoot", to: "zz")) }
     }
 
     @Test("The header hash is SHA-256 of its RFC 8785 canonical JSON")
     func hashOfCanonicalJSON() throws {
         let canonical = String(decoding: header.canonicalBytes, as: UTF8.self)
-        #expect(canonical.hasPrefix("{\"firstLeaf\":41,\"height\":7,\"previousHash\":\""))
+        #expect(canonical.hasPrefix("{\"firstLeaf\":41,\"height\":7,\"lotMapRoot\":\"\(header.lotMapRoot.hex)\",\"previousHash\":\""))
         #expect(try header.hash == SHA256.hash(header.canonicalBytes))
     }
 

@@ -1,11 +1,12 @@
-// Block headers: hash-chained, signed by the sequencer, committing to the Merkle root after the
-// block. A block hash is SHA-256 of the header's canonical JSON.
+// Block headers: hash-chained, signed by the sequencer, committing to the Merkle root and the lot
+// map's root after the block. A block hash is SHA-256 of the header's canonical JSON.
 import OrchardCrypto
 import OrchardModel
 
 /// The header of a block of records.
 public struct BlockHeader: Hashable, Sendable {
-    public static let currentVersion = 1
+    /// 2: with `lotMapRoot` (Docs/LOTMAP.md). Version 1 headers had none.
+    public static let currentVersion = 2
     public var version: Int = BlockHeader.currentVersion
     /// 0 for genesis.
     public var height: UInt64
@@ -19,10 +20,13 @@ public struct BlockHeader: Hashable, Sendable {
     /// Tree size and RFC 9162 root after the block.
     public var treeSize: UInt64
     public var rootHash: SHA256Digest
+    /// Root of the lot map after the block (Docs/LOTMAP.md): what every identifier's events
+    /// commit to. 32 zero bytes for an empty map (and in version 1 headers, which had none).
+    public var lotMapRoot: SHA256Digest
     public var sequencer: KeyID
 
     public init(height: UInt64, previousHash: SHA256Digest, time: String, firstLeaf: UInt64, recordCount: UInt64,
-                treeSize: UInt64, rootHash: SHA256Digest, sequencer: KeyID) {
+                treeSize: UInt64, rootHash: SHA256Digest, lotMapRoot: SHA256Digest = LotMapHash.empty, sequencer: KeyID) {
         self.height = height
         self.previousHash = previousHash
         self.time = time
@@ -30,22 +34,25 @@ public struct BlockHeader: Hashable, Sendable {
         self.recordCount = recordCount
         self.treeSize = treeSize
         self.rootHash = rootHash
+        self.lotMapRoot = lotMapRoot
         self.sequencer = sequencer
     }
 
     /// The header as JSON (member order as in Docs/FORMAT.md; hashing uses the canonical form).
     public var json: JSONValue {
-        [
-            "version": .number(JSONNumber(version)),
-            "height": .number(JSONNumber(Int(height))),
-            "previousHash": .string(previousHash.hex),
-            "time": .string(time),
-            "firstLeaf": .number(JSONNumber(Int(firstLeaf))),
-            "recordCount": .number(JSONNumber(Int(recordCount))),
-            "treeSize": .number(JSONNumber(Int(treeSize))),
-            "rootHash": .string(rootHash.hex),
-            "sequencer": .string(sequencer.rawValue),
+        var members: [JSONMember] = [
+            JSONMember("version", .number(JSONNumber(version))),
+            JSONMember("height", .number(JSONNumber(Int(height)))),
+            JSONMember("previousHash", .string(previousHash.hex)),
+            JSONMember("time", .string(time)),
+            JSONMember("firstLeaf", .number(JSONNumber(Int(firstLeaf)))),
+            JSONMember("recordCount", .number(JSONNumber(Int(recordCount)))),
+            JSONMember("treeSize", .number(JSONNumber(Int(treeSize)))),
+            JSONMember("rootHash", .string(rootHash.hex)),
         ]
+        if version >= 2 { members.append(JSONMember("lotMapRoot", .string(lotMapRoot.hex))) }
+        members.append(JSONMember("sequencer", .string(sequencer.rawValue)))
+        return .object(members)
     }
 
     /// RFC 8785 bytes of ``json``.
@@ -78,10 +85,13 @@ public struct BlockHeader: Hashable, Sendable {
         guard let t = json["time"]?.stringValue, let s = json["sequencer"]?.stringValue, let kid = KeyID(s) else {
             throw LedgerFormatError("block header: bad time or sequencer")
         }
+        let version = try int("version")
+        guard version == 1 || version == 2 else { throw LedgerFormatError("block header: unknown version \(version)") }
         self.init(height: try int("height"), previousHash: try digest("previousHash"), time: t,
                   firstLeaf: try int("firstLeaf"), recordCount: try int("recordCount"),
-                  treeSize: try int("treeSize"), rootHash: try digest("rootHash"), sequencer: kid)
-        version = Int(try int("version"))
+                  treeSize: try int("treeSize"), rootHash: try digest("rootHash"),
+                  lotMapRoot: version >= 2 ? try digest("lotMapRoot") : LotMapHash.empty, sequencer: kid)
+        self.version = Int(version)
     }
 }
 

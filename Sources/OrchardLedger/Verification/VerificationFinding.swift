@@ -14,6 +14,10 @@ public struct VerificationFinding: Error, CategorizedError, Hashable, Sendable {
         case firstLeaf = "block.first-leaf"
         case treeSize = "block.tree-size"
         case rootHash = "block.root-hash"
+        /// A block header's lot map root is not the root recomputed from the records.
+        case lotMapRoot = "block.lot-map-root"
+        /// A stored lot map node is not what the records make it (or is missing, or extra).
+        case lotMapNode = "lotmap.node"
         case checkpointContent = "checkpoint.content"
         case checkpointSignature = "checkpoint.signature"
         /// Stored records do not hash to the stored subtree over them.
