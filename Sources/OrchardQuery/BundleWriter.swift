@@ -33,7 +33,11 @@ extension LedgerStore {
     ///   ``BundleFailure`` when the bundle does not verify (e.g. the subject is named by no event,
     ///   or a transformation input has no earlier event among `leaves`), store errors.
     public func bundle(subject: TraceKey, code: String?, leaves: [UInt64]) throws -> TraceBundle {
-        let head = try self.head()
+        try bundle(subject: subject, code: code, leaves: leaves, direction: .backward, at: try self.head())
+    }
+
+    /// ``bundle(subject:code:leaves:)`` against the checkpoint of `head` (a block of this ledger).
+    func bundle(subject: TraceKey, code: String?, leaves: [UInt64], direction: TraceDirection, at head: SignedBlock) throws -> TraceBundle {
         let checkpoint = head.checkpoint
         let size = checkpoint.treeSize
         let registry = try self.registry
@@ -93,7 +97,7 @@ extension LedgerStore {
             try MerkleVerifier.verifyInclusion(leafHash: try MerkleHash.leaf(entry.recordBytes), leafIndex: entry.leaf, treeSize: size,
                                                proof: leafProof, root: checkpoint.rootHash)
         }
-        try BundleVerifier.checkLineage(bundle.lots, events: events, subject: subject)
+        if direction == .backward { try BundleVerifier.checkLineage(bundle.lots, events: events, subject: subject) }
         guard bundle.lots.contains(where: { $0.key == subject }) else {
             throw BundleFailure(.subjectUnnamed, path: "subject", reason: "no event among the given leaves names \(subject.rawValue)")
         }
@@ -102,12 +106,29 @@ extension LedgerStore {
 }
 
 extension LedgerStore {
-    /// The bundle of `key`'s backward journey (the leaves ``traceLeaves(of:direction:treeSize:)``
-    /// finds), against the head's checkpoint.
-    public func bundle(for key: TraceKey, code: String? = nil) throws -> TraceBundle {
-        let size = try head().header.treeSize
-        let leaves = try traceLeaves(of: key, direction: .backward, treeSize: size)
-        guard !leaves.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
-        return try bundle(subject: key, code: code, leaves: leaves)
+    /// The bundle of `key`'s journey — backward to the farms, or forward (a recall) — with the lot
+    /// map openings that prove it complete: the events ``JourneyWalk`` requires, against the head
+    /// block's checkpoint, and for every identifier the walk consulted, every event naming it (a
+    /// leaf hash for those not carried) and the map proof under the block's `lotMapRoot`.
+    public func bundle(for key: TraceKey, code: String? = nil, direction: TraceDirection = .backward) throws -> TraceBundle {
+        for _ in 0..<3 {
+            let headBlock = try block(height: try head().header.height)
+            let size = headBlock.header.treeSize
+            let walk = try journeyWalk(of: key, direction: direction, treeSize: size)
+            guard !walk.leaves.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
+            let (mapBlock, openings) = try lotMapOpenings(walk.spans.keys.sorted())
+            // The openings come from the head as it is now: if a block landed meanwhile, again.
+            guard mapBlock.header.treeSize == size else { continue }
+            var bundle = try bundle(subject: key, code: code, leaves: walk.leaves, direction: direction, at: headBlock)
+            bundle.direction = direction
+            let carried = Set(walk.leaves)
+            bundle.lotMap = TraceBundle.LotMapSection(
+                block: .init(headerBytes: mapBlock.header.canonicalBytes, signature: mapBlock.signature),
+                openings: openings.map { o in
+                    TraceBundle.Opening(key: o.key, events: o.events.map { ($0.leaf, carried.contains($0.leaf) ? nil : $0.leafHash) }, proof: o.proof)
+                })
+            return bundle
+        }
+        throw StoreError.ledgerMovedOn
     }
 }

@@ -48,9 +48,10 @@ public enum BundleFixtures {
         return (ledger, [1, 3, 4])
     }
 
-    /// The example bundle, written by the library from ``exampleLedger()``.
+    /// The example bundle, written by the library from ``exampleLedger()``: the lot's backward
+    /// journey with its lot map opening (`orchard-bundle/2`).
     public static func exampleBundle() throws -> TraceBundle {
-        let (ledger, journey) = try exampleLedger()
-        return try ledger.store.bundle(subject: exampleSubject, code: exampleCode, leaves: journey)
+        let (ledger, _) = try exampleLedger()
+        return try ledger.store.bundle(for: exampleSubject, code: exampleCode)
     }
 }

@@ -5,16 +5,19 @@ import OrchardCrypto
 import OrchardLedger
 import OrchardModel
 
-/// An `orchard-bundle/1` file: the records of a journey, their inclusion proofs against one signed
-/// checkpoint, the genesis block, and the lineage the journey claims.
+/// An `orchard-bundle/2` file: the records of a journey, their inclusion proofs against one signed
+/// checkpoint, the genesis block, the lineage the journey claims, and the lot map openings that
+/// prove no event of it was left out (`orchard-bundle/1` files, without them, are still read).
 ///
 /// Everything that is hashed or signed is carried as its exact bytes (record bytes and block 0's
 /// header as JSON strings whose UTF-8 is those bytes, the checkpoint as its note text), so a
 /// verifier needs no RFC 8785 implementation to check hashes. (Named `TraceBundle`, not `Bundle`,
 /// so that it never clashes with Foundation's `Bundle`.)
 public struct TraceBundle: Sendable {
-    /// The format name this code reads and writes.
-    public static let formatName = "orchard-bundle/1"
+    /// The format name this code writes.
+    public static let formatName = "orchard-bundle/2"
+    /// The earlier format, without lot map openings, which this code still reads.
+    public static let formatNameWithoutLotMap = "orchard-bundle/1"
 
     /// The ledger's origin (genesis `origin`).
     public var origin: String
@@ -32,6 +35,10 @@ public struct TraceBundle: Sendable {
     public var hashes: [SHA256Digest]
     /// The lineage the bundle claims, one entry per identifier its events name, by key.
     public var lots: [Lot]
+    /// Which journey of `subject` the bundle holds.
+    public var direction: TraceDirection = .backward
+    /// The lot map openings proving the journey complete (nil in `orchard-bundle/1` files).
+    public var lotMap: LotMapSection?
 
     public init(origin: String, subject: TraceKey, code: String?, checkpoint: String, genesisBlock: GenesisBlock,
                 records: [Entry], hashes: [SHA256Digest], lots: [Lot]) {
@@ -58,6 +65,34 @@ public struct TraceBundle: Sendable {
         }
     }
 
+    /// The block the checkpoint is of (its header commits to the lot map's root) and, for every
+    /// identifier of the journey, what the lot map commits to and the proof.
+    public struct LotMapSection: Sendable {
+        /// The header's exact canonical bytes and the sequencer's signature over them.
+        public var block: GenesisBlock
+        public var openings: [Opening]
+
+        public init(block: GenesisBlock, openings: [Opening]) {
+            self.block = block
+            self.openings = openings
+        }
+    }
+
+    /// Every event naming `key` up to the checkpoint, in leaf order — a leaf hash is given only
+    /// for events the bundle does not carry (a carried record's is computed from its bytes) — and
+    /// the map proof of the value they fold to.
+    public struct Opening: Sendable {
+        public var key: TraceKey
+        public var events: [(leaf: UInt64, leafHash: SHA256Digest?)]
+        public var proof: LotMapProof
+
+        public init(key: TraceKey, events: [(leaf: UInt64, leafHash: SHA256Digest?)], proof: LotMapProof) {
+            self.key = key
+            self.events = events
+            self.proof = proof
+        }
+    }
+
     /// One record: its leaf, its exact bytes, and its RFC 9162 inclusion proof as indexes into
     /// ``TraceBundle/hashes``.
     public struct Entry: Hashable, Sendable {
@@ -80,7 +115,7 @@ public struct TraceBundle: Sendable {
 extension TraceBundle {
     /// The bundle as JSON, members in the documented order.
     public var json: JSONValue {
-        var m = [JSONMember("format", .string(Self.formatName)), JSONMember("origin", .string(origin)),
+        var m = [JSONMember("format", .string(lotMap == nil ? Self.formatNameWithoutLotMap : Self.formatName)), JSONMember("origin", .string(origin)),
                  JSONMember("subject", .string(subject.rawValue))]
         if let code { m.append(JSONMember("code", .string(code))) }
         m += [
@@ -95,6 +130,20 @@ extension TraceBundle {
             JSONMember("hashes", .array(hashes.map { .string(Base64.encode($0.bytes)) })),
             JSONMember("lots", .array(lots.map(\.json))),
         ]
+        if let lotMap {
+            m.append(JSONMember("direction", .string(direction.rawValue)))
+            m.append(JSONMember("lotMap", .object([
+                JSONMember("block", .object([JSONMember("header", .string(String(decoding: lotMap.block.headerBytes, as: UTF8.self))),
+                                             JSONMember("signature", .string(Base64.encode(lotMap.block.signature)))])),
+                JSONMember("openings", .array(lotMap.openings.map { o in
+                    .object([JSONMember("key", .string(o.key.rawValue)),
+                             JSONMember("events", .array(o.events.map { e in
+                                 .array([.number(JSONNumber(Int(e.leaf)))] + (e.leafHash.map { [.string(Base64.encode($0.bytes))] } ?? []))
+                             })),
+                             JSONMember("proof", o.proof.json)])
+                })),
+            ])))
+        }
         return .object(m)
     }
 
@@ -117,7 +166,7 @@ extension TraceBundle {
         let r = BundleReader()
         guard json.objectMembers != nil else { throw r.fail("", "a bundle is a JSON object") }
         let format = try r.string(json["format"], "format")
-        guard format == Self.formatName else {
+        guard format == Self.formatName || format == Self.formatNameWithoutLotMap else {
             throw r.fail("format", "\"\(format)\" is not a format this verifier reads (expected \"\(Self.formatName)\")")
         }
         origin = try r.string(json["origin"], "origin")
@@ -146,6 +195,33 @@ extension TraceBundle {
         for (i, l) in try r.array(json["lots"], "lots").enumerated() {
             lots.append(try Lot(json: l, path: "lots[\(i)]", reader: r))
         }
+        guard format == Self.formatName else { return }
+        let d = try r.string(json["direction"], "direction")
+        guard let direction = TraceDirection(rawValue: d) else { throw r.fail("direction", "must be \"backward\" or \"forward\"") }
+        self.direction = direction
+        guard let map = json["lotMap"] else { throw r.fail("lotMap", "missing") }
+        let mapHeader = try r.string(map["block"]?["header"], "lotMap.block.header")
+        let mapBlock = GenesisBlock(headerBytes: Array(mapHeader.utf8), signature: try r.base64(map["block"]?["signature"], "lotMap.block.signature", count: 64))
+        var openings = [Opening]()
+        for (i, o) in try r.array(map["openings"], "lotMap.openings").enumerated() {
+            let path = "lotMap.openings[\(i)]"
+            var events = [(leaf: UInt64, leafHash: SHA256Digest?)]()
+            for (k, e) in try r.array(o["events"], "\(path).events").enumerated() {
+                let pair = try r.array(e, "\(path).events[\(k)]")
+                guard pair.count == 1 || pair.count == 2 else { throw r.fail("\(path).events[\(k)]", "must be [leaf] or [leaf, leaf hash]") }
+                var hash: SHA256Digest?
+                if pair.count == 2 {
+                    let bytes = try r.base64(pair[1], "\(path).events[\(k)][1]", count: 32)
+                    do { hash = try SHA256Digest(bytes: bytes) } catch { throw r.fail("\(path).events[\(k)][1]", "not a 32-byte hash") }
+                }
+                events.append((try r.integer(pair[0], "\(path).events[\(k)][0]"), hash))
+            }
+            guard let proofJSON = o["proof"] else { throw r.fail("\(path).proof", "missing") }
+            let proof: LotMapProof
+            do { proof = try LotMapProof(json: proofJSON) } catch { throw r.fail("\(path).proof", "\(error)") }
+            openings.append(Opening(key: TraceKey(try r.string(o["key"], "\(path).key")), events: events, proof: proof))
+        }
+        lotMap = LotMapSection(block: mapBlock, openings: openings)
     }
 }
 

@@ -47,6 +47,15 @@ public struct BundleFailure: Error, CategorizedError, Hashable, Sendable {
         case lineageUnlinked = "lineage.unlinked"
         /// No event of the bundle names its subject.
         case subjectUnnamed = "subject.unnamed"
+        /// The lot map block is not the checkpoint's block, not signed, or not a version 2 header.
+        case lotMapBlock = "lotmap.block"
+        /// A lot map opening does not fold to a value the map proof proves under the block's root.
+        case lotMapProof = "lotmap.proof"
+        /// The ledger commits to an event of the journey that the bundle does not carry (or to an
+        /// identifier it carries no opening for): the journey is incomplete.
+        case incomplete = "lotmap.incomplete"
+        /// The bundle carries an event that is not part of the subject's journey.
+        case extraEvent = "lotmap.extra"
         /// The newer checkpoint is of another ledger, unsigned by the sequencer, or smaller.
         case newerCheckpoint = "newer-checkpoint"
         /// The consistency proof does not show the newer tree extending the bundle's.

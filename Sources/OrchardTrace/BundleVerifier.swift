@@ -28,14 +28,20 @@ public enum BundleVerifier {
         for (i, entry) in bundle.records.enumerated() { try replay.check(entry, index: i) }
         let lots = TraceBundle.lots(of: replay.events)
         try compareLots(claimed: bundle.lots, computed: lots, events: replay.events)
-        try checkLineage(lots, events: replay.events, subject: bundle.subject)
+        // A backward journey starts at the farms; a forward one starts at its subject.
+        if bundle.direction == .backward { try checkLineage(lots, events: replay.events, subject: bundle.subject) }
         guard lots.contains(where: { $0.key == bundle.subject }) else {
             throw BundleFailure(.subjectUnnamed, path: "subject", reason: "no event of the bundle names its subject \(bundle.subject.rawValue)")
+        }
+        var completeness: [LotCompleteness]?
+        if let section = bundle.lotMap {
+            completeness = try checkCompleteness(bundle, section: section, genesis: genesis, checkpoint: checkpoint, events: replay.events)
         }
         if let newerCheckpoint { try checkNewer(newerCheckpoint, than: checkpoint, genesis: genesis) }
         return VerifiedBundle(subject: bundle.subject, code: bundle.code, genesis: genesis, ledgerID: ledgerID, checkpoint: checkpoint,
                               newerCheckpoint: newerCheckpoint?.checkpoint, events: replay.events,
-                              registryLeaves: replay.registryLeaves, registry: replay.registry, lots: lots)
+                              registryLeaves: replay.registryLeaves, registry: replay.registry, lots: lots,
+                              direction: bundle.direction, completeness: completeness)
     }
 
     /// The checkpoint note: the genesis origin, signed by the genesis sequencer key.

@@ -25,6 +25,12 @@ public struct VerifiedBundle: Sendable {
     public let registry: Registry
     /// The lineage recomputed from the events (equal to the bundle's claim).
     public let lots: [TraceBundle.Lot]
+    /// Which journey the bundle holds.
+    public var direction: TraceDirection = .backward
+    /// Per identifier of the journey, the events the lot map commits to and the bundle holds
+    /// (all of them, when verified); nil for an `orchard-bundle/1` file, which proves no
+    /// completeness.
+    public var completeness: [LotCompleteness]? = nil
 
     /// The participant whose key signed `event`, as registered at its leaf (nil when the
     /// programme authority signed an error declaration).
@@ -62,6 +68,14 @@ extension VerifiedBundle {
             lines.append("  still valid at tree size \(newerCheckpoint.treeSize) (consistency proof verified)")
         }
         lines.append("  \(events.count) event\(events.count == 1 ? "" : "s"), \(lots.count) identifier\(lots.count == 1 ? "" : "s"), \(signers.count) signer\(signers.count == 1 ? "" : "s")")
+        if let completeness {
+            lines.append("  complete: the lot map commits to every event of the \(direction.rawValue) journey, and all are here")
+            for c in completeness {
+                lines.append("    ✓ \(Journey.label(c.key)): \(c.carried) of \(c.committed) event\(c.committed == 1 ? "" : "s") (leaves \(c.span.lowerBound)–\(c.span.upperBound); \(c.total) in all)")
+            }
+        } else {
+            lines.append("  completeness not proven: an orchard-bundle/1 file carries no lot map openings")
+        }
         return lines
     }
 
@@ -70,7 +84,7 @@ extension VerifiedBundle {
     /// would have failed).
     public var journey: Journey {
         let verdict = Verdict(signatureProblem: nil, inclusionProblem: nil, treeSize: checkpoint.treeSize)
-        return Journey(subject: subject, direction: .backward, records: events, genesis: genesis, registry: registry,
+        return Journey(subject: subject, direction: direction, records: events, genesis: genesis, registry: registry,
                        verdicts: Dictionary(uniqueKeysWithValues: events.map { ($0.leafIndex, verdict) }))
     }
 
@@ -97,6 +111,12 @@ extension VerifiedBundle {
             ev.append(JSONMember("signer", .string(signer(of: e)?.id ?? "authority")))
             return .object(ev)
         })))
+        m.append(JSONMember("direction", .string(direction.rawValue)))
+        m.append(JSONMember("complete", completeness.map { cs in .array(cs.map { c in
+            .object([JSONMember("key", .string(c.key.rawValue)), JSONMember("committed", .number(JSONNumber(c.committed))),
+                     JSONMember("carried", .number(JSONNumber(c.carried))), JSONMember("total", .number(JSONNumber(Int(c.total)))),
+                     JSONMember("from", .number(JSONNumber(Int(c.span.lowerBound)))), JSONMember("until", .number(JSONNumber(Int(c.span.upperBound))))])
+        }) } ?? .null))
         return .object(m)
     }
 }

@@ -73,7 +73,7 @@ struct BundleCommand: ParsableCommand {
         commandName: "bundle",
         abstract: "Write a lot's journey as one self-contained file that verifies offline.",
         discussion: """
-        The bundle (Docs/BUNDLE.md) holds the backward journey of CODE (as `orchard trace` finds it): the signed records, one signed checkpoint, an inclusion proof of every record (shared hashes stored once), the genesis record and the registry records that establish each signer's key at its leaf. Anyone can check it with `orchard verify-bundle FILE --trust ANCHOR`, where ANCHOR is what `orchard checkpoint --verifier-key` prints (or the genesis hash).
+        The bundle (Docs/BUNDLE.md) holds the backward journey of CODE (as `orchard trace` finds it), or with --forward everything made from it (a recall): the signed records, one signed checkpoint, an inclusion proof of every record (shared hashes stored once), the genesis record and the registry records that establish each signer's key at its leaf, and for every lot and container of the journey the lot map opening (Docs/LOTMAP.md) that proves no event of it was left out. Anyone can check it with `orchard verify-bundle FILE --trust ANCHOR`, where ANCHOR is what `orchard checkpoint --verifier-key` prints (or the genesis hash).
 
         CODE takes every form `orchard trace` does. Exit 3 when no event names it, 64 when it is malformed.
 
@@ -86,12 +86,13 @@ struct BundleCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
     @Argument(help: ArgumentHelp("The trace code.", valueName: "code")) var code: String
     @Option(help: ArgumentHelp("Where to write the bundle (- for standard output).", valueName: "FILE")) var out: String
+    @Flag(help: "A recall bundle: everything made from the lot since, proved complete at the head block.") var forward = false
 
     func run() throws {
         try runCommand(json: options.json) {
             let store = try options.open()
             let key = try traceKey(code)
-            let bundle = try store.bundle(for: key, code: code)
+            let bundle = try store.bundle(for: key, code: code, direction: forward ? .forward : .backward)
             // The full offline check, as a consumer's app will run it, before the file exists.
             _ = try BundleVerifier.verify(bundle, trust: .genesisHash(store.genesisHash))
             let text = bundle.text

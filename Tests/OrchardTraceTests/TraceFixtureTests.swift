@@ -192,4 +192,17 @@ struct TraceFixtureTests {
         let leaves = Set(bundle.records.map(\.leaf))
         #expect(!leaves.contains(f.leaf("shipP2SH")))
     }
+
+    @Test("The walk a bundle is proved complete by selects exactly the trace's leaves, both ways, for every identifier")
+    func walkMatchesTrace() throws {
+        let store = f.ledger.store
+        var keys = ["A", "B", "M", "P1", "P2", "P3"].map(F.lot)
+        keys += [TraceKey(F.pallet), TraceKey(F.caseEPC(1001))]
+        for key in keys {
+            for direction in TraceDirection.allCases {
+                let walk = try store.journeyWalk(of: key, direction: direction)
+                #expect(walk.leaves == (try store.traceLeaves(of: key, direction: direction)), "\(key) \(direction)")
+            }
+        }
+    }
 }

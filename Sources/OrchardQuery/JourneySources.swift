@@ -1,0 +1,43 @@
+// The ledger as a journey source: the trace index for the leaves naming an identifier, the
+// records by leaf (each read and parsed once per walk).
+import OrchardLedger
+import OrchardModel
+import OrchardStore
+import OrchardTrace
+
+/// Reads a walk's leaves and records from the store, up to a fixed tree size (one snapshot's).
+final class StoreJourneySource: JourneySource {
+    let store: LedgerStore
+    let treeSize: UInt64
+    private var records = [UInt64: TraceRecord]()
+
+    init(store: LedgerStore, treeSize: UInt64) {
+        self.store = store
+        self.treeSize = treeSize
+    }
+
+    func leaves(naming key: TraceKey) throws -> [UInt64] {
+        try store.events(naming: key).map(\.leaf).filter { $0 < treeSize }
+    }
+
+    func record(at leaf: UInt64, for key: TraceKey) throws -> TraceRecord {
+        if let r = records[leaf] { return r }
+        let r: TraceRecord
+        do { r = try TraceRecord(leafIndex: leaf, recordBytes: try store.recordBytes(leaf: leaf)) } catch let e as TraceRecord.Unreadable {
+            throw StoreError.corrupt(.record(leaf: leaf, reason: e.reason))
+        }
+        records[leaf] = r
+        return r
+    }
+}
+
+extension LedgerStore {
+    /// The journey of `key` as the lot map rules decide it (``JourneyWalk``), read from this
+    /// ledger up to `treeSize` (default: the head's).
+    public func journeyWalk(of key: TraceKey, direction: TraceDirection, treeSize: UInt64? = nil) throws -> JourneyWalk {
+        let size = try treeSize ?? head().header.treeSize
+        let source = StoreJourneySource(store: self, treeSize: size)
+        return direction == .backward ? try JourneyWalk.backward(key, treeSize: size, source: source)
+            : try JourneyWalk.forward(key, treeSize: size, source: source)
+    }
+}
