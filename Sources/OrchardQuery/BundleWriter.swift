@@ -37,7 +37,8 @@ extension LedgerStore {
     }
 
     /// ``bundle(subject:code:leaves:)`` against the checkpoint of `head` (a block of this ledger).
-    func bundle(subject: TraceKey, code: String?, leaves: [UInt64], direction: TraceDirection, at head: SignedBlock) throws -> TraceBundle {
+    func bundle(subject: TraceKey, code: String?, leaves: [UInt64], direction: TraceDirection, at head: SignedBlock,
+                records known: [UInt64: TraceRecord] = [:]) throws -> TraceBundle {
         let checkpoint = head.checkpoint
         let size = checkpoint.treeSize
         let registry = try self.registry
@@ -47,9 +48,15 @@ extension LedgerStore {
         for leaf in wanted where leaf == 0 || leaf >= size {
             throw BundleRequestError(leaf: leaf, reason: leaf == 0 ? "leaf 0 is the genesis record, not an event" : "not in the tree of \(size) leaves")
         }
-        let read = try recordBytes(leaves: wanted)
-        let parsed = parallelMap(Array(zip(wanted, read)), minChunk: 8) { leaf, bytes in
+        // Records the caller already read (the walk's) are not read and parsed again.
+        let unknown = wanted.filter { known[$0] == nil }
+        let read = try recordBytes(leaves: unknown)
+        var parsed = parallelMap(Array(zip(unknown, read)), minChunk: 8) { leaf, bytes in
             Result { () throws(TraceRecord.Unreadable) in try TraceRecord(leafIndex: leaf, recordBytes: bytes) }
+        }
+        if !known.isEmpty {
+            parsed += wanted.compactMap { known[$0] }.map { .success($0) }
+            parsed.sort { (try? $0.get().leafIndex) ?? 0 < (try? $1.get().leafIndex) ?? 0 }
         }
         for result in parsed {
             let record: TraceRecord
@@ -71,8 +78,9 @@ extension LedgerStore {
         var entries = [TraceBundle.Entry]()
         let all = ([0] + registryLeaves + events.map(\.leafIndex)).sorted()
         let proofs = try inclusionProofs(leaves: all, treeSize: size)
+        let eventBytes = Dictionary(uniqueKeysWithValues: events.map { ($0.leafIndex, $0.recordBytes) })
         for (leaf, leafProof) in zip(all, proofs) {
-            let bytes = try recordBytes(leaf: leaf)
+            let bytes = try eventBytes[leaf] ?? recordBytes(leaf: leaf)
             // Record bytes travel as a JSON string: they must be UTF-8 to round-trip exactly.
             guard String(validating: bytes, as: UTF8.self) != nil else {
                 throw BundleRequestError(leaf: leaf, reason: "the record bytes are not UTF-8")
@@ -114,18 +122,21 @@ extension LedgerStore {
         for _ in 0..<3 {
             let headBlock = try block(height: try head().header.height)
             let size = headBlock.header.treeSize
-            let walk = try journeyWalk(of: key, direction: direction, treeSize: size)
+            let source = StoreJourneySource(store: self, treeSize: size)
+            let walk = direction == .backward ? try JourneyWalk.backward(key, treeSize: size, source: source)
+                : try JourneyWalk.forward(key, treeSize: size, source: source)
             guard !walk.leaves.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
-            let (mapBlock, openings) = try lotMapOpenings(walk.spans.keys.sorted())
+            let carried = Set(walk.leaves)
+            let (mapBlock, openings) = try lotMapOpenings(walk.spans.keys.sorted(), withoutHashesOf: carried)
             // The openings come from the head as it is now: if a block landed meanwhile, again.
             guard mapBlock.header.treeSize == size else { continue }
-            var bundle = try bundle(subject: key, code: code, leaves: walk.leaves, direction: direction, at: headBlock)
+            var bundle = try bundle(subject: key, code: code, leaves: walk.leaves, direction: direction, at: headBlock,
+                                    records: source.cachedRecords)
             bundle.direction = direction
-            let carried = Set(walk.leaves)
             bundle.lotMap = TraceBundle.LotMapSection(
                 block: .init(headerBytes: mapBlock.header.canonicalBytes, signature: mapBlock.signature),
                 openings: openings.map { o in
-                    TraceBundle.Opening(key: o.key, events: o.events.map { ($0.leaf, carried.contains($0.leaf) ? nil : $0.leafHash) }, proof: o.proof)
+                    TraceBundle.Opening(key: o.key, events: o.events.map { ($0.leaf, $0.leafHash) }, proof: o.proof)
                 })
             return bundle
         }

@@ -10,6 +10,8 @@ final class StoreJourneySource: JourneySource {
     let store: LedgerStore
     let treeSize: UInt64
     private var records = [UInt64: TraceRecord]()
+    /// The records read so far, by leaf.
+    var cachedRecords: [UInt64: TraceRecord] { records }
 
     init(store: LedgerStore, treeSize: UInt64) {
         self.store = store

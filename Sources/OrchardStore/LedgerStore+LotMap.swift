@@ -12,15 +12,17 @@ public struct LotMapOpening: Sendable {
     /// The committed value; nil when no event names the key (the proof is then of absence).
     public let value: LotMapValue?
     public let proof: LotMapProof
-    /// Every event naming the key up to the head, in leaf order, with its RFC 9162 leaf hash:
-    /// folding them into ``LotMapValue/empty`` gives ``value``.
-    public let events: [(leaf: UInt64, leafHash: SHA256Digest)]
+    /// Every event naming the key up to the head, in leaf order, with its RFC 9162 leaf hash
+    /// (nil for the leaves the caller said it has): folding them into ``LotMapValue/empty`` gives
+    /// ``value``.
+    public let events: [(leaf: UInt64, leafHash: SHA256Digest?)]
 }
 
 extension LedgerStore {
     /// The head block (whose header commits to the map's root) and an opening of each key, read
     /// in one snapshot so the proofs and the header agree.
-    public func lotMapOpenings(_ keys: [TraceKey]) throws -> (head: SignedBlock, openings: [LotMapOpening]) {
+    /// Leaf hashes of `withoutHashesOf` are left out (the caller carries those records).
+    public func lotMapOpenings(_ keys: [TraceKey], withoutHashesOf known: Set<UInt64> = []) throws -> (head: SignedBlock, openings: [LotMapOpening]) {
         try env.read { txn in
             let head = try Self.headState(txn, db)
             let block = try Self.block(txn, db, height: head.height)
@@ -29,7 +31,8 @@ extension LedgerStore {
             var leafHashes = [UInt64: SHA256Digest]()
             let openings = try keys.map { key in
                 let keyHash = try LotMapHash.key(key)
-                let events = try state.events(naming: key).map { entry in
+                let events = try state.events(naming: key).map { entry -> (UInt64, SHA256Digest?) in
+                    if known.contains(entry.leaf) { return (entry.leaf, nil) }
                     if let h = leafHashes[entry.leaf] { return (entry.leaf, h) }
                     let h = try MerkleHash.leaf(try SignedRecord.recordBytes(storedForm: try Self.storedRecord(txn, db, leaf: entry.leaf)))
                     leafHashes[entry.leaf] = h

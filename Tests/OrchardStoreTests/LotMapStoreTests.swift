@@ -74,7 +74,7 @@ struct LotMapStoreTests {
         #expect(head.header.treeSize == (try store.head().header.treeSize))
         for o in openings {
             var folded = LotMapValue.empty
-            for e in o.events { try folded.append(leaf: e.leaf, leafHash: e.leafHash) }
+            for e in o.events { try folded.append(leaf: e.leaf, leafHash: try #require(e.leafHash)) }
             #expect(o.events.map(\.leaf) == (try store.events(naming: o.key)).map(\.leaf))
             if o.events.isEmpty { #expect(o.value == nil) } else { #expect(o.value == folded) }
             try o.proof.verify(key: o.keyHash, value: o.value, root: head.header.lotMapRoot)
