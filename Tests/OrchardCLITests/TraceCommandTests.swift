@@ -75,4 +75,23 @@ struct TraceCommandTests {
         let both = try trace(["urn:epc:class:lgtin:697123.0000001.A", "--csv", "--json"])
         #expect(both.status == 64)
     }
+
+    @Test("bundle (backward and --forward) writes a file verify-bundle proves complete; verify --lot-map rebuilds the map")
+    func bundlesAndLotMap() throws {
+        let ledger = f.ledger.directory.path
+        let key = try h.run(["checkpoint", "--ledger", ledger, "--verifier-key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (code, extra) in [("(01)06971230000013(10)P1", [String]()), ("(01)06971230000013(10)A", ["--forward"])] {
+            let file = h.dir.appendingPathComponent("b-\(extra.count).json").path
+            let written = try h.run(["bundle", "--ledger", ledger, code, "--out", file] + extra)
+            #expect(written.status == 0, "\(written.stderr)")
+            let verified = try h.run(["verify-bundle", file, "--trust", key])
+            #expect(verified.status == 0, "\(verified.stderr)")
+            #expect(verified.stdout.contains("complete: the lot map commits to every event of the \(extra.isEmpty ? "backward" : "forward") journey"))
+            let json = try h.run(["verify-bundle", file, "--trust", key, "--json"]).json()
+            #expect(json["complete"]?.arrayValue?.isEmpty == false)
+        }
+        let check = try h.run(["verify", "--ledger", ledger, "--lot-map"])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("lot map rebuilt from"))
+    }
 }
