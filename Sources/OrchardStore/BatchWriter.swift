@@ -25,9 +25,10 @@ struct BatchWriter {
     private var placed = [(leaf: UInt64, height: UInt64)]()
     private var checkpoints = [UInt64: Checkpoint]()
     private let logger: Logger
-    /// The open block's events by identifier (key hash): leaf and leaf hash, in leaf order, for
-    /// the lot map; and the map's root as of the last closed block.
-    private var mapPending = [SHA256Digest: [(leaf: UInt64, leafHash: SHA256Digest)]]()
+    /// The open block's events by identifier: leaf and leaf hash, in leaf order, for the lot map
+    /// (keys are hashed once per block, in ``updateLotMap``); and the map's root as of the last
+    /// closed block.
+    private var mapPending = [TraceKey: [(leaf: UInt64, leafHash: SHA256Digest)]]()
     private var lotMapRoot: SHA256Digest
 
     init(head: HeadState, lotMapRoot: SHA256Digest, key: Ed25519PrivateKey, genesis: Genesis, nowMillis: Int64, db: LedgerSchema,
@@ -62,7 +63,7 @@ struct BatchWriter {
         if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
         for name in r.pointee.names {
             index.addTrace(name.key, roles: name.roles, leaf: leaf)
-            mapPending[try LotMapHash.key(name.key), default: []].append((leaf, r.pointee.leafHash))
+            mapPending[name.key, default: []].append((leaf, r.pointee.leafHash))
         }
         for edge in r.pointee.lineage { index.addLineage(edge, leaf: leaf) }
         if let declared = r.pointee.declares {
@@ -87,20 +88,27 @@ struct BatchWriter {
     /// events in leaf order, one batch update of the tree, its changed nodes written in key order.
     private mutating func updateLotMap(txn: LMDBTransaction) throws {
         guard !mapPending.isEmpty else { return }
-        let reader = StoreLotMapReader(txn: txn, db: db)
+        var trace = StageTrace(logger)
+        // The value walks and the update read the same paths (every walk starts at the root):
+        // each node is read from LMDB and decoded once per block.
+        let reader = CachingLotMapReader(StoreLotMapReader(txn: txn, db: db))
         var changes = [LotMap.Change]()
         changes.reserveCapacity(mapPending.count)
-        for (key, events) in mapPending {
+        for (traceKey, events) in mapPending {
+            let key = try LotMapHash.key(traceKey)
             var value = try LotMap.value(of: key, reader: reader) ?? .empty
             for e in events { try value.append(leaf: e.leaf, leafHash: e.leafHash) }
             changes.append((key, value))
         }
+        trace.mark("lot map: \(changes.count) keys' values read and extended")
         let (root, writes) = try LotMap.update(changes, reader: reader)
+        trace.mark("lot map: batch update, \(writes.count) nodes changed")
         for (path, node) in writes.sorted(by: { $0.key < $1.key }) {
             // Keys are never removed, so a path that held a node keeps one (LotMap.update).
             guard let node else { throw StoreError.corrupt(.other("lot map update removes the node at \(Hex.encode(path.encoded))")) }
             try txn.put(db.lotMap, path.encoded, node.encoded)
         }
+        trace.mark("lot map: nodes put in path order")
         lotMapRoot = root
         mapPending.removeAll(keepingCapacity: true)
     }
@@ -157,5 +165,22 @@ struct BatchWriter {
                                checkpoint: try checkpoint(loc.blockHeight), duplicate: true)
             }
         } }
+    }
+}
+
+/// A lot map reader that keeps every node it has read (or found absent), for one block's value
+/// walks and batch update: they run before the block's nodes are put, so the store does not
+/// change under it. Dropped when the block's update is done.
+private final class CachingLotMapReader: LotMapNodeReader {
+    private let base: StoreLotMapReader
+    private var nodes: [LotMapPath: LotMapNode?] = [:]
+
+    init(_ base: StoreLotMapReader) { self.base = base }
+
+    func node(at path: LotMapPath) throws -> LotMapNode? {
+        if let known = nodes[path] { return known }
+        let node = try base.node(at: path)
+        nodes[path] = .some(node)
+        return node
     }
 }
