@@ -89,20 +89,14 @@ struct BatchWriter {
     private mutating func updateLotMap(txn: LMDBTransaction) throws {
         guard !mapPending.isEmpty else { return }
         var trace = StageTrace(logger)
-        // The value walks and the update read the same paths (every walk starts at the root):
-        // each node is read from LMDB and decoded once per block.
+        // One walk: each key's value is extended where the walk reaches its leaf (no separate
+        // value reads); each node is read from LMDB and decoded once.
         let reader = CachingLotMapReader(StoreLotMapReader(txn: txn, db: db))
-        var changes = [LotMap.Change]()
-        changes.reserveCapacity(mapPending.count)
-        for (traceKey, events) in mapPending {
-            let key = try LotMapHash.key(traceKey)
-            var value = try LotMap.value(of: key, reader: reader) ?? .empty
-            for e in events { try value.append(leaf: e.leaf, leafHash: e.leafHash) }
-            changes.append((key, value))
-        }
-        trace.mark("lot map: \(changes.count) keys' values read and extended")
-        let (root, writes) = try LotMap.update(changes, reader: reader)
-        trace.mark("lot map: batch update, \(writes.count) nodes changed")
+        var appends = [SHA256Digest: LotMap.Appends]()
+        appends.reserveCapacity(mapPending.count)
+        for (traceKey, events) in mapPending { appends[try LotMapHash.key(traceKey)] = events }
+        let (root, writes) = try LotMap.append(appends, reader: reader)
+        trace.mark("lot map: \(appends.count) keys extended in one walk, \(writes.count) nodes changed")
         for (path, node) in writes.sorted(by: { $0.key < $1.key }) {
             // Keys are never removed, so a path that held a node keeps one (LotMap.update).
             guard let node else { throw StoreError.corrupt(.other("lot map update removes the node at \(Hex.encode(path.encoded))")) }

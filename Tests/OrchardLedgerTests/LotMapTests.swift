@@ -417,3 +417,50 @@ struct LotMapTests {
         }
     }
 }
+
+@Suite("LotMap.append")
+struct LotMapAppendTests {
+    /// Seeded: random batches of events over keys old and new; `append` (values extended where
+    /// the walk meets each leaf) must give the root and the nodes `update` gives with the values
+    /// extended beforehand, batch after batch.
+    @Test("append equals update with values extended first, over random batches", arguments: [UInt64(7), 8, 9])
+    func appendEqualsUpdate(seed: UInt64) throws {
+        var state = seed
+        func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+        var viaAppend = LotMapMemoryStore(), viaUpdate = LotMapMemoryStore()
+        var values = [SHA256Digest: LotMapValue]()
+        var keys = [SHA256Digest]()
+        var leaf: UInt64 = 1
+        for _ in 0..<25 {
+            var appends = [SHA256Digest: LotMap.Appends]()
+            for _ in 0..<(1 + Int(next(300))) {
+                let key: SHA256Digest
+                if keys.isEmpty || next(3) == 0 {
+                    key = try SHA256.hash(Array("key \(seed) \(keys.count)".utf8))
+                    keys.append(key)
+                } else {
+                    key = keys[Int(next(UInt64(keys.count)))]
+                }
+                appends[key, default: []].append((leaf, try SHA256.hash(Array("leaf \(leaf)".utf8))))
+                leaf += 1 + next(3)
+            }
+            let a = try LotMap.append(appends, reader: viaAppend)
+            viaAppend.apply(a.writes)
+            var changes = [LotMap.Change]()
+            for (key, events) in appends {
+                var v = values[key] ?? .empty
+                for e in events { try v.append(leaf: e.leaf, leafHash: e.leafHash) }
+                values[key] = v
+                changes.append((key, v))
+            }
+            let u = try LotMap.update(changes, reader: viaUpdate)
+            viaUpdate.apply(u.writes)
+            #expect(a.rootHash == u.rootHash)
+            #expect(a.rootHash == (try LotMap.rootHash(of: values)))
+            #expect(viaAppend.nodes == viaUpdate.nodes)
+        }
+        // An event out of order for a stored key is refused.
+        let old = try #require(keys.first)
+        #expect(throws: (any Error).self) { try LotMap.append([old: [(1, try SHA256.hash([1]))]], reader: viaAppend) }
+    }
+}

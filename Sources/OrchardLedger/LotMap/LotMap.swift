@@ -47,6 +47,26 @@ public enum LotMap {
         return (root, updater.writes)
     }
 
+    /// Events to fold into one key's value: leaf and leaf hash, in increasing leaf order.
+    public typealias Appends = [(leaf: UInt64, leafHash: SHA256Digest)]
+
+    /// Extends the value of every key in `appends` by its events (a key not yet in the map starts
+    /// from ``LotMapValue/empty``) in the same single walk as ``update(_:reader:)``: each key's
+    /// current value is read from the leaf the walk reaches anyway, not by a walk of its own.
+    /// The result equals `update` with each key's extended value.
+    /// - Throws: as ``update(_:reader:)``, and ``LotMapError/leafOutOfOrder`` when an event's
+    ///   leaf does not follow the key's last one.
+    public static func append(_ appends: [SHA256Digest: Appends], reader: some LotMapNodeReader) throws
+        -> (rootHash: SHA256Digest, writes: [LotMapPath: LotMapNode?]) {
+        guard !appends.isEmpty else { return (try rootHash(reader: reader), [:]) }
+        // Placeholder values: the walk replaces each with the extended value where it finds the
+        // key's leaf, or extends the empty value where it builds a new one.
+        let sorted = appends.keys.sorted().map { (key: $0, value: LotMapValue.empty) }
+        var updater = Updater(reader: reader, appends: appends)
+        let root = try updater.subtree(.root, existing: try reader.node(at: .root), sorted[...])
+        return (root, updater.writes)
+    }
+
     /// The hash of the map the reader describes: its root node's hash, or ``LotMapHash/empty``.
     /// - Throws: ``LotMapError/hashing(_:)`` or what `reader` throws.
     public static func rootHash(reader: some LotMapNodeReader) throws -> SHA256Digest {
@@ -132,6 +152,23 @@ public enum LotMap {
 private struct Updater<Reader: LotMapNodeReader> {
     let reader: Reader
     var writes: [LotMapPath: LotMapNode?] = [:]
+    /// In append mode, the events to fold into each changed key's value; the changes' values
+    /// are placeholders until ``resolve(_:existing:)`` extends the value found in the tree.
+    var appends: [SHA256Digest: LotMap.Appends]? = nil
+
+    init(reader: Reader, appends: [SHA256Digest: LotMap.Appends]? = nil) {
+        self.reader = reader
+        self.appends = appends
+    }
+
+    /// The new value of a changed key: in append mode its existing value (or the empty one)
+    /// extended by its events; otherwise the change's own value.
+    func resolve(_ change: LotMap.Change, existing: LotMapValue?) throws -> LotMapValue {
+        guard let appends, let events = appends[change.key] else { return change.value }
+        var value = existing ?? .empty
+        for e in events { try value.append(leaf: e.leaf, leafHash: e.leafHash) }
+        return value
+    }
 
     /// The new hash of the subtree at `path`, whose stored node is `existing`, after setting the
     /// non-empty, sorted `changes` (all beneath `path`).
@@ -139,18 +176,20 @@ private struct Updater<Reader: LotMapNodeReader> {
                           _ changes: ArraySlice<LotMap.Change>) throws -> SHA256Digest {
         switch existing {
         case nil:
-            return try build(path, changes)
+            return try build(path, changes, resolved: nil)
         case let .leaf(key, value)?:
             guard path.contains(key) else { throw LotMapError.corruptNode(path, "leaf key \(key.hex) is not beneath this path") }
             if changes.count == 1, let only = changes.first, only.key == key {
-                if only.value != value { writes[path] = .some(.leaf(key: key, value: only.value)) }
-                return try hashing { () throws(CryptoError) in try LotMapHash.leaf(key: key, valueHash: only.value.valueHash()) }
+                let newValue = try resolve(only, existing: value)
+                if newValue != value { writes[path] = .some(.leaf(key: key, value: newValue)) }
+                return try hashing { () throws(CryptoError) in try LotMapHash.leaf(key: key, valueHash: newValue.valueHash()) }
             }
             // New keys arrive under a lone leaf: it moves down with them unless it is changed too.
-            var merged = Array(changes)
+            var merged = try changes.map { c in (key: c.key, value: c.key == key ? try resolve(c, existing: value) : c.value) }
             let at = merged.firstIndex { $0.key >= key } ?? merged.endIndex
-            if at == merged.endIndex || merged[at].key != key { merged.insert((key, value), at: at) }
-            return try build(path, merged[...])
+            let changedToo = at < merged.endIndex && merged[at].key == key
+            if !changedToo { merged.insert((key, value), at: at) }
+            return try build(path, merged[...], resolved: key)
         case let .internal(left, right)?:
             guard path.depth < LotMapPath.maximumDepth else {
                 throw LotMapError.corruptNode(path, "an internal node at depth 256")
@@ -168,23 +207,26 @@ private struct Updater<Reader: LotMapNodeReader> {
     /// Descends into the child at `path` whose hash its parent keeps as `stored`.
     private mutating func child(_ path: LotMapPath, stored: SHA256Digest,
                                 _ changes: ArraySlice<LotMap.Change>) throws -> SHA256Digest {
-        guard stored != LotMapHash.empty else { return try build(path, changes) }
+        guard stored != LotMapHash.empty else { return try build(path, changes, resolved: nil) }
         guard let node = try reader.node(at: path) else { throw LotMapError.missingNode(path) }
         return try subtree(path, existing: node, changes)
     }
 
     /// Writes the subtree at `path` holding exactly `keys` (non-empty, sorted, distinct) where
     /// nothing was stored beneath, and returns its hash.
-    private mutating func build(_ path: LotMapPath, _ keys: ArraySlice<LotMap.Change>) throws -> SHA256Digest {
+    /// `resolved` is the one key whose value is already final (the stored leaf moved down, in
+    /// append mode); every other key is new to the map.
+    private mutating func build(_ path: LotMapPath, _ keys: ArraySlice<LotMap.Change>, resolved: SHA256Digest?) throws -> SHA256Digest {
         if keys.count == 1, let only = keys.first {
-            writes[path] = .some(.leaf(key: only.key, value: only.value))
-            return try hashing { () throws(CryptoError) in try LotMapHash.leaf(key: only.key, valueHash: only.value.valueHash()) }
+            let value = only.key == resolved ? only.value : try resolve(only, existing: nil)
+            writes[path] = .some(.leaf(key: only.key, value: value))
+            return try hashing { () throws(CryptoError) in try LotMapHash.leaf(key: only.key, valueHash: value.valueHash()) }
         }
         // Distinct keys differ before bit 256; reaching it means the keys were not distinct.
         guard path.depth < LotMapPath.maximumDepth else { throw LotMapError.corruptNode(path, "two leaves for one key") }
         let split = Self.firstRight(keys, depth: path.depth)
-        let left = split == keys.startIndex ? LotMapHash.empty : try build(path.child(right: false), keys[..<split])
-        let right = split == keys.endIndex ? LotMapHash.empty : try build(path.child(right: true), keys[split...])
+        let left = split == keys.startIndex ? LotMapHash.empty : try build(path.child(right: false), keys[..<split], resolved: resolved)
+        let right = split == keys.endIndex ? LotMapHash.empty : try build(path.child(right: true), keys[split...], resolved: resolved)
         writes[path] = .some(.internal(left: left, right: right))
         return try hashing { () throws(CryptoError) in try LotMapHash.node(left, right) }
     }
