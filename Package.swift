@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardTesting"]),
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
-        .testTarget(name: "OrchardTraceTests", dependencies: ["OrchardTrace", "OrchardQuery", "OrchardTesting"]),
+        .testTarget(name: "OrchardTraceTests", dependencies: ["OrchardTrace", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"], exclude: ["BadInput"]),
