@@ -127,7 +127,7 @@ extension LedgerStore {
                 : try JourneyWalk.forward(key, treeSize: size, source: source)
             guard !walk.leaves.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
             let carried = Set(walk.leaves)
-            let (mapBlock, openings) = try lotMapOpenings(walk.spans.keys.sorted(), withoutHashesOf: carried)
+            let (mapBlock, openings) = try lotMapOpenings(walk.spans.keys.sorted(), withoutHashesOf: carried, leaves: source.cachedLeaves)
             // The openings come from the head as it is now: if a block landed meanwhile, again.
             guard mapBlock.header.treeSize == size else { continue }
             var bundle = try bundle(subject: key, code: code, leaves: walk.leaves, direction: direction, at: headBlock,

@@ -10,8 +10,11 @@ final class StoreJourneySource: JourneySource {
     let store: LedgerStore
     let treeSize: UInt64
     private var records = [UInt64: TraceRecord]()
+    private var namings = [TraceKey: [UInt64]]()
     /// The records read so far, by leaf.
     var cachedRecords: [UInt64: TraceRecord] { records }
+    /// The leaves naming each key asked about so far.
+    var cachedLeaves: [TraceKey: [UInt64]] { namings }
 
     init(store: LedgerStore, treeSize: UInt64) {
         self.store = store
@@ -19,7 +22,10 @@ final class StoreJourneySource: JourneySource {
     }
 
     func leaves(naming key: TraceKey) throws -> [UInt64] {
-        try store.events(naming: key).map(\.leaf).filter { $0 < treeSize }
+        if let l = namings[key] { return l }
+        let l = try store.events(naming: key).map(\.leaf).filter { $0 < treeSize }
+        namings[key] = l
+        return l
     }
 
     func record(at leaf: UInt64, for key: TraceKey) throws -> TraceRecord {

@@ -165,7 +165,7 @@ struct BatchWriter {
 /// A lot map reader that keeps every node it has read (or found absent), for one block's value
 /// walks and batch update: they run before the block's nodes are put, so the store does not
 /// change under it. Dropped when the block's update is done.
-private final class CachingLotMapReader: LotMapNodeReader {
+final class CachingLotMapReader: LotMapNodeReader {
     private let base: StoreLotMapReader
     private var nodes: [LotMapPath: LotMapNode?] = [:]
 

@@ -22,24 +22,29 @@ extension LedgerStore {
     /// The head block (whose header commits to the map's root) and an opening of each key, read
     /// in one snapshot so the proofs and the header agree.
     /// Leaf hashes of `withoutHashesOf` are left out (the caller carries those records).
-    public func lotMapOpenings(_ keys: [TraceKey], withoutHashesOf known: Set<UInt64> = []) throws -> (head: SignedBlock, openings: [LotMapOpening]) {
+    /// `leaves` may give the leaves naming some keys, already read from the trace index up to the
+    /// head's tree size (they are not read again).
+    public func lotMapOpenings(_ keys: [TraceKey], withoutHashesOf known: Set<UInt64> = [],
+                               leaves: [TraceKey: [UInt64]] = [:]) throws -> (head: SignedBlock, openings: [LotMapOpening]) {
         try env.read { txn in
             let head = try Self.headState(txn, db)
             let block = try Self.block(txn, db, height: head.height)
-            let reader = StoreLotMapReader(txn: txn, db: db)
+            // The keys' paths share their upper levels: each node is read and decoded once.
+            let reader = CachingLotMapReader(StoreLotMapReader(txn: txn, db: db))
             let state = StoreStateReader(txn: txn, db: db)
             var leafHashes = [UInt64: SHA256Digest]()
             let openings = try keys.map { key in
                 let keyHash = try LotMapHash.key(key)
-                let events = try state.events(naming: key).map { entry -> (UInt64, SHA256Digest?) in
-                    if known.contains(entry.leaf) { return (entry.leaf, nil) }
-                    if let h = leafHashes[entry.leaf] { return (entry.leaf, h) }
-                    let h = try MerkleHash.leaf(try SignedRecord.recordBytes(storedForm: try Self.storedRecord(txn, db, leaf: entry.leaf)))
-                    leafHashes[entry.leaf] = h
-                    return (entry.leaf, h)
+                let naming = try leaves[key] ?? state.events(naming: key).map(\.leaf).filter { $0 < head.frontier.treeSize }
+                let events = try naming.map { leaf -> (UInt64, SHA256Digest?) in
+                    if known.contains(leaf) { return (leaf, nil) }
+                    if let h = leafHashes[leaf] { return (leaf, h) }
+                    let h = try MerkleHash.leaf(try SignedRecord.recordBytes(storedForm: try Self.storedRecord(txn, db, leaf: leaf)))
+                    leafHashes[leaf] = h
+                    return (leaf, h)
                 }
-                return LotMapOpening(key: key, keyHash: keyHash, value: try LotMap.value(of: keyHash, reader: reader),
-                                     proof: try LotMap.proof(for: keyHash, reader: reader), events: events)
+                let (proof, value) = try LotMap.proofAndValue(for: keyHash, reader: reader)
+                return LotMapOpening(key: key, keyHash: keyHash, value: value, proof: proof, events: events)
             }
             return (block, openings)
         }

@@ -86,10 +86,18 @@ extension LotMap {
     /// - Throws: ``LotMapError/missingNode(_:)`` or ``LotMapError/corruptNode(_:_:)`` when the
     ///   store contradicts itself, ``LotMapError/hashing(_:)``, or what `reader` throws.
     public static func proof(for key: SHA256Digest, reader: some LotMapNodeReader) throws -> LotMapProof {
+        try proofAndValue(for: key, reader: reader).proof
+    }
+
+    /// The proof for `key` and the value the map holds for it (nil when absent), from one walk.
+    /// - Throws: as ``proof(for:reader:)``.
+    public static func proofAndValue(for key: SHA256Digest, reader: some LotMapNodeReader) throws
+        -> (proof: LotMapProof, value: LotMapValue?) {
         let (siblings, leaf) = try walk(to: key, reader: reader)
-        guard let leaf else { return LotMapProof(siblings: siblings, terminal: .empty) }
+        guard let leaf else { return (LotMapProof(siblings: siblings, terminal: .empty), nil) }
         do {
-            return LotMapProof(siblings: siblings, terminal: .leaf(key: leaf.key, valueHash: try leaf.value.valueHash()))
+            return (LotMapProof(siblings: siblings, terminal: .leaf(key: leaf.key, valueHash: try leaf.value.valueHash())),
+                    leaf.key == key ? leaf.value : nil)
         } catch {
             throw LotMapError.hashing(error)
         }
