@@ -25,6 +25,14 @@ final class StoreJourneySource: JourneySource {
         if let l = namings[key] { return l }
         let l = try store.events(naming: key).map(\.leaf).filter { $0 < treeSize }
         namings[key] = l
+        // The walk will ask for most of these records: read them in one transaction and parse
+        // them on all cores now (a long history is left to be read one by one, as asked).
+        let missing = l.filter { records[$0] == nil }
+        if missing.count > 1, missing.count <= 256 {
+            let bytes = try store.recordBytes(leaves: missing)
+            let parsed = parallelMap(Array(zip(missing, bytes)), minChunk: 4) { leaf, b in try? TraceRecord(leafIndex: leaf, recordBytes: b) }
+            for r in parsed { if let r { records[r.leafIndex] = r } }
+        }
         return l
     }
 
