@@ -61,7 +61,12 @@ extension BundleVerifier {
                     guard hash == nil || hash == own else { throw fail("the leaf hash given for leaf \(e.leaf) is not its record's") }
                     hash = own
                 }
-                guard let hash else { throw fail("leaf \(e.leaf) has no leaf hash and its record is not carried") }
+                guard let hash else {
+                    // The opening says the ledger holds an event here, and the bundle does not carry it.
+                    let held = o.events.filter { carried[$0.leaf] != nil }.count
+                    throw BundleFailure(.incomplete, leaf: e.leaf, path: path,
+                                        reason: "incomplete: \(o.key.rawValue): the ledger commits to \(o.events.count) event\(o.events.count == 1 ? "" : "s") naming it, the bundle holds \(held); the event at leaf \(e.leaf) is missing")
+                }
                 do { try value.append(leaf: e.leaf, leafHash: hash) } catch { throw fail("\(error)") }
             }
             let keyHash = try crypto { () throws(CryptoError) in try LotMapHash.key(o.key) }
