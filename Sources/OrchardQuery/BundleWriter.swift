@@ -127,24 +127,11 @@ extension LedgerStore {
                 : try JourneyWalk.forward(key, treeSize: size, source: source)
             guard !walk.leaves.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
             let carried = Set(walk.leaves)
-            // The lot map openings and the rest of the bundle (records, registry, inclusion proofs)
-            // read different things: each on its own core, each in its own read transaction.
-            let keys = walk.spans.keys.sorted(), leaves = source.cachedLeaves, records = source.cachedRecords
-            let parts = parallelMap([0, 1], minChunk: 1) { part -> Result<BundlePart, any Error> in
-                Result {
-                    if part == 0 {
-                        let (block, openings) = try self.lotMapOpenings(keys, withoutHashesOf: carried, leaves: leaves)
-                        return .openings(block, openings)
-                    }
-                    return .bundle(try self.bundle(subject: key, code: code, leaves: walk.leaves, direction: direction,
-                                                   at: headBlock, records: records))
-                }
-            }
-            guard case let .openings(mapBlock, openings) = try parts[0].get(), case var .bundle(bundle) = try parts[1].get() else {
-                preconditionFailure("parts come back in order")
-            }
+            let (mapBlock, openings) = try lotMapOpenings(walk.spans.keys.sorted(), withoutHashesOf: carried, leaves: source.cachedLeaves)
             // The openings come from the head as it is now: if a block landed meanwhile, again.
             guard mapBlock.header.treeSize == size else { continue }
+            var bundle = try bundle(subject: key, code: code, leaves: walk.leaves, direction: direction, at: headBlock,
+                                    records: source.cachedRecords)
             bundle.direction = direction
             bundle.lotMap = TraceBundle.LotMapSection(
                 block: .init(headerBytes: mapBlock.header.canonicalBytes, signature: mapBlock.signature),
@@ -155,10 +142,4 @@ extension LedgerStore {
         }
         throw StoreError.ledgerMovedOn
     }
-}
-
-/// One of the two halves of a bundle built side by side.
-private enum BundlePart: Sendable {
-    case openings(SignedBlock, [LotMapOpening])
-    case bundle(TraceBundle)
 }
