@@ -92,6 +92,20 @@ func readBenchmarks(_ sizes: [Int], lotsPerSize: Int, tools: BenchTools, work: U
                 _ = Journey(subject: lot, direction: .backward, records: records, genesis: store.genesis, registry: registry)
             }
         }
+        // Where a bundle build's time goes, the same way.
+        var bphase = [String: Double]()
+        for lot in lots.prefix(100) {
+            var walk: JourneyWalk?
+            bphase["1 journey walk (index, records)", default: 0] += try seconds { walk = try store.journeyWalk(of: lot, direction: .backward) }
+            guard let walk else { continue }
+            let carried = Set(walk.leaves)
+            bphase["2 lot map openings", default: 0] += try seconds { _ = try store.lotMapOpenings(walk.spans.keys.sorted(), withoutHashesOf: carried) }
+            bphase["3 records, registry, inclusion proofs", default: 0] += try seconds {
+                _ = try store.bundle(subject: lot, code: nil, leaves: walk.leaves)
+            }
+        }
+        print("  bundle build, where the time goes (mean per lot over \(min(100, lots.count)) lots): "
+              + bphase.keys.sorted().map { String(format: "%@ %.2f ms", $0, bphase[$0]! / Double(min(100, lots.count)) * 1000) }.joined(separator: ", "))
         print("  verified trace, where the time goes (mean per lot over \(min(100, lots.count)) lots): "
               + phase.keys.sorted().map { String(format: "%@ %.2f ms", $0, phase[$0]! / Double(min(100, lots.count)) * 1000) }.joined(separator: ", "))
         let anchor = TrustAnchor.verifierKey(VerifierKey(name: store.genesis.origin, key: store.genesis.sequencerKey))
