@@ -17,6 +17,8 @@ struct VerifyBundle: ParsableCommand {
 
         --trust is the ledger's verifier key `<origin>+<key hash>+<base64 key>` (the sequencer's), or its genesis hash (64 hex digits: the hash of block 0). With --checkpoint and --consistency, the bundle is also shown to stay valid in a newer tree: the files are what `orchard checkpoint` and `orchard proof consistency --from SIZE` print (text or --json).
 
+        An orchard-bundle/1 file (no lot map openings) proves no completeness and is refused unless --without-completeness is given.
+
         Exit 0 verified; 2 not verified (the message names the record and the check); 4 the file cannot be read or is not a bundle; 64 bad arguments.
 
         EXAMPLES
@@ -31,6 +33,9 @@ struct VerifyBundle: ParsableCommand {
     @Option(help: ArgumentHelp("The consistency proof from the bundle's tree size to the newer checkpoint's (as `orchard proof consistency` prints it).",
                                valueName: "FILE")) var consistency: String?
     @Flag(help: "Print machine-readable JSON instead of text.") var json = false
+    @Flag(name: .customLong("without-completeness"),
+          help: "Accept an orchard-bundle/1 file, which carries no lot map openings (nothing then shows that no event was left out).")
+    var withoutCompleteness = false
 
     func validate() throws {
         guard (checkpoint == nil) == (consistency == nil) else { throw ValidationError("give --checkpoint and --consistency together") }
@@ -50,6 +55,12 @@ struct VerifyBundle: ParsableCommand {
                 }
             }
             do {
+                // An older bundle cannot show that nothing was left out: refused unless asked for,
+                // so a bundle stripped of its openings is not mistaken for a complete one.
+                if bundle.lotMap == nil, !withoutCompleteness {
+                    throw BundleFailure(.incomplete, path: "lotMap",
+                                        reason: "an orchard-bundle/1 file carries no lot map openings, so nothing shows that no event of the journey was left out (--without-completeness checks the rest)")
+                }
                 let verified = try BundleVerifier.verify(bundle, trust: anchor, newerCheckpoint: newer)
                 if json {
                     var m = verified.summaryJSON.objectMembers ?? []

@@ -27,8 +27,8 @@ struct BundleCommandTests {
 
     @Test("a bundle verifies with the verifier key or the genesis hash, and the journey names each event's signer")
     func verifies() throws {
-        let (ledger, journey) = try BundleFixtures.exampleLedger()
-        let file = try write(try ledger.store.bundle(subject: BundleFixtures.exampleSubject, code: nil, leaves: journey))
+        let (ledger, _) = try BundleFixtures.exampleLedger()
+        let file = try write(try ledger.store.bundle(for: BundleFixtures.exampleSubject))
         let r = try h.run(["verify-bundle", file, "--trust", key])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("✓ bundle verified"))
@@ -68,8 +68,8 @@ struct BundleCommandTests {
 
     @Test("an old bundle verifies against a newer checkpoint with the proof `orchard proof consistency` prints, and not with a wrong one")
     func newerCheckpointFromTheCLI() throws {
-        let (ledger, journey) = try BundleFixtures.exampleLedger()
-        let file = try write(try ledger.store.bundle(subject: BundleFixtures.exampleSubject, code: nil, leaves: journey))
+        let (ledger, _) = try BundleFixtures.exampleLedger()
+        let file = try write(try ledger.store.bundle(for: BundleFixtures.exampleSubject))
         try ledger.append([try Fixtures.sign(FixtureEvents.harvest(lot: "LC20260916B", kilograms: 300, day: 16), as: "farm-sn-luochuan-01")])
         let dir = ledger.directory.path
         for json in [false, true] {
@@ -87,5 +87,17 @@ struct BundleCommandTests {
         let r = try h.run(["verify-bundle", file, "--trust", key, "--checkpoint", h.path("newer.txt"), "--consistency", h.path("proof.txt")])
         #expect(r.status == 2)
         #expect(r.stderr.contains("proof.consistency"))
+    }
+
+    @Test("an orchard-bundle/1 file (no lot map openings) is refused as unproven, and checked with --without-completeness")
+    func oldFormatNeedsConsent() throws {
+        let (ledger, journey) = try BundleFixtures.exampleLedger()
+        let file = try write(try ledger.store.bundle(subject: BundleFixtures.exampleSubject, code: nil, leaves: journey))
+        let refused = try h.run(["verify-bundle", file, "--trust", key])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("lotmap.incomplete") && refused.stderr.contains("orchard-bundle/1"))
+        let accepted = try h.run(["verify-bundle", file, "--trust", key, "--without-completeness"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(accepted.stdout.contains("completeness not proven"))
     }
 }
