@@ -14,7 +14,7 @@ struct StepDescriber {
 
     func describe(_ r: TraceRecord) -> JourneyStep {
         let e = r.event
-        let step = Self.bare(e.bizStep ?? "", marker: "BizStep-", urn: "urn:epcglobal:cbv:bizstep:")
+        let step = Self.stepWord(e.bizStep)
         let disposition = e.disposition.map { Self.bare($0, marker: "Disp-", urn: "urn:epcglobal:cbv:disp:") }
         let offset = e.json["eventTimeZoneOffset"]?.stringValue
         let (local, millis) = Journey.localTime(e.eventTime, offset: offset)
@@ -133,11 +133,11 @@ struct StepDescriber {
     func coldChainLeg(_ r: TraceRecord, carrier: Actor?) -> ColdChainLeg {
         let e = r.event
         let lots = Set(e.namedIdentifiers.map(\.key))
-        let shipment = records.last { $0.leafIndex < r.leafIndex && Self.bare($0.event.bizStep ?? "", marker: "BizStep-", urn: "urn:epcglobal:cbv:bizstep:") == "shipping"
+        let shipment = records.last { $0.leafIndex < r.leafIndex && Self.stepWord($0.event.bizStep) == "shipping"
             && !lots.isDisjoint(with: $0.event.namedIdentifiers.map(\.key)) }
         let from = shipment.flatMap { actor(of: $0) }
         let to = shipment.flatMap { Self.destinations($0.event).first }.flatMap { participant(at: $0) }
-        let receipt = records.first { $0.leafIndex > r.leafIndex && ["receiving", "arriving"].contains(Self.bare($0.event.bizStep ?? "", marker: "BizStep-", urn: "urn:epcglobal:cbv:bizstep:"))
+        let receipt = records.first { $0.leafIndex > r.leafIndex && ["receiving", "arriving"].contains(Self.stepWord($0.event.bizStep))
             && !lots.isDisjoint(with: $0.event.namedIdentifiers.map(\.key))
             && (to == nil || participant(at: $0.event.bizLocation ?? $0.event.readPoint)?.id == to?.id) }
         let meta = e.json["sensorElementList"]?.arrayValue?.first?["sensorMetadata"]
@@ -183,6 +183,11 @@ struct StepDescriber {
         if let r = value.range(of: marker, options: .backwards) { return String(value[r.upperBound...]) }
         if value.hasPrefix("cbv:") { return String(value.dropFirst(4)) }
         return value
+    }
+
+    /// A business step in any spelling as its bare word (`shipping`, `grading`; "" when absent).
+    static func stepWord(_ step: String?) -> String {
+        step.map { bare($0, marker: "BizStep-", urn: "urn:epcglobal:cbv:bizstep:") } ?? ""
     }
 
     static func words(_ s: String) -> String { s.replacingOccurrences(of: "_", with: " ") }

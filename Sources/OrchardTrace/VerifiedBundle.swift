@@ -50,11 +50,9 @@ public struct VerifiedBundle: Sendable {
 // MARK: Rendering
 
 extension VerifiedBundle {
-    /// The business step without its CBV or Orchard prefix: `shipping`, `harvesting`.
+    /// The business step without its CBV or Orchard prefix: `shipping`, `harvesting` ("-" if none).
     static func stepWord(_ step: String?) -> String {
-        guard let step else { return "-" }
-        let last = step.split(whereSeparator: { $0 == "/" || $0 == ":" }).last.map(String.init) ?? step
-        return last.hasPrefix("BizStep-") ? String(last.dropFirst("BizStep-".count)) : last
+        step == nil ? "-" : StepDescriber.stepWord(step)
     }
 
     /// A few lines for people: what was verified, and one line per event (leaf, time, step,

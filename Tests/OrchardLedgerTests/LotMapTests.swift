@@ -1,6 +1,7 @@
 import Testing
 import OrchardCrypto
 import OrchardModel
+import OrchardTesting
 @testable import OrchardLedger
 
 /// The lot map (Docs/LOTMAP.md): hand-built hashes from the definition's bytes, the value chain,
@@ -9,21 +10,8 @@ import OrchardModel
 struct LotMapTests {
     // MARK: Helpers
 
-    /// SplitMix64: a seeded generator, so every run checks the same maps.
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func digest() -> SHA256Digest {
-            SHA256Digest(word0: next(), word1: next(), word2: next(), word3: next())
-        }
-    }
+    /// The shared seeded generator (OrchardTesting).
+    typealias Rng = SplitMix64
 
     static let zeros = [UInt8](repeating: 0, count: 32)
 
@@ -425,8 +413,8 @@ struct LotMapAppendTests {
     /// extended beforehand, batch after batch.
     @Test("append equals update with values extended first, over random batches", arguments: [UInt64(7), 8, 9])
     func appendEqualsUpdate(seed: UInt64) throws {
-        var state = seed
-        func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+        var rng = SplitMix64(state: seed)
+        func next(_ n: UInt64) -> UInt64 { UInt64(rng.int(Int(n))) }
         var viaAppend = LotMapMemoryStore(), viaUpdate = LotMapMemoryStore()
         var values = [SHA256Digest: LotMapValue]()
         var keys = [SHA256Digest]()
@@ -462,5 +450,12 @@ struct LotMapAppendTests {
         // An event out of order for a stored key is refused.
         let old = try #require(keys.first)
         #expect(throws: (any Error).self) { try LotMap.append([old: [(1, try SHA256.hash([1]))]], reader: viaAppend) }
+    }
+}
+
+extension SplitMix64 {
+    /// 32 seeded bytes as a digest (a key of the map).
+    mutating func digest() -> SHA256Digest {
+        SHA256Digest(word0: next(), word1: next(), word2: next(), word3: next())
     }
 }

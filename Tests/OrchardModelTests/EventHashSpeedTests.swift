@@ -7,20 +7,8 @@ import OrchardTesting
 /// String implementation it replaced (ReferencePreHash.swift): same pre-hash bytes for generated
 /// events, sensor-heavy ones and odd shapes alike. Correctness only; nothing here is timed.
 struct EventHashSpeedTests {
-    /// SplitMix64: the same events on every run.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[int(xs.count)] }
-    }
+    /// The shared seeded generator (OrchardTesting).
+    typealias Rng = SplitMix64
 
     static let context = EventHashContext(namespaces: ["ex": "https://ns.example.com/epcis/", "orchard": "https://orchard.example/voc/"])
 

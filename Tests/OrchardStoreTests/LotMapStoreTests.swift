@@ -17,8 +17,8 @@ struct LotMapStoreTests {
         let rules = (genesis["rules"] ?? [:]).setting("maxRecordsPerBlock", to: 7)
         genesis = genesis.setting("rules", to: rules)
         let ledger = try Fixtures.makeLedger(genesis: genesis)
-        var state = seed
-        func next(_ n: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % n }
+        var rng = SplitMix64(state: seed)
+        func next(_ n: UInt64) -> UInt64 { UInt64(rng.int(Int(n))) }
         var harvested = [String]()
         var serial = 0
         for _ in 0..<12 {
