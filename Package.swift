@@ -29,7 +29,8 @@ let package = Package(
         // What a trace or a bundle shows and proves, without storage: the journey of a lot read
         // from event records, the bundle format and its offline verifier.
         .target(name: "OrchardTrace", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
-        .target(name: "OrchardQuery", dependencies: ["OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+        .target(name: "OrchardStats", dependencies: ["OrchardTrace", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
+        .target(name: "OrchardQuery", dependencies: ["OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
                                                      .product(name: "Logging", package: "swift-log")]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
         .testTarget(name: "OrchardTraceTests", dependencies: ["OrchardTrace", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),
+        .testTarget(name: "OrchardStatsTests", dependencies: ["OrchardStats", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"], exclude: ["BadInput"]),

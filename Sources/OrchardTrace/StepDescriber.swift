@@ -143,30 +143,12 @@ struct StepDescriber {
         let meta = e.json["sensorElementList"]?.arrayValue?.first?["sensorMetadata"]
         let start = meta?["startTime"]?.stringValue, end = meta?["endTime"]?.stringValue
 
-        // Temperatures in °C with their times.
-        var points = [(millis: Int64, celsius: Double)]()
-        for reading in e.sensorReadings where reading.type.hasSuffix("Temperature") {
-            let c: Double
-            switch reading.uom {
-            case "FAH": c = (reading.value - 32) * 5 / 9
-            case "KEL": c = reading.value - 273.15
-            default: c = reading.value
-            }
-            let t = reading.time.flatMap { try? EPCISTimestamp($0) }?.millisecondsSinceEpoch ?? 0
-            points.append((t, c))
-        }
-        points.sort { $0.millis < $1.millis }
+        let log = TemperatureLog(event: e)
         let gtin = e.quantities.first?.lot.rawValue.digitsAfter("/01/", count: 14)
         let product = gtin.flatMap { genesis.product(gtin: $0) }
         let range = product.map { $0.minTemperature...$0.maxTemperature }
-        var outsideMillis: Int64 = 0
-        if let range {
-            let endMillis = end.flatMap { try? EPCISTimestamp($0) }?.millisecondsSinceEpoch
-            for (i, p) in points.enumerated() where !range.contains(p.celsius) {
-                let next = i + 1 < points.count ? points[i + 1].millis : (endMillis ?? p.millis)
-                outsideMillis += max(0, next - p.millis)
-            }
-        }
+        let outsideMillis = range.flatMap { r in log.map { $0.millisOutside(r) } } ?? 0
+        let points = log?.points ?? []
         let values = points.map(\.celsius)
         return ColdChainLeg(carrier: carrier, from: from, to: to, departure: start ?? shipment?.event.eventTime,
                             arrival: receipt?.event.eventTime ?? end, readings: values.count,

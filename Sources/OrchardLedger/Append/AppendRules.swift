@@ -5,8 +5,9 @@ import OrchardModel
 /// any spelling), or the URI as written.
 func stepName(_ value: String) -> String { bareStep(value) ?? value }
 
-/// How an event changes the lots it names (Docs/FORMAT.md §6, chain of custody).
-enum LotEffect {
+/// How an event changes the lots it names (Docs/FORMAT.md §6, chain of custody). Public: the
+/// loss statistics read events with exactly the rules' classification.
+public enum LotEffect: Sendable {
     /// Quantity comes into being, held by the signer (harvest, commissioning, transformation output).
     case create
     /// Quantity leaves the lot at its holder (sale, write-off, DELETE, transformation input).
@@ -27,7 +28,7 @@ let transformingSteps: Set<String> = ["commissioning", "packing", "repackaging",
 
 extension EPCISEvent {
     /// The effect of this event on each of its quantity elements, in order.
-    var lotEffects: [LotEffect] {
+    public var lotEffects: [LotEffect] {
         // Every accepted spelling of a step (bare word, URN, Web URI, `cbv:` short form) is one step.
         let step = bizStep.flatMap { BizStep(anyForm: $0)?.bareWord }
         let farmStep = bizStep.flatMap { OrchardVocabulary.BizStep(anyForm: $0) }

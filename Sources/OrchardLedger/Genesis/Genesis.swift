@@ -46,6 +46,9 @@ public struct Product: Hashable, Sendable {
     /// Safe storage temperature range, °C.
     public let minTemperature: Double
     public let maxTemperature: Double
+    /// Net content of one package of the product, by package unit code (`"CS"`: 10 kg): master
+    /// data that lets the loss statistics weigh lots counted in cases (genesis `packages`).
+    public var packageNetContent: [String: Quantity] = [:]
 }
 
 /// The parameters of the append rules.
@@ -148,8 +151,22 @@ public struct Genesis: Sendable {
             guard let lo = p["safeTemperature"]?["min"]?.doubleValue, let hi = p["safeTemperature"]?["max"]?.doubleValue, lo <= hi else {
                 throw fail("\(at).safeTemperature", "needs numeric min ≤ max (°C)")
             }
+            var packages = [String: Quantity]()
+            for m in p["packages"]?.objectMembers ?? [] {
+                let path = "\(at).packages.\(m.key)"
+                guard let unit = UnitOfMeasure.known[m.key], case .packages = unit.dimension else {
+                    throw fail(path, "not a package unit (CS, CT, BX, PK, BG, PX)")
+                }
+                guard case let .number(n)? = m.value["netContent"], let uom = m.value["uom"]?.stringValue,
+                      let content = try? Quantity(json: n, unit: UnitOfMeasure(code: uom)), content.isPositive,
+                      content.unit.dimension == .mass else {
+                    throw fail(path, "needs {\"netContent\": a positive number, \"uom\": a unit of mass such as KGM}")
+                }
+                packages[m.key] = content
+            }
             products.append(Product(gtin: try string(p["gtin"], "\(at).gtin"), name: try string(p["name"], "\(at).name"),
-                                    unit: try string(p["unit"], "\(at).unit"), minTemperature: lo, maxTemperature: hi))
+                                    unit: try string(p["unit"], "\(at).unit"), minTemperature: lo, maxTemperature: hi,
+                                    packageNetContent: packages))
         }
         self.products = products
     }

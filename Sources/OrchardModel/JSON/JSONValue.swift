@@ -20,6 +20,14 @@ public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
         self.value = value
     }
 
+    /// An exact decimal written as given (`672.100001`, `-3`): for figures that must not pass
+    /// through a double. Nil when the text is not a JSON number.
+    public init?(decimalText text: String) {
+        guard (try? JSONParser.parse(Array(text.utf8))).flatMap({ if case .number = $0 { true } else { nil } }) == true else { return nil }
+        self.text = text
+        self.value = Double(text) ?? .nan
+    }
+
     /// A number from a double, written in the RFC 8785 / ECMAScript shortest form.
     public init(_ value: Double) {
         self.value = value

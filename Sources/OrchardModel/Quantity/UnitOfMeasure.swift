@@ -82,6 +82,9 @@ public struct UnitOfMeasure: Hashable, Sendable, CustomStringConvertible {
         self = unit
     }
 
+    /// Grams in one of this unit as an exact fraction, for a unit of mass (nil for other units).
+    public var gramsPerUnit: (numerator: Int64, denominator: Int64)? { dimension == .mass ? basePerUnit : nil }
+
     /// The codes accepted, for messages.
     public static var knownCodes: String { known.keys.sorted().joined(separator: ", ") }
 }

@@ -1,0 +1,57 @@
+// Loss statistics over a stored ledger: the records are read front to back once (parsed on all
+// cores, applied in order by the accountant), as of any tree size, so a figure computed today
+// can be recomputed exactly after the ledger has grown.
+import OrchardLedger
+import OrchardModel
+import OrchardStats
+import OrchardStore
+
+extension LedgerStore {
+    /// The loss books as of `treeSize` (default: the head). `progress` is called after each chunk
+    /// with (records read, records to read).
+    public func lossTotals(scope: LossScope, treeSize: UInt64? = nil,
+                           progress: ((UInt64, UInt64) -> Void)? = nil) throws -> (totals: LossTotals, block: SignedBlock) {
+        let block = try treeSize.map { try self.block(containingTreeSize: $0) } ?? head()
+        let size = block.header.treeSize
+        let accountant = LossAccountant(genesis: genesis, erroneous: try erroneousLeaves(before: size), scope: scope)
+        try scanRecords(0..<size) { first, records in
+            let parsed = parallelMap(Array(records.indices), minChunk: 32) { i in LossRecord(leaf: first + UInt64(i), recordBytes: records[i]) }
+            for r in parsed { accountant.apply(r) }
+            progress?(first + UInt64(records.count), size)
+            return true
+        }
+        return (accountant.finish(), block)
+    }
+
+    /// The report `query` asks for, as of `treeSize` (default: the head).
+    public func lossReport(_ query: LossQuery, treeSize: UInt64? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> (report: LossReport, checkpoint: Checkpoint) {
+        let (totals, block) = try lossTotals(scope: LossScope(days: query.days), treeSize: treeSize, progress: progress)
+        var report = LossReport(totals: totals, query: query)
+        report.origin = genesis.origin
+        report.treeSize = block.header.treeSize
+        report.rootHash = block.checkpoint.rootHash.hex
+        return (report, block.checkpoint)
+    }
+
+    /// The cold-chain report.
+    public func coldChainReport(_ query: LossQuery, limit: Int, treeSize: UInt64? = nil,
+                                progress: ((UInt64, UInt64) -> Void)? = nil) throws -> ColdChainReport {
+        let (totals, block) = try lossTotals(scope: LossScope(days: query.days, legLimit: limit), treeSize: treeSize, progress: progress)
+        var report = ColdChainReport(totals: totals, query: query)
+        report.origin = genesis.origin
+        report.treeSize = block.header.treeSize
+        return report
+    }
+
+    /// The block whose tree size is exactly `treeSize` (statements are computed at block ends).
+    public func block(containingTreeSize treeSize: UInt64) throws -> SignedBlock {
+        let head = try self.head()
+        guard treeSize <= head.header.treeSize, treeSize > 0 else {
+            throw QueryError.treeSizeOutOfRange(what: "tree size", size: treeSize, head: head.header.treeSize)
+        }
+        let height = try blockHeight(containing: treeSize - 1)
+        let block = try self.block(height: height)
+        guard block.header.treeSize == treeSize else { throw QueryError.notABlockEnd(treeSize) }
+        return block
+    }
+}
