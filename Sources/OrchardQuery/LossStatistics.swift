@@ -55,3 +55,29 @@ extension LedgerStore {
         return block
     }
 }
+
+extension LedgerStore {
+    /// One lot's balance stage by stage with every amount behind it, as of `treeSize`: the
+    /// accountant replays the lot's backward lineage (its events, its inputs' and containers',
+    /// down to the harvests) with the registry changes among them.
+    public func lotLoss(_ key: TraceKey, treeSize: UInt64? = nil) throws -> LotLossView {
+        let block = try treeSize.map { try self.block(containingTreeSize: $0) } ?? head()
+        let size = block.header.treeSize
+        let lineage = try traceLeaves(of: key, direction: .backward, treeSize: size)
+        guard !lineage.isEmpty else { throw QueryError.unknownCode(key.rawValue) }
+        let registryLeaves = try registryChanges().map(\.leaf).filter { $0 < size }
+        let leaves = Array(Set(lineage + registryLeaves)).sorted()
+        let accountant = LossAccountant(genesis: genesis, erroneous: try erroneousLeaves(before: size),
+                                        scope: LossScope(legLimit: 0, trail: [key]))
+        let bytes = try recordBytes(leaves: leaves)
+        for r in parallelMap(Array(leaves.indices), minChunk: 32, { LossRecord(leaf: leaves[$0], recordBytes: bytes[$0]) }) {
+            accountant.apply(r)
+        }
+        let totals = accountant.finish()
+        guard let trail = totals.trails[key] else { throw QueryError.unknownCode(key.rawValue) }
+        var view = LotLossView(trail: trail, totals: totals)
+        view.origin = genesis.origin
+        view.treeSize = size
+        return view
+    }
+}

@@ -1,6 +1,7 @@
 // Cold-chain legs: each carrier's transport of a lot with its temperature log, judged against the
 // product's safe range from genesis. Summaries by carrier and by route; the legs themselves only
 // for the worst (bounded), so memory stays flat in the ledger's size.
+import OrchardLedger
 import OrchardModel
 
 /// One leg with at least one excursion.

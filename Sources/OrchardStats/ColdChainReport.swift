@@ -1,5 +1,6 @@
 // The cold-chain report: legs by carrier and by route, with their excursions (duration, peak,
 // degree-minutes) and what receivers wrote off after them, and the worst legs.
+import OrchardLedger
 import OrchardModel
 
 public struct ColdChainReport: Sendable {

@@ -152,8 +152,8 @@ public final class LossAccountant {
                 }
                 let stage = LossStage.holding(role: role)
                 lot.hold(who, stage, x)
-                post(lot, .book(stage, -1), .harvested, x, leaf, "harvested by \(name(who))")
-                if lot.isNew { lot.book(stage, -1).balance.lots += 1; lot.isNew = false }
+                post(lot, .book(stage, who), .harvested, x, leaf, "harvested by \(name(who))")
+                if lot.isNew { lot.book(stage, who).balance.lots += 1; lot.isNew = false }
                 touched.append(lot)
             case .consume:
                 guard let lot = lots[q.lot], let x = lot.amount(amount) else { continue }
@@ -249,8 +249,8 @@ public final class LossAccountant {
                 if lot.perMicro != nil && parts.isEmpty {
                     lot.origins = origins
                     lot.hold(who, outStage, x)
-                    post(lot, .book(outStage, -1), .harvested, x, leaf, "made by \(name(who)) from lots that cannot be weighed")
-                    if lot.isNew { lot.book(outStage, -1).balance.lots += 1; lot.isNew = false }
+                    post(lot, .book(outStage, who), .harvested, x, leaf, "made by \(name(who)) from lots that cannot be weighed")
+                    if lot.isNew { lot.book(outStage, who).balance.lots += 1; lot.isNew = false }
                     lot.excursion = lot.excursion || excursion
                     touched.append(lot)
                     origins = []
@@ -260,8 +260,8 @@ public final class LossAccountant {
             if lot.isNew { lot.origins = origins } else if !Self.same(lot.origins, origins) { lot.rebase(origins: origins) }
             lot.excursion = lot.excursion || excursion
             lot.hold(who, outStage, x)
-            post(lot, .book(outStage, -1), .transformedIn, x, leaf, "made by \(name(who)) in a transformation")
-            if lot.isNew { lot.book(outStage, -1).balance.lots += 1; lot.isNew = false }
+            post(lot, .book(outStage, who), .transformedIn, x, leaf, "made by \(name(who)) in a transformation")
+            if lot.isNew { lot.book(outStage, who).balance.lots += 1; lot.isNew = false }
             touched.append(lot)
         }
     }
@@ -424,9 +424,8 @@ public final class LossAccountant {
         switch target {
         case let .book(s, who):
             stage = s
-            site = s.isTransit ? who : who
-            let key: Int32 = s.isTransit ? who : -1
-            apply(&lot.book(s, key).balance)
+            site = who
+            apply(&lot.book(s, who).balance)
         case let .shipment(i):
             stage = lot.shipments[i].stage
             site = lot.shipments[i].carrier
@@ -466,7 +465,7 @@ public final class LossAccountant {
                     totals.unmeasured.balances[lot.unit.description, default: [:]][b.stage, default: StageBalance()].add(b.balance)
                     continue
                 }
-                fileBalance(b.balance, stage: b.stage, carrier: b.carrier, origins: segment.0, excursion: lot.excursion)
+                fileBalance(b.balance, stage: b.stage, carrier: b.stage.isTransit ? b.site : -1, origins: segment.0, excursion: lot.excursion)
             }
         }
         if lot.perMicro == nil {
@@ -474,7 +473,7 @@ public final class LossAccountant {
             if totals.unmeasured.sample.count < UnmeasuredBooks.sampleLimit { totals.unmeasured.sample.append(lot.key.rawValue) }
         }
         if var trail = lot.trail {
-            trail.balances = (lot.frozen.flatMap(\.1) + lot.books).map { ($0.stage, $0.carrier, $0.balance) }
+            trail.balances = (lot.frozen.flatMap(\.1) + lot.books).map { ($0.stage, $0.site, $0.balance) }
             trail.origins = lot.origins
             trail.excursion = lot.excursion
             totals.trails[lot.key] = trail
@@ -603,10 +602,10 @@ struct Shortfall {
 
 final class LotBook {
     let stage: LossStage
-    /// The carrier of a transit stage, -1 otherwise.
-    let carrier: Int32
+    /// The holder, or the carrier of a transit stage (-1: not known).
+    let site: Int32
     var balance = StageBalance()
-    init(stage: LossStage, carrier: Int32) { self.stage = stage; self.carrier = carrier }
+    init(stage: LossStage, site: Int32) { self.stage = stage; self.site = site }
 }
 
 /// One lot while it has mass somewhere. Amounts are femtograms, or millionths of the lot's unit
@@ -653,9 +652,9 @@ final class LotAccount {
         holdings.removeAll { $0.amount <= 0 }
     }
 
-    func book(_ stage: LossStage, _ carrier: Int32) -> LotBook {
-        if let b = books.first(where: { $0.stage == stage && $0.carrier == carrier }) { return b }
-        let b = LotBook(stage: stage, carrier: carrier)
+    func book(_ stage: LossStage, _ site: Int32) -> LotBook {
+        if let b = books.first(where: { $0.stage == stage && $0.site == site }) { return b }
+        let b = LotBook(stage: stage, site: site)
         books.append(b)
         return b
     }

@@ -1,6 +1,7 @@
 // The books the accountant keeps: a balance per stage, in exact amounts, and the keys under which
 // it files them. Everything here is bounded by the programme's size (farms, products, months,
 // carriers), never by the number of events.
+import OrchardLedger
 import OrchardModel
 
 /// What happened to mass at one stage (Docs/LOSS.md §1): amounts in femtograms (or, for lots

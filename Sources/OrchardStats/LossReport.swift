@@ -1,5 +1,6 @@
 // Loss statistics as data: the query (dimensions, dates, filters), the figures of each group, and
 // the JSON every renderer and the signed statement share. Definitions: Docs/LOSS.md.
+import OrchardLedger
 import OrchardModel
 
 /// A dimension to group loss figures by.

@@ -174,7 +174,12 @@ final class Progress {
     private var lastTenth = -1
     private var lastDraw = Date.distantPast
 
-    init(total: Int, enabled: Bool) {
+    private let label: String
+    private let approximate: Bool
+
+    init(total: Int, enabled: Bool, label: String = "simulate", approximate: Bool = true) {
+        self.label = label
+        self.approximate = approximate
         self.total = max(1, total)
         self.enabled = enabled
         tty = isatty(2) != 0
@@ -192,12 +197,12 @@ final class Progress {
             let filled = Int(fraction * Double(width))
             let eta = rate > 0 ? Double(max(0, total - done)) / rate : 0
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            write("\r[\(bar)] \(Int(fraction * 100))% \(done)/~\(total) records, \(Int(rate))/s, ETA \(Int(eta)) s ")
+            write("\r[\(bar)] \(Int(fraction * 100))% \(done)/\(approximate ? "~" : "")\(total) records, \(Int(rate))/s, ETA \(Int(eta)) s ")
         } else {
             let tenth = Int(fraction * 10)
             guard tenth > lastTenth else { return }
             lastTenth = tenth
-            write("simulate: \(done) records (\(tenth * 10) %), \(Int(rate)) records/s\n")
+            write("\(label): \(done) records (\(tenth * 10) %), \(Int(rate)) records/s\n")
         }
     }
 

@@ -466,8 +466,29 @@ public struct AppendPlanner: Sendable {
                 problem(.outputsExceedInputs, "outputQuantityList", "the transformation puts out \(made) but takes in only \(total) (tolerance \(tolerance))")
             }
         } catch {
-            problem(.outputsExceedInputs, "outputQuantityList", "outputs cannot be compared with the inputs (\(unit)): \(error)")
+            // Units of different dimensions (kilograms into cases): compared by weight when the
+            // genesis gives every package's net content.
+            if let (inMass, outMass) = weigh(event) {
+                let limit = inMass.femtograms + inMass.femtograms * Int128(tolerance.millionths) / 1_000_000
+                if outMass.femtograms > limit {
+                    problem(.outputsExceedInputs, "outputQuantityList", "the transformation puts out \(outMass) but takes in only \(inMass) (tolerance \(tolerance))")
+                }
+                return
+            }
+            problem(.outputsExceedInputs, "outputQuantityList", "outputs cannot be compared with the inputs (\(unit)): \(error) (a package unit is weighed only when the genesis product gives its net content)")
         }
+    }
+
+    /// The inputs' and outputs' weights, when every quantity can be weighed.
+    func weigh(_ event: EventFacts) -> (Mass, Mass)? {
+        var totals = [Mass.zero, Mass.zero]
+        for q in event.quantities where q.role == .input || q.role == .output {
+            guard let amount = q.quantity else { continue }
+            let product = q.lot.rawValue.digitsAfter("/01/", count: 14).flatMap { genesis.product(gtin: $0) }
+            guard let k = MassConversion.femtogramsPerMicro(amount.unit, product: product) else { return nil }
+            totals[q.role == .input ? 0 : 1] = totals[q.role == .input ? 0 : 1] + Mass(femtograms: Int128(amount.micros) * k)
+        }
+        return (totals[0], totals[1])
     }
 }
 

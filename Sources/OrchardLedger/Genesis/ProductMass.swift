@@ -1,8 +1,8 @@
 // Exact mass: every figure of the loss statistics is an integer number of femtograms (10⁻¹⁵ g),
 // the unit in which every mass the ledger accepts is a whole number — a microgram of a gram lot,
 // a millionth of a pound (453,592,370 fg), a millionth of an ounce (28,349,523,125 fg). Sums are
-// 128-bit integers: nothing is rounded until a person reads it.
-import OrchardLedger
+// 128-bit integers: nothing is rounded until a person reads it. The append rules weigh a
+// transformation's inputs and outputs with it; the loss statistics count everything in it.
 import OrchardModel
 
 /// An exact mass in femtograms.
@@ -10,7 +10,7 @@ public struct Mass: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomSt
     public var femtograms: Int128
 
     public static let femtogramsPerGram: Int128 = 1_000_000_000_000_000
-    static let femtogramsPerKilogram: Int128 = 1_000 * femtogramsPerGram
+    public static let femtogramsPerKilogram: Int128 = 1_000 * femtogramsPerGram
 
     public init(femtograms: Int128) { self.femtograms = femtograms }
     public static func grams(_ g: Int64) -> Mass { Mass(femtograms: Int128(g) * femtogramsPerGram) }
@@ -39,7 +39,7 @@ public struct Mass: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomSt
     public var description: String { kilogramsText + " kg" }
 
     /// `value / 10^scale` as decimal text; trailing fractional zeros trimmed when `trim`.
-    static func decimal(_ value: Int128, scale: Int, trim: Bool = true) -> String {
+    public static func decimal(_ value: Int128, scale: Int, trim: Bool = true) -> String {
         let negative = value < 0
         var digits = String(value.magnitude)
         if scale > 0 {

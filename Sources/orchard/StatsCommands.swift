@@ -1,0 +1,314 @@
+// stats: loss-rate statistics measured from the signed events (Docs/LOSS.md) — by stage, farm,
+// province, product, carrier or month; cold-chain legs; one lot's balance; signed statements
+// anyone can recompute.
+import ArgumentParser
+import Foundation
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+import OrchardQuery
+import OrchardStats
+import OrchardStore
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Loss statistics measured from the ledger: loss rates, cold-chain excursions, one lot's balance, signed statements.",
+        subcommands: [StatsLoss.self, StatsColdChain.self, StatsLot.self, StatsVerify.self])
+}
+
+/// Options every statistics command shares: the scope of harvests and the filters.
+struct StatsScopeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only produce harvested on or after this local date.", valueName: "YYYY-MM-DD")) var from: String?
+    @Option(help: ArgumentHelp("Only produce harvested on or before this local date.", valueName: "YYYY-MM-DD")) var to: String?
+    @Option(help: ArgumentHelp("Only these products (GTIN or genesis product name; comma-separated or repeated).", valueName: "P"))
+    var product: [String] = []
+    @Option(help: ArgumentHelp("Only produce of these farms (participant ids).", valueName: "ID")) var farm: [String] = []
+    @Option(help: ArgumentHelp("Only produce of farms in these provinces.", valueName: "NAME")) var province: [String] = []
+    @Option(help: ArgumentHelp("Only transit legs of these carriers (participant ids).", valueName: "ID")) var carrier: [String] = []
+    @Option(name: .customLong("tree-size"), help: ArgumentHelp("Compute as of this tree size (a block's end; default the head).", valueName: "N"),
+            transform: wholeNumber(atLeast: 1))
+    var treeSize: UInt64?
+    @Flag(help: "No progress on standard error.") var quiet = false
+
+    static func list(_ values: [String]) -> [String] {
+        values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    }
+
+    /// The query, with names resolved and checked against the ledger's genesis and registry.
+    func query(by: [LossDimension], store: LedgerStore) throws -> LossQuery {
+        func day(_ text: String?, _ option: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let d = CalendarDay.parse(text) else { throw UsageFailure(description: "\(option) \(text): expected a date YYYY-MM-DD") }
+            return d
+        }
+        let from = try day(self.from, "--from"), to = try day(self.to, "--to")
+        if let from, let to, from > to { throw UsageFailure(description: "--from \(self.from!) is after --to \(self.to!)") }
+        let genesis = store.genesis
+        let registry = try store.registry
+        var products = [String]()
+        for p in Self.list(product) {
+            if let match = genesis.products.first(where: { $0.gtin == p || $0.name.lowercased() == p.lowercased() }) { products.append(match.gtin); continue }
+            if p.count == 14, p.allSatisfy(\.isNumber) { products.append(p); continue }
+            throw UsageFailure(description: "--product \(p): no such product in the genesis (give a GTIN or one of: \(genesis.products.map(\.name).joined(separator: ", ")))")
+        }
+        func participants(_ ids: [String], _ option: String, roles: Set<String>) throws -> [String] {
+            try Self.list(ids).map { id in
+                guard let p = registry.participant(id) else { throw UsageFailure(description: "\(option) \(id): no participant with this id in the registry") }
+                guard roles.contains(p.role) else { throw UsageFailure(description: "\(option) \(id): a \(p.role), not a \(roles.sorted().joined(separator: " or "))") }
+                return id
+            }
+        }
+        return LossQuery(by: by, from: from, to: to, products: products,
+                         farms: try participants(farm, "--farm", roles: ["farm", "cooperative"]),
+                         provinces: Self.list(province), carriers: try participants(carrier, "--carrier", roles: ["carrier"]))
+    }
+
+    func progress(_ store: LedgerStore) throws -> Progress {
+        Progress(total: Int(try treeSize ?? store.head().header.treeSize), enabled: !quiet, label: "stats", approximate: false)
+    }
+}
+
+struct StatsLoss: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loss",
+        abstract: "Loss rates: what was harvested, sold, written off by cause, lost unexplained and is still on hand.",
+        discussion: """
+        Every figure is computed from the signed events (Docs/LOSS.md defines each one), exactly:
+        weights are converted to kilograms without rounding (tonnes, grams, pounds, and cases whose
+        net content the genesis gives); lots with no known weight are reported apart, never guessed.
+        Events declared erroneous are left out. Produce still on hand or in transit is shown but
+        not counted in any loss rate (its fate is not known yet).
+
+          Input        what came in: harvested (a stage: also what arrived from the stage before)
+          Written off  destroying events, by their lossCause (graded out, damaged, spoiled, cold chain)
+          Unexplained  vanished with no event saying why: received less than shipped, a stock count
+                       short, a transformation giving out less than went in
+          Loss rate    (written off + unexplained) ÷ (input − on hand)
+
+        --by groups the figures (stage, farm, province, product, carrier, month — the harvest month;
+        combine them: --by province,stage). By carrier, the figures are those of the transit legs.
+
+        --statement FILE --key PEM writes the figures with this exact query and the checkpoint they
+        were computed at, signed; `orchard stats verify FILE` recomputes them from any copy of the ledger.
+
+        Exit codes: 0 computed, 64 a bad option (the message says which), 4 the ledger cannot be read.
+
+        EXAMPLES
+          orchard stats loss --by stage
+          orchard stats loss --by province,stage --from 2026-06-01 --to 2026-06-30
+          orchard stats loss --by farm --province Shaanxi --svg loss.svg
+          orchard stats loss --by carrier --json
+          orchard stats loss --by province --statement loss-statement.json --key auditor.pem
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var scope: StatsScopeOptions
+    @Option(help: ArgumentHelp("Group by these dimensions: stage, farm, province, product, carrier, month (comma-separated).", valueName: "DIMS"))
+    var by: String?
+    @Flag(help: "RFC 4180 CSV with exact kilograms, one row per group and a total row.") var csv = false
+    @Option(help: ArgumentHelp("Also write an SVG chart of the loss rates to this file.", valueName: "FILE")) var svg: String?
+    @Option(help: ArgumentHelp("Also write a signed statement of these figures to this file (needs --key).", valueName: "FILE")) var statement: String?
+    @Option(help: ArgumentHelp("The private key that signs the statement (PEM): an auditor's, or the sequencer's.", valueName: "FILE")) var key: String?
+
+    func validate() throws {
+        if csv && options.json { throw ValidationError("--csv and --json are two outputs: choose one") }
+        if (statement == nil) != (key == nil) { throw ValidationError("--statement and --key go together: the statement is signed with the key") }
+    }
+
+    static func dimensions(_ text: String?) throws -> [LossDimension] {
+        guard let text else { return [] }
+        var dims = [LossDimension]()
+        for part in StatsScopeOptions.list([text]) {
+            guard let d = LossDimension(rawValue: part.lowercased()) else {
+                throw UsageFailure(description: "--by \(part): not a dimension (stage, farm, province, product, carrier, month)")
+            }
+            guard !dims.contains(d) else { throw UsageFailure(description: "--by \(part) is given twice") }
+            dims.append(d)
+        }
+        return dims
+    }
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let store = try options.open()
+            let query = try scope.query(by: try Self.dimensions(by), store: store)
+            let signingKey = try key.map(loadKey)
+            let progress = try scope.progress(store)
+            let (report, checkpoint) = try store.lossReport(query, treeSize: scope.treeSize) { done, _ in progress.update(Int(done)) }
+            progress.finish(Int(report.treeSize))
+            if let svg {
+                _ = svg  // LOSSCHART
+            }
+            if let statement, let signingKey {
+                let signed = try LossStatement.make(report: report.json, checkpoint: checkpoint, key: signingKey)
+                try Data((JSONWriter.pretty(signed) + "\n").utf8).write(to: URL(fileURLWithPath: statement), options: .atomic)
+            }
+            if options.json { outJSON(report.json) } else if csv { print(report.csv, terminator: "") } else { print(report.text, terminator: "") }
+        }
+    }
+}
+
+struct StatsColdChain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coldchain",
+        abstract: "Cold-chain legs by carrier and route: excursions outside the product's safe range, and write-offs after them.",
+        discussion: """
+        A leg is a carrier's transport of a lot with its temperature log. An excursion is a run of
+        readings outside the product's safe range (genesis products[].safeTemperature): its minutes,
+        its peak (°C outside the range) and its degree-minutes (°C outside × minutes). "Written off
+        after" is what receivers destroyed for cold_chain_excursion after the carrier's legs.
+        --from/--to select legs by their departure date. `orchard stats loss` compares the loss rate
+        of lots whose journey had an excursion with those whose journey had none.
+
+        EXAMPLES
+          orchard stats coldchain
+          orchard stats coldchain --carrier carrier-north-01 --limit 50 --json
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var scope: StatsScopeOptions
+    @Option(help: ArgumentHelp("How many of the worst legs to list (0: all).", valueName: "N"), transform: wholeInt())
+    var limit: Int = 20
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let store = try options.open()
+            let query = try scope.query(by: [], store: store)
+            let progress = try scope.progress(store)
+            let report = try store.coldChainReport(query, limit: limit, treeSize: scope.treeSize) { done, _ in progress.update(Int(done)) }
+            progress.finish(Int(report.treeSize))
+            if options.json { outJSON(report.json) } else { print(report.text, terminator: "") }
+        }
+    }
+}
+
+struct StatsLot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lot",
+        abstract: "One lot's balance stage by stage, and the events behind every figure.",
+        discussion: """
+        CODE is any trace code (Digital Link, its path, EPC class URN, element string). Shows where
+        the lot's produce came from (farms, in proportion), what came in and went out at each stage
+        (in = passed on + sold + written off + unexplained + on hand), and every amount with the
+        leaf of the event that moved it — how a figure of `orchard stats loss` was reached.
+
+        EXAMPLES
+          orchard stats lot 'https://example.com/01/06971230000013/10/260603-1A'
+          orchard stats lot urn:epc:class:lgtin:697123.0000001.260603-1A --json
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: ArgumentHelp("The lot's trace code.", valueName: "code")) var code: String
+    @Option(name: .customLong("tree-size"), help: ArgumentHelp("As of this tree size (a block's end; default the head).", valueName: "N"),
+            transform: wholeNumber(atLeast: 1))
+    var treeSize: UInt64?
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let store = try options.open()
+            let key = try traceKey(code)
+            let view = try store.lotLoss(key, treeSize: treeSize)
+            if options.json { outJSON(view.json) } else { print(view.text, terminator: "") }
+        }
+    }
+}
+
+struct StatsVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute a signed loss statement from this ledger and say whether every figure matches.",
+        discussion: """
+        Checks the statement's signature, that its checkpoint is the sequencer's and that this
+        ledger extends it (same root at that tree size), then recomputes the report with the
+        statement's query as of that tree size — even if the ledger has grown since — and compares
+        every figure. Names the signer (the sequencer, a registered participant, or an unknown key);
+        --signer requires a particular key.
+
+        Exit codes: 0 every figure matches, 2 a figure differs or a signature or the checkpoint does
+        not verify (each named), 1 not a statement, 4 the ledger cannot be read.
+
+        EXAMPLES
+          orchard stats verify loss-statement.json
+          orchard stats verify loss-statement.json --signer auditor.pub --json
+        """)
+
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: ArgumentHelp("The statement file.", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("Require this signer (public key PEM).", valueName: "FILE")) var signer: String?
+    @Flag(help: "No progress on standard error.") var quiet = false
+
+    func run() throws {
+        try runCommand(json: options.json) {
+            let store = try options.open()
+            let read = try LossStatement.read(try readInput(file))
+            if let signer {
+                let required = try loadPublicKey(signer)
+                guard required == read.signer else {
+                    throw StatementMismatch(description: "the statement is signed by key \(read.signer.keyID.rawValue), not by \(required.keyID.rawValue) (--signer)")
+                }
+            }
+            let genesis = store.genesis
+            let cp = read.checkpoint
+            guard cp.origin == genesis.origin else {
+                throw StatementMismatch(description: "the statement is about ledger \(cp.origin), this is \(genesis.origin)")
+            }
+            guard try cp.isSigned(by: genesis.sequencerKey) else {
+                throw StatementMismatch(description: "the statement's checkpoint is not signed by this ledger's sequencer")
+            }
+            let head = try store.head().header.treeSize
+            guard cp.treeSize <= head else {
+                throw StatementMismatch(description: "the statement's checkpoint (tree size \(cp.treeSize)) is ahead of this ledger (tree size \(head)): use a newer copy")
+            }
+            guard try store.rootHash(treeSize: cp.treeSize) == cp.rootHash else {
+                throw StatementMismatch(description: "this ledger's history differs from the statement's checkpoint at tree size \(cp.treeSize): a rewritten history, or another ledger")
+            }
+            let progress = Progress(total: Int(cp.treeSize), enabled: !quiet, label: "stats", approximate: false)
+            let (report, _) = try store.lossReport(read.query, treeSize: cp.treeSize) { done, _ in progress.update(Int(done)) }
+            progress.finish(Int(cp.treeSize))
+            let mismatches = LossStatement.compare(claimed: read.report, recomputed: report.json)
+            let registry = try store.registry
+            let who: String
+            if read.signer == genesis.sequencerKey { who = "the sequencer" } else if let k = registry.keys[read.signer.keyID],
+                      let p = registry.participant(k.participantID) {
+                who = "\(p.id) (\(p.role), \(p.name))" + (k.revokedAt != nil ? " — a key since revoked" : "")
+            } else {
+                who = "a key not in this ledger's registry (\(read.signer.keyID.rawValue))"
+            }
+            let figures = Self.countFigures(read.report)
+            if options.json {
+                outJSON(.object([JSONMember("verified", .bool(mismatches.isEmpty)), JSONMember("signer", .string(who)),
+                                 JSONMember("signerKeyID", .string(read.signer.keyID.rawValue)),
+                                 JSONMember("treeSize", .number(JSONNumber(Int(cp.treeSize)))), JSONMember("ledgerTreeSize", .number(JSONNumber(Int(head)))),
+                                 JSONMember("figures", .number(JSONNumber(figures))),
+                                 JSONMember("mismatches", .array(mismatches.map { .object([JSONMember("path", .string($0.path)), JSONMember("claimed", .string($0.claimed)), JSONMember("recomputed", .string($0.recomputed))]) }))]))
+            } else {
+                print("Statement signed by \(who); computed at tree size \(cp.treeSize) (this ledger: \(head)), query: \(report.title.lowercased()), \(report.scopeText).")
+                if mismatches.isEmpty {
+                    print("Verified: all \(figures) figures match the ledger.")
+                } else {
+                    print("NOT VERIFIED: \(mismatches.count) figure\(mismatches.count == 1 ? "" : "s") of \(figures) differ:")
+                    for m in mismatches.prefix(50) { print("  \(m)") }
+                    if mismatches.count > 50 { print("  … \(mismatches.count - 50) more (--json lists all)") }
+                }
+            }
+            if !mismatches.isEmpty { throw StatementMismatch(description: "\(mismatches.count) figure\(mismatches.count == 1 ? "" : "s") differ from the ledger") }
+        }
+    }
+
+    static func countFigures(_ v: JSONValue) -> Int {
+        switch v {
+        case let .object(m): m.reduce(0) { $0 + countFigures($1.value) }
+        case let .array(a): a.reduce(0) { $0 + countFigures($1) }
+        case .number: 1
+        default: 0
+        }
+    }
+}
+
+/// A statement that does not hold against the ledger: exit 2.
+struct StatementMismatch: Error, CategorizedError {
+    let description: String
+    var category: FailureCategory { .verificationFailed }
+}
+
