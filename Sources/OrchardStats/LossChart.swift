@@ -4,6 +4,8 @@
 // the definitions underneath. Geometry is integer (hundredths of a pixel) and nothing depends on
 // the locale or the fonts installed: the same report gives the same bytes.
 
+import OrchardLedger
+
 /// A chart of loss rates: first a model (``Bar``s of cause segments), then its SVG.
 public struct LossChart: Sendable {
     /// One bar: a group's loss rate, split by cause.

@@ -138,7 +138,7 @@ struct StatsLoss: ParsableCommand {
             let (report, checkpoint) = try store.lossReport(query, treeSize: scope.treeSize) { done, _ in progress.update(Int(done)) }
             progress.finish(Int(report.treeSize))
             if let svg {
-                _ = svg  // LOSSCHART
+                try Data(LossChart(report: report).svg().utf8).write(to: URL(fileURLWithPath: svg), options: .atomic)
             }
             if let statement, let signingKey {
                 let signed = try LossStatement.make(report: report.json, checkpoint: checkpoint, key: signingKey)

@@ -10,6 +10,7 @@ import OrchardSimulation
 import OrchardStats
 import OrchardTesting
 import Testing
+import OrchardLedger
 
 // MARK: Reading the SVG back
 
