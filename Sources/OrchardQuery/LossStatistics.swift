@@ -14,8 +14,8 @@ extension LedgerStore {
         let block = try treeSize.map { try self.block(containingTreeSize: $0) } ?? head()
         let size = block.header.treeSize
         let accountant = LossAccountant(genesis: genesis, erroneous: try erroneousLeaves(before: size), scope: scope)
-        try scanRecords(0..<size) { first, records in
-            let parsed = parallelMap(Array(records.indices), minChunk: 32) { i in LossRecord(leaf: first + UInt64(i), recordBytes: records[i]) }
+        try scanStoredRecords(0..<size) { first, records in
+            let parsed = parallelMap(Array(records.indices), minChunk: 32) { i in LossRecord(leaf: first + UInt64(i), storedForm: records[i]) }
             for r in parsed { accountant.apply(r) }
             progress?(first + UInt64(records.count), size)
             return true

@@ -98,9 +98,25 @@ public struct LossRecord: Sendable {
     /// Reads a record's canonical bytes. Never throws: a record that cannot be read is counted
     /// (the ledger accepted it, so that would be a finding for `orchard audit`).
     public init(leaf: UInt64, recordBytes: [UInt8]) {
+        do { self.init(leaf: leaf, record: try SignedRecord(recordBytes: recordBytes)) } catch {
+            self.init(leaf: leaf, body: .unreadable("not a signed record: \(error)"))
+        }
+    }
+
+    /// Reads a record in the ledger's stored form (no canonical bytes rebuilt).
+    public init(leaf: UInt64, storedForm: [UInt8]) {
+        do { self.init(leaf: leaf, record: try SignedRecord(storedForm: storedForm)) } catch {
+            self.init(leaf: leaf, body: .unreadable("not a stored record: \(error)"))
+        }
+    }
+
+    init(leaf: UInt64, body: Body) {
         self.leaf = leaf
-        let record: SignedRecord
-        do { record = try SignedRecord(recordBytes: recordBytes) } catch { body = .unreadable("not a signed record: \(error)"); return }
+        self.body = body
+    }
+
+    public init(leaf: UInt64, record: SignedRecord) {
+        self.leaf = leaf
         switch record.kind {
         case .genesis: body = .genesis
         case .registry: body = .registry(record.payload)

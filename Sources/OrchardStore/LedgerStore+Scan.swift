@@ -10,6 +10,16 @@ extension LedgerStore {
     /// at a time (whole segments); `body` returns false to stop.
     public func scanRecords(_ leaves: Range<UInt64>, chunk: Int = 4096,
                             _ body: (_ first: UInt64, _ records: [[UInt8]]) throws -> Bool) throws {
+        try scanStoredRecords(leaves, chunk: chunk) { first, stored in
+            try body(first, try stored.map { try SignedRecord.recordBytes(storedForm: $0) })
+        }
+    }
+
+    /// ``scanRecords(_:chunk:_:)`` in the stored form (Docs/FORMAT.md §7): `SignedRecord(storedForm:)`
+    /// reads it without rebuilding the canonical record bytes, for readers that need the payload
+    /// and not the leaf hash.
+    public func scanStoredRecords(_ leaves: Range<UInt64>, chunk: Int = 4096,
+                                  _ body: (_ first: UInt64, _ records: [[UInt8]]) throws -> Bool) throws {
         var next = leaves.lowerBound
         let perChunk = max(RecordSegments.size, UInt64(chunk) / RecordSegments.size * RecordSegments.size)
         while next < leaves.upperBound {
@@ -26,7 +36,7 @@ extension LedgerStore {
                     let all = try RecordSegments.decode(v)
                     let base = (leaf / RecordSegments.size) * RecordSegments.size
                     while leaf < end, leaf - base < UInt64(all.count) {
-                        out.append(try SignedRecord.recordBytes(storedForm: all[Int(leaf - base)]))
+                        out.append(all[Int(leaf - base)])
                         leaf += 1
                     }
                     if leaf < end, leaf - base < RecordSegments.size {
