@@ -35,13 +35,13 @@ let package = Package(
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
-            "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
+            "OrchardQuery", "OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .executableTarget(name: "orchard-bench", dependencies: [
-            "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL", "CLMDB",
+            "OrchardQuery", "OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "COpenSSL", "CLMDB",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "OrchardStatsTests", dependencies: ["OrchardStats", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
-        .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting"], exclude: ["BadInput"]),
+        .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting", "OrchardStats"], exclude: ["BadInput"]),
     ]
 )

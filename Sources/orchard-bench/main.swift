@@ -31,6 +31,12 @@ if let i = CommandLine.arguments.firstIndex(of: "--reads"), i + 1 < CommandLine.
     finish()
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--loss"), i + 1 < CommandLine.arguments.count {
+    // `--loss 100000,1000000`: loss statistics over simulated ledgers of these sizes.
+    try lossBenchmarks(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, tools: tools, work: work)
+    finish()
+}
+
 // The workload: signed records, as `orchard append` reads them.
 let workload = try tools.workload(events: options.events, into: work)
 print("workload: \(workload.source); \(workload.records) records, \(workload.canonicalEventBytes) canonical event bytes on average")

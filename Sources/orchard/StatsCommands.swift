@@ -203,6 +203,8 @@ struct StatsLot: ParsableCommand {
     @Option(name: .customLong("tree-size"), help: ArgumentHelp("As of this tree size (a block's end; default the head).", valueName: "N"),
             transform: wholeNumber(atLeast: 1))
     var treeSize: UInt64?
+    @Flag(help: "Accepted for symmetry with the other stats commands (a lot's view reads only its lineage: no progress).")
+    var quiet = false
 
     func run() throws {
         try runCommand(json: options.json) {
