@@ -25,8 +25,8 @@ extension LedgerStore {
 
     /// The report `query` asks for, as of `treeSize` (default: the head).
     public func lossReport(_ query: LossQuery, treeSize: UInt64? = nil, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> (report: LossReport, checkpoint: Checkpoint) {
-        let (totals, block) = try lossTotals(scope: LossScope(days: query.days), treeSize: treeSize, progress: progress)
-        var report = LossReport(totals: totals, query: query)
+        let (totals, block) = try lossTotals(scope: LossScope(query: query), treeSize: treeSize, progress: progress)
+        var report = LossReport(totals: totals)
         report.origin = genesis.origin
         report.treeSize = block.header.treeSize
         report.rootHash = block.checkpoint.rootHash.hex
@@ -36,7 +36,7 @@ extension LedgerStore {
     /// The cold-chain report.
     public func coldChainReport(_ query: LossQuery, limit: Int, treeSize: UInt64? = nil,
                                 progress: ((UInt64, UInt64) -> Void)? = nil) throws -> ColdChainReport {
-        let (totals, block) = try lossTotals(scope: LossScope(days: query.days, legLimit: limit), treeSize: treeSize, progress: progress)
+        let (totals, block) = try lossTotals(scope: LossScope(query: query, legLimit: limit), treeSize: treeSize, progress: progress)
         var report = ColdChainReport(totals: totals, query: query)
         report.origin = genesis.origin
         report.treeSize = block.header.treeSize
@@ -74,7 +74,7 @@ extension LedgerStore {
             accountant.apply(r)
         }
         let totals = accountant.finish()
-        guard let trail = totals.trails[key] else { throw QueryError.unknownCode(key.rawValue) }
+        guard let trail = totals.trails[key] else { throw QueryError.notALot(key.rawValue) }
         var view = LotLossView(trail: trail, totals: totals)
         view.origin = genesis.origin
         view.treeSize = size

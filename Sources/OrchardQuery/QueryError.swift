@@ -14,6 +14,8 @@ public enum QueryError: Error, CategorizedError, Sendable, Equatable {
     case notTheAuthority(offered: String, authority: String)
     /// A well-formed trace code that no event of the ledger names.
     case unknownCode(String)
+    /// A code that names no quantity of produce (a pallet, a case): loss is counted per lot.
+    case notALot(String)
     /// A tree size inside a block: statistics are computed at a block's signed checkpoint.
     case notABlockEnd(UInt64)
 
@@ -32,6 +34,7 @@ public enum QueryError: Error, CategorizedError, Sendable, Equatable {
         case let .badConsistencyRange(from, to):
             from == 0 ? "a consistency proof needs an earlier tree size of at least 1 (the genesis record)"
                 : "the earlier tree size \(from) is after the later one \(to)"
+        case let .notALot(key): "\(key) names no quantity of produce (a pallet or a case?): loss is counted per lot — give the code of a lot it carried (orchard trace shows them)"
         case let .notABlockEnd(size): "tree size \(size) is not the end of a block (statistics are computed at a block's signed checkpoint)"
         case let .unknownCode(key): "not found: no event of this ledger names \(key)"
         case let .notTheAuthority(offered, authority): "key \(offered) is not the programme authority's key (\(authority)); registry changes need it"

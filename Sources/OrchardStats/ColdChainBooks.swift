@@ -49,10 +49,12 @@ public struct ColdChainSummary: Hashable, Sendable {
     }
 }
 
-/// A route: shipper → receiver (participant indices, -1 unknown).
+/// A route: shipper → receiver, as participant ids — except that farms and cooperatives are
+/// summed by province ("farms in Shaanxi"), so the routes stay as many as the programme's
+/// packhouses and provinces, however many households ship.
 public struct Route: Hashable, Sendable {
-    public let from: Int32
-    public let to: Int32
+    public let from: String
+    public let to: String
 }
 
 /// The cold-chain books of a run.

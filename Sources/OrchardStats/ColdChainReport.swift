@@ -35,7 +35,7 @@ public struct ColdChainReport: Sendable {
         self.total = wanted.isEmpty ? t.coldChain.total : total
         // Routes do not know their carrier: with a carrier filter they are left out.
         routes = !wanted.isEmpty ? [] : t.coldChain.byRoute.map { r, s in
-            Line(key: "\(id(r.from)) → \(id(r.to))", label: "\(name(r.from)) → \(name(r.to))", summary: s)
+            Line(key: "\(r.from) → \(r.to)", label: "\(r.from) → \(r.to)", summary: s)
         }.sorted { Self.worse($0.summary, $1.summary, $0.key, $1.key) }
         worst = t.coldChain.worst.filter { keep($0.carrier) }
     }

@@ -9,15 +9,18 @@ import OrchardTrace
 
 /// What the accountant keeps at all.
 public struct LossScope: Sendable, Hashable {
-    /// Harvests outside these local days are not counted; legs departing outside them neither.
-    public var days: ClosedRange<Int64>?
+    /// What the books are kept for: the grouping and the filters (dates, farms, provinces,
+    /// products, carriers). Harvests outside its days are not counted; legs departing outside them
+    /// neither.
+    public var query: LossQuery
+    public var days: ClosedRange<Int64>? { query.days }
     /// How many excursion legs to keep, worst first (0: all).
     public var legLimit: Int
     /// Lots whose every entry is kept, for `orchard stats lot`.
     public var trail: Set<TraceKey>
 
-    public init(days: ClosedRange<Int64>? = nil, legLimit: Int = 20, trail: Set<TraceKey> = []) {
-        self.days = days
+    public init(query: LossQuery = LossQuery(), legLimit: Int = 20, trail: Set<TraceKey> = []) {
+        self.query = query
         self.legLimit = legLimit
         self.trail = trail
     }
@@ -52,10 +55,13 @@ public struct LotTrail: Sendable {
 
 /// The result of a run.
 public struct LossTotals: Sendable {
+    /// What the books were kept for (``LossScope/query``).
+    public internal(set) var query = LossQuery()
     public internal(set) var participants: [ParticipantInfo] = []
     public internal(set) var origins: [Origin] = []
-    /// Whether each origin's harvest day is within the scope.
-    public internal(set) var originInScope: [Bool] = []
+    /// Each origin's group (index into ``groups``), -1 when the query's dates or filters leave it out.
+    public internal(set) var originGroup: [Int32] = []
+    public internal(set) var groups: [GroupKey] = []
     public internal(set) var cells: [CellKey: StageBalance] = [:]
     public internal(set) var causes = LossCauses()
     public internal(set) var unmeasured = UnmeasuredBooks()
@@ -87,6 +93,9 @@ public final class LossAccountant {
     public private(set) var totals: LossTotals
     private var participantIndex: [String: Int32] = [:]
     private var originIndex: [OriginKey: Int32] = [:]
+    private var groupIndex: [GroupKey: Int32] = [:]
+    private let wantedProvinces: Set<String>
+    private let wantedCarriers: Set<String>
     private var lots: [TraceKey: LotAccount] = [:]
     private var products: [String: Product] = [:]
 
@@ -101,6 +110,9 @@ public final class LossAccountant {
         let transporting = CBV.canonicalBizStep("transporting")
         carrierRoles = Set(genesis.roles.filter { $0.value.canonicalBizSteps.contains(transporting) }.keys)
         totals = LossTotals(coldChain: ColdChainBooks(limit: scope.legLimit))
+        totals.query = scope.query
+        wantedProvinces = Set(scope.query.provinces.map { $0.lowercased() })
+        wantedCarriers = Set(scope.query.carriers)
         for p in genesis.products { products[p.gtin] = p }
     }
 
@@ -164,10 +176,9 @@ public final class LossAccountant {
                 for part in take(lot, who, x, carries: carries, leaf: leaf) {
                     post(lot, part.target, field, part.amount, leaf, sold ? "sold by \(name(who))" : "written off by \(name(who)): \(cause)")
                 }
-                if !sold, cause == "cold_chain_excursion", let leg = lot.lastLeg, let k = lot.perMicro {
+                if !sold, cause == "cold_chain_excursion", let leg = lot.lastLeg, lot.perMicro != nil {
                     var s = ColdChainSummary()
                     s.writtenOffAfter = Mass(femtograms: x)
-                    _ = k
                     if inScope(day: e.localDay) { totals.coldChain.record(carrier: leg.carrier, route: leg.route, s, leg: nil) }
                 }
                 touched.append(lot)
@@ -304,7 +315,7 @@ public final class LossAccountant {
     private func settle(_ lot: LotAccount, _ i: Int) {
         let s = lot.shipments.remove(at: i)
         lot.book(s.stage, s.carrier).balance.add(s.book)
-        lot.lastLeg = (s.carrier, Route(from: s.from, to: s.to), s.excursion)
+        lot.lastLeg = (s.carrier, route(s.from, s.to), s.excursion)
     }
 
     /// A cooperative grades and packs on its own site: its farm-stage holding of a lot moves to its
@@ -337,10 +348,12 @@ public final class LossAccountant {
         let i = lot.shipments.firstIndex { $0.carrier == carrier } ?? lot.shipments.firstIndex { $0.carrier == -1 }
         var s = ColdChainSummary()
         var legRecord: ExcursionLeg?
-        var route = Route(from: -1, to: -1)
+        var route = self.route(-1, -1)
+        var ends: (Int32, Int32) = (-1, -1)
         if let i {
             lot.shipments[i].carrier = carrier
-            route = Route(from: lot.shipments[i].from, to: lot.shipments[i].to)
+            ends = (lot.shipments[i].from, lot.shipments[i].to)
+            route = self.route(ends.0, ends.1)
             if lot.shipments[i].legCounted { s.legs = 0 } else { s.legs = 1; lot.shipments[i].legCounted = true }
         } else {
             s.legs = 1
@@ -359,7 +372,7 @@ public final class LossAccountant {
                 s.peak = runs.map(\.peak).max() ?? 0
                 if let i { lot.shipments[i].excursion = true }
                 lot.excursion = true
-                legRecord = ExcursionLeg(leaf: leaf, lot: lot.key, carrier: carrier, from: route.from, to: route.to,
+                legRecord = ExcursionLeg(leaf: leaf, lot: lot.key, carrier: carrier, from: ends.0, to: ends.1,
                                          departureMillis: log.points.first?.millis ?? e.millis,
                                          endMillis: log.endMillis ?? log.points.last?.millis ?? e.millis, readings: log.points.count,
                                          safeRange: range, excursions: runs.count, minutesOutside: s.minutesOutside, peak: s.peak,
@@ -486,10 +499,18 @@ public final class LossAccountant {
     }
 
     private func fileBalance(_ b: StageBalance, stage: LossStage, carrier: Int32, origins: [(origin: Int32, weight: Int64)], excursion: Bool) {
+        // Carriers are kept apart only when the query is about them (their transit legs only).
+        var carrier = carrier
+        if scope.query.isTransit {
+            guard stage.isTransit else { return }
+            if !wantedCarriers.isEmpty, !(carrier >= 0 && wantedCarriers.contains(totals.participants[Int(carrier)].id)) { return }
+        } else {
+            carrier = -1
+        }
         if origins.count == 1 {
-            let o = origins[0].origin
-            guard totals.originInScope[Int(o)] else { return }
-            totals.cells[CellKey(origin: o, stage: stage, carrier: carrier, excursion: excursion), default: StageBalance()].add(b)
+            let g = totals.originGroup[Int(origins[0].origin)]
+            guard g >= 0 else { return }
+            totals.cells[CellKey(group: g, stage: stage, carrier: carrier, excursion: excursion), default: StageBalance()].add(b)
             return
         }
         let weights = origins.map(\.weight)
@@ -508,8 +529,9 @@ public final class LossAccountant {
         spread(b.unmeasured) { $0.unmeasured += $1 }
         for (c, v) in b.lost.enumerated() { spread(v) { $0.lose($1, cause: c) } }
         if b.lots > 0, let top = weights.indices.max(by: { weights[$0] < weights[$1] }) { split[top].lots += b.lots }
-        for (i, o) in origins.enumerated() where totals.originInScope[Int(o.origin)] {
-            totals.cells[CellKey(origin: o.origin, stage: stage, carrier: carrier, excursion: excursion), default: StageBalance()].add(split[i])
+        for (i, o) in origins.enumerated() where totals.originGroup[Int(o.origin)] >= 0 {
+            totals.cells[CellKey(group: totals.originGroup[Int(o.origin)], stage: stage, carrier: carrier, excursion: excursion),
+                         default: StageBalance()].add(split[i])
         }
     }
 
@@ -523,6 +545,16 @@ public final class LossAccountant {
         return i
     }
 
+    /// A route's ends: farms and cooperatives by province (``Route``).
+    private func route(_ from: Int32, _ to: Int32) -> Route {
+        func end(_ i: Int32) -> String {
+            guard i >= 0 else { return "unknown" }
+            let p = totals.participants[Int(i)]
+            return p.role == "farm" || p.role == "cooperative" ? "farms in \(p.province ?? "unknown province")" : p.id
+        }
+        return Route(from: end(from), to: end(to))
+    }
+
     private func name(_ i: Int32) -> String { i >= 0 ? totals.participants[Int(i)].id : "unknown" }
 
     private func inScope(day: Int64) -> Bool { scope.days.map { $0.contains(day) } ?? true }
@@ -532,10 +564,25 @@ public final class LossAccountant {
         let k = OriginKey(origin: o, inScope: inScope(day: day))
         if let i = originIndex[k] { return i }
         totals.origins.append(o)
-        totals.originInScope.append(k.inScope)
+        totals.originGroup.append(k.inScope ? group(of: o) : -1)
         let i = Int32(totals.origins.count - 1)
         originIndex[k] = i
         return i
+    }
+
+    /// The group an origin's produce is reported under (-1: the filters leave it out).
+    private func group(of o: Origin) -> Int32 {
+        let q = scope.query
+        let farm = totals.participants[Int(o.farm)]
+        if !q.farms.isEmpty, !q.farms.contains(farm.id) { return -1 }
+        if !wantedProvinces.isEmpty, !wantedProvinces.contains((farm.province ?? "").lowercased()) { return -1 }
+        if !q.products.isEmpty, !q.products.contains(o.gtin) { return -1 }
+        let key = GroupKey(farm: q.by.contains(.farm) ? o.farm : -1, province: q.by.contains(.province) ? farm.province ?? "unknown" : nil,
+                           gtin: q.by.contains(.product) ? o.gtin : nil, month: q.by.contains(.month) ? o.month : nil)
+        if let i = groupIndex[key] { return i }
+        totals.groups.append(key)
+        groupIndex[key] = Int32(totals.groups.count - 1)
+        return Int32(totals.groups.count - 1)
     }
 
     /// A proportion weight from an amount (femtograms → micrograms, at least 1).

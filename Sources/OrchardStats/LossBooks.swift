@@ -98,12 +98,24 @@ public struct Origin: Hashable, Sendable {
     public let month: String
 }
 
+/// What a report groups by, projected from an origin: only the dimensions the query asks for are
+/// kept (nil / -1 for the others), so the books hold one balance per reported group and stage,
+/// whatever the number of farms or events.
+public struct GroupKey: Hashable, Sendable {
+    /// Index into ``LossTotals/participants`` (-1 when not grouped by farm).
+    public let farm: Int32
+    public let province: String?
+    public let gtin: String?
+    public let month: String?
+}
+
 /// The key of one cell of the books.
 public struct CellKey: Hashable, Sendable {
-    /// Index into ``LossTotals/origins``.
-    public let origin: Int32
+    /// Index into ``LossTotals/groups``.
+    public let group: Int32
     public let stage: LossStage
-    /// The carrier of a transit stage (index into participants), -1 otherwise or when unknown.
+    /// The carrier of a transit stage (index into participants) when the query is about carriers;
+    /// -1 otherwise or when unknown.
     public let carrier: Int32
     /// Whether the lot's journey (its own legs and its inputs') had a cold-chain excursion.
     public let excursion: Bool

@@ -171,46 +171,33 @@ public struct LossReport: Sendable {
 }
 
 extension LossReport {
-    /// Folds the books into the report `query` asks for.
-    public init(totals t: LossTotals, query: LossQuery) {
+    /// Folds the books into the report their query asks for (the books hold that grouping only).
+    public init(totals t: LossTotals) {
+        let query = t.query
         self.query = query
         let causeCount = t.causes.names.count
         causes = t.causes.names
         let transit = query.isTransit
-        let lowerProvinces = Set(query.provinces.map { $0.lowercased() })
-        func product(_ gtin: String) -> String { gtin }
-        func keep(_ k: CellKey) -> Bool {
-            let o = t.origins[Int(k.origin)]
-            let farm = t.participants[Int(o.farm)]
-            if !query.farms.isEmpty, !query.farms.contains(farm.id) { return false }
-            if !lowerProvinces.isEmpty, !lowerProvinces.contains((farm.province ?? "").lowercased()) { return false }
-            if !query.products.isEmpty, !query.products.contains(o.gtin) { return false }
-            if transit {
-                guard k.stage.isTransit else { return false }
-                let carrier = k.carrier >= 0 ? t.participants[Int(k.carrier)].id : ""
-                if !query.carriers.isEmpty, !query.carriers.contains(carrier) { return false }
-            }
-            return true
-        }
         func value(_ d: LossDimension, _ k: CellKey) -> (String, String) {
-            let o = t.origins[Int(k.origin)]
-            let farm = t.participants[Int(o.farm)]
+            let g = t.groups[Int(k.group)]
             switch d {
             case .stage: return (k.stage.name, k.stage.name)
-            case .farm: return (farm.id, farm.name)
-            case .province: return (farm.province ?? "unknown", farm.province ?? "unknown")
-            case .product: return (o.gtin, o.gtin)
+            case .farm:
+                let farm = t.participants[Int(g.farm)]
+                return (farm.id, farm.name)
+            case .province: return (g.province ?? "unknown", g.province ?? "unknown")
+            case .product: return (g.gtin ?? "", g.gtin ?? "")
             case .carrier:
                 guard k.carrier >= 0 else { return ("unknown", "carrier not recorded") }
                 let c = t.participants[Int(k.carrier)]
                 return (c.id, c.name)
-            case .month: return (o.month, o.month)
+            case .month: return (g.month ?? "", g.month ?? "")
             }
         }
         var groups = [[String]: (labels: [String], balance: StageBalance)]()
         var stageBalances = [LossStage: StageBalance]()
         var total = StageBalance(), with = StageBalance(), without = StageBalance()
-        for (k, b) in t.cells where keep(k) {
+        for (k, b) in t.cells {
             let vals = query.by.map { value($0, k) }
             groups[vals.map(\.0), default: (vals.map(\.1), StageBalance())].balance.add(b)
             stageBalances[k.stage, default: StageBalance()].add(b)

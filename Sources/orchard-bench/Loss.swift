@@ -41,7 +41,7 @@ func lossBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
         var peak = base
         var totals: LossTotals?
         let replay = try seconds {
-            totals = try store.lossTotals(scope: LossScope(), progress: { _, _ in peak = max(peak, heapBytes()) }).totals
+            totals = try store.lossTotals(scope: LossScope(query: LossQuery(by: [.province])), progress: { _, _ in peak = max(peak, heapBytes()) }).totals
         }
         let t = totals!
         let rate = Double(size) / replay, limit = Double(parsed) / parseOnly

@@ -113,6 +113,9 @@ struct StatsCommandTests {
         #expect(view.stdout.contains("HAD a cold-chain excursion") && view.stdout.contains("The events behind each figure"))
         let unknown = try stats(["lot", "(01)06971230000013(10)NOPE"])
         #expect(unknown.status == 3)
+        // A pallet carries lots: its code is refused with what to give instead.
+        let pallet = try stats(["lot", "urn:epc:id:sscc:697123.00000000101"])
+        #expect(pallet.status == 64 && pallet.stderr.contains("names no quantity of produce"), "\(pallet.stderr)")
     }
 
     /// A statement of `statement`'s (altered) report, signed with another key through the library.

@@ -358,8 +358,20 @@ let standardCauses = ["grading_reject", "damage", "spoilage", "cold_chain_excurs
 
 // MARK: Charts of real reports
 
-/// The loss books of a simulated season (no store: records straight to the accountant).
-func simulatedTotals(events: Int, farms: Int, seed: UInt64 = 3) throws -> LossTotals {
+/// A simulated season's records (no store: they go straight to the accountant).
+struct SimulatedSeason: Sendable {
+    let records: [LossRecord]
+    let genesis: Genesis
+
+    /// The loss books kept for `by` (the books hold what the query asks for).
+    func totals(by: [LossDimension]) -> LossTotals {
+        let accountant = LossAccountant(genesis: genesis, scope: LossScope(query: LossQuery(by: by)))
+        for r in records { accountant.apply(r) }
+        return accountant.finish()
+    }
+}
+
+func simulatedTotals(events: Int, farms: Int, seed: UInt64 = 3) throws -> SimulatedSeason {
     var c = SimulationConfiguration()
     c.events = events
     c.farms = farms
@@ -371,13 +383,11 @@ func simulatedTotals(events: Int, farms: Int, seed: UInt64 = 3) throws -> LossTo
     let simulator = try SeasonSimulator(genesis: genesis, keyDirectory: Fixtures.demoKeysURL.path, configuration: c)
     var lines = [[UInt8]]()
     _ = try simulator.run(sink: { lines += $0.map(\.line) }, truth: nil)
-    let accountant = LossAccountant(genesis: genesis)
-    for (i, line) in lines.enumerated() { accountant.apply(LossRecord(leaf: UInt64(i + 1), recordBytes: line)) }
-    return accountant.finish()
+    return SimulatedSeason(records: lines.enumerated().map { LossRecord(leaf: UInt64($0.offset + 1), recordBytes: $0.element) }, genesis: genesis)
 }
 
-func report(_ totals: LossTotals, by: [LossDimension]) -> LossReport {
-    var r = LossReport(totals: totals, query: LossQuery(by: by))
+func report(_ season: SimulatedSeason, by: [LossDimension]) -> LossReport {
+    var r = LossReport(totals: season.totals(by: by))
     r.origin = "orchard.example/season-2026"
     r.treeSize = 4_001
     r.rootHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
