@@ -95,12 +95,7 @@ public struct ColdChainReport: Sendable {
     }
 }
 
-/// UTC times for reports.
+/// UTC times to the minute for reports: `2026-06-04T12:59Z`.
 enum UTCText {
-    static func format(_ millis: Int64) -> String {
-        let days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let ms = millis - days * 86_400_000
-        let h = ms / 3_600_000, m = ms / 60_000 % 60
-        return CalendarDay.text(days) + "T" + (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)Z"
-    }
+    static func format(_ millis: Int64) -> String { String(UTCTime.format(millis: millis).prefix(16)) + "Z" }
 }

@@ -57,6 +57,8 @@ public struct LotTrail: Sendable {
 public struct LossTotals: Sendable {
     /// What the books were kept for (``LossScope/query``).
     public internal(set) var query = LossQuery()
+    /// Genesis product names by GTIN, for labels.
+    public internal(set) var productNames: [String: String] = [:]
     public internal(set) var participants: [ParticipantInfo] = []
     public internal(set) var origins: [Origin] = []
     /// Each origin's group (index into ``groups``), -1 when the query's dates or filters leave it out.
@@ -113,7 +115,7 @@ public final class LossAccountant {
         totals.query = scope.query
         wantedProvinces = Set(scope.query.provinces.map { $0.lowercased() })
         wantedCarriers = Set(scope.query.carriers)
-        for p in genesis.products { products[p.gtin] = p }
+        for p in genesis.products { products[p.gtin] = p; totals.productNames[p.gtin] = p.name }
     }
 
     /// Applies the next record (records must come in leaf order).

@@ -126,7 +126,7 @@ public struct LossRecord: Sendable {
             let offset = e.json["eventTimeZoneOffset"]?.stringValue
             let t = try? EPCISTimestamp(e.eventTime)
             let millis = t?.millisecondsSinceEpoch ?? 0
-            let minutes = offset.flatMap(Self.offsetMinutes) ?? t?.timeZoneOffsetMinutes ?? 0
+            let minutes = offset.flatMap(EventWords.offsetMinutes) ?? t?.timeZoneOffsetMinutes ?? 0
             let local = millis + Int64(minutes) * 60_000
             let day = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
             let effects = e.lotEffects
@@ -141,13 +141,6 @@ public struct LossRecord: Sendable {
                                     declaration: e.errorDeclaration != nil,
                                     temperatures: hasReadings ? TemperatureLog(event: e) : nil))
         }
-    }
-
-    static func offsetMinutes(_ s: String) -> Int? {
-        let u = Array(s.utf8)
-        guard u.count == 6, u[0] == 0x2B || u[0] == 0x2D, u[3] == 0x3A,
-              let h = Int(String(decoding: u[1...2], as: UTF8.self)), let m = Int(String(decoding: u[4...5], as: UTF8.self)) else { return nil }
-        return (u[0] == 0x2D ? -1 : 1) * (h * 60 + m)
     }
 }
 

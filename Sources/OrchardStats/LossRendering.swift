@@ -96,7 +96,9 @@ extension LossReport {
     /// An aligned table for a person: the rows, the total, each stage's share of the loss, and
     /// lots with and without a cold-chain excursion.
     public var text: String {
-        let causeColumns = shownCauses
+        // For a person: only the causes this report has, and no sales column for transit legs.
+        let causeColumns = shownCauses.filter { !total.lost[$0].isZero }
+        let showSold = !query.isTransit
         var out = "\(title) — \(origin) at tree size \(treeSize) (root \(rootHash.prefix(16))…)\n"
         out += "Scope: \(scopeText). Weights in kg.\n"
         out += level == .stage && query.isTransit
@@ -104,19 +106,21 @@ extension LossReport {
             : ""
         out += "Loss = written off + unexplained; loss rate = loss ÷ input whose fate is known (on hand excluded).\n\n"
         let dims = query.by.isEmpty ? [] : query.by.map { $0.rawValue.capitalizedFirst }
-        let header = dims + ["Input", "Sold"] + causeColumns.map { Table.causeHeading(causes[$0]) } + ["Unexplained", "On hand", "Loss", "Loss rate", "Share of loss"]
+        let header = dims + ["Input"] + (showSold ? ["Sold"] : []) + causeColumns.map { Table.causeHeading(causes[$0]) }
+            + ["Unexplained", "On hand", "Loss", "Loss rate", "Share of loss"]
         func cells(_ f: LossFigures, share: Int64?) -> [String] {
-            [Table.kg(f.input), Table.kg(f.sold)] + causeColumns.map { Table.kg(f.lost[$0]) }
+            [Table.kg(f.input)] + (showSold ? [Table.kg(f.sold)] : []) + causeColumns.map { Table.kg(f.lost[$0]) }
                 + [Table.kg(f.unexplained), Table.kg(f.onHand), Table.kg(f.loss), Table.percent(f.lossRateMillionths), share.map { Table.percent($0) } ?? ""]
         }
-        var rows = self.rows.map { row in row.group.map { d, v in d == .farm || d == .carrier ? v : v } + cells(row.figures, share: row.shareOfLoss) }
+        var rows = self.rows.map { row in zip(row.group, row.labels).map { g, label in g.0 == .product ? label : g.1 } + cells(row.figures, share: row.shareOfLoss) }
         let totalRow = (dims.isEmpty ? [] : ["Total"] + [String](repeating: "", count: dims.count - 1)) + cells(total, share: nil)
         let numeric = Set(dims.count..<header.count)
         rows.append(totalRow)
         out += Table.render(header, rows, numeric: numeric, separatorBefore: rows.count > 1 ? [rows.count - 1] : [])
         if !query.by.contains(.stage), !stages.isEmpty {
             out += "\nBy stage (each stage's input is what arrived there; its share of the total loss):\n"
-            let h = ["Stage", "Input", "Sold"] + causeColumns.map { Table.causeHeading(causes[$0]) } + ["Unexplained", "On hand", "Loss", "Loss rate", "Share of loss"]
+            let h = ["Stage", "Input"] + (showSold ? ["Sold"] : []) + causeColumns.map { Table.causeHeading(causes[$0]) }
+                + ["Unexplained", "On hand", "Loss", "Loss rate", "Share of loss"]
             out += Table.render(h, stages.map { [$0.group[0].1] + cells($0.figures, share: $0.shareOfLoss) }, numeric: Set(1..<h.count))
         }
         if !query.isTransit {

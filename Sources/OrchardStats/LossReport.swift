@@ -186,7 +186,7 @@ extension LossReport {
                 let farm = t.participants[Int(g.farm)]
                 return (farm.id, farm.name)
             case .province: return (g.province ?? "unknown", g.province ?? "unknown")
-            case .product: return (g.gtin ?? "", g.gtin ?? "")
+            case .product: return (g.gtin ?? "", (g.gtin ?? "") + (t.productNames[g.gtin ?? ""].map { " " + $0 } ?? ""))
             case .carrier:
                 guard k.carrier >= 0 else { return ("unknown", "carrier not recorded") }
                 let c = t.participants[Int(k.carrier)]
@@ -229,7 +229,7 @@ extension LossReport {
         counts = [("records", t.records), ("events", t.events), ("registryRecords", t.registryRecords),
                   ("erroneousEvents", t.erroneous), ("errorDeclarations", t.declarations), ("unreadableRecords", t.unreadable),
                   ("unattributedEvents", t.unattributed), ("lotsUsedUp", t.lotsClosed), ("lotsOnHand", t.lotsOpen),
-                  ("lotsWithExcursion", t.lotsWithExcursion), ("lotsWeighedNot", t.unmeasured.lots)]
+                  ("lotsWithExcursion", t.lotsWithExcursion), ("lotsNotWeighed", t.unmeasured.lots)]
     }
 
     // MARK: JSON

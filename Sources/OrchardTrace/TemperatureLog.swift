@@ -98,6 +98,8 @@ public enum EventWords {
     /// A top-level (or ilmd) member by local name, whatever its prefix or namespace URI
     /// (`lossCause`, `orchard:farm`).
     public static func member(_ json: JSONValue, named local: String) -> JSONValue? { StepDescriber.member(json, named: local) }
+    /// Minutes east of UTC of a `±hh:mm` offset; nil when it is not one.
+    public static func offsetMinutes(_ text: String) -> Int? { Journey.offsetMinutes(text) }
     /// The `destination`s of `destinationList`, as written.
     public static func destinations(_ e: EPCISEvent) -> [String] { StepDescriber.destinations(e) }
 }
