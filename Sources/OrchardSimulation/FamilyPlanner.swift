@@ -30,7 +30,7 @@ public enum StageKind: Int, Sendable, CaseIterable {
         case .transitToWarehouse: return "transit-to-warehouse"
         case .warehouse: return "warehouse"
         case .transitToRetailer: return "transit-to-retailer"
-        case .retailer: return "retailer"
+        case .retailer: return "retail"
         }
     }
 

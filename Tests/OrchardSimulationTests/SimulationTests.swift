@@ -159,6 +159,12 @@ func grams(_ v: JSONValue?) -> Int64? {
                     try #require(grams(book["unexplainedKg"])), try #require(grams(book["onHandKg"])))
         }
 
+        #expect(truth["format"]?.stringValue == "orchard-simulation-truth/2")
+        // The stages are those of the loss statistics (issue #11), in journey order.
+        let stageNames = ["farm", "transit-to-packhouse", "packhouse", "transit-to-warehouse", "warehouse", "transit-to-retailer", "retail"]
+        #expect(StageKind.allCases.map(\.name) == stageNames)
+        var seenStages = Set<String>()
+
         // Every lot and stage: in = out + sold + lost + unexplained + on hand.
         var perFarm = [String: (Int64, Int64, Int64, Int64, Int64)]()
         for lot in try #require(truth["lots"]?.arrayValue) {
@@ -169,6 +175,7 @@ func grams(_ v: JSONValue?) -> Int64? {
             #expect(b.onHand >= 0 && b.unexplained >= 0)
             var stageSum: Int64 = 0
             for stage in lot["stages"]?.arrayValue ?? [] {
+                seenStages.insert(stage["stage"]?.stringValue ?? "")
                 let s = try check(stage, name)
                 let si = try #require(grams(stage["inKg"])), so = try #require(grams(stage["outKg"]))
                 #expect(si == so + s.sold + s.lost.values.reduce(0, +) + s.unexplained + s.onHand, "stage of \(name)")
@@ -180,6 +187,8 @@ func grams(_ v: JSONValue?) -> Int64? {
             f.0 += b.harvested; f.1 += b.sold; f.2 += b.lost.values.reduce(0, +); f.3 += b.unexplained; f.4 += b.onHand
             perFarm[farm] = f
         }
+
+        #expect(seenStages == Set(stageNames), "stages \(seenStages.sorted())")
 
         // Every farm and the programme: harvested = sold + recorded + unexplained + on hand, and
         // the farms' books are the sums of their lots'.
