@@ -30,7 +30,7 @@ public enum StageKind: Int, Sendable, CaseIterable {
         case .transitToWarehouse: return "transit-to-warehouse"
         case .warehouse: return "warehouse"
         case .transitToRetailer: return "transit-to-retailer"
-        case .retailer: return "retailer"
+        case .retailer: return "retail"
         }
     }
 
@@ -234,11 +234,12 @@ struct FamilyPlanner {
         }
 
         // 2. Grading: rejects written off, the rest (merged when several lots) into graded lots.
+        let rejectMean = loss.gradingReject + (producer.isCooperative ? loss.cooperativeExtraReject : 0)
         var tGrade = ready.map(\.time).max()! + hours(4, 16)
         var inputs = [(lot: Int, stage: Int, grams: Int64)]()
         for (n, item) in ready.enumerated() {
             var g = item.grams
-            let reject = max(10, share(g, loss.gradingReject))
+            let reject = max(10, share(g, rejectMean))
             if reject < g {
                 emit(tGrade - 600 + Int64(n) * 60, packer, .loss(epc: lots[item.lot].epc, grams: reject, site: packer, cause: .gradingReject,
                                                                 disposition: "destroyed"),

@@ -71,7 +71,7 @@ final class TruthWriter {
     init(out: ByteWriter) { self.out = out }
 
     func begin(parameters: [(String, String)]) throws {
-        var b = "{\"format\":\"orchard-simulation-truth/1\",\n\"parameters\":{"
+        var b = "{\"format\":\"orchard-simulation-truth/2\",\n\"parameters\":{"
         b += parameters.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
         b += "},\n\"lots\":[\n"
         try out.write(Array(b.utf8))
