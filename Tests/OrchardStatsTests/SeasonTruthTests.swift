@@ -100,7 +100,7 @@ struct SeasonTruthTests {
         var stageLoss = [String: Int128]()
         for lot in s.truth["lots"]?.arrayValue ?? [] {
             for stage in lot["stages"]?.arrayValue ?? [] {
-                let name = stage["stage"]?.stringValue == "retailer" ? "retail" : stage["stage"]?.stringValue ?? ""
+                let name = stage["stage"]?.stringValue ?? ""
                 stageLoss[name, default: 0] += (Self.grams(stage["recordedLossKg"]) ?? 0) + (Self.grams(stage["unexplainedKg"]) ?? 0)
             }
         }
