@@ -134,7 +134,8 @@ extension LossReport {
         }
         let onHandLots = counts.first { $0.0 == "lotsOnHand" }?.1 ?? 0
         if !total.onHand.isZero || onHandLots > 0 {
-            out += "Open season: \(Table.kg(total.onHand)) kg on hand or in transit (\(onHandLots) lots) is not yet counted in any loss rate.\n"
+            out += "Open season: \(Table.kg(total.onHand)) kg on hand or in transit (\(onHandLots) lots) is not yet counted in any loss rate "
+                + "(their early losses are: for settled figures, use --to with a date a couple of weeks back).\n"
         }
         let erroneous = counts.first { $0.0 == "erroneousEvents" }?.1 ?? 0
         if erroneous > 0 { out += "\(erroneous) event\(erroneous == 1 ? "" : "s") declared erroneous left out.\n" }

@@ -32,8 +32,9 @@ if let i = CommandLine.arguments.firstIndex(of: "--reads"), i + 1 < CommandLine.
 }
 
 if let i = CommandLine.arguments.firstIndex(of: "--loss"), i + 1 < CommandLine.arguments.count {
-    // `--loss 100000,1000000`: loss statistics over simulated ledgers of these sizes.
-    try lossBenchmarks(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, tools: tools, work: work)
+    // `--loss 100000,1000000,300:60,300:240`: loss statistics over simulated ledgers of these sizes
+    // (events), or of these programmes and season lengths (farms:days).
+    try lossBenchmarks(CommandLine.arguments[i + 1].split(separator: ",").compactMap { LossSeason($0) }, tools: tools, work: work)
     finish()
 }
 
