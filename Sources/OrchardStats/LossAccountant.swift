@@ -353,6 +353,14 @@ public final class LossAccountant {
         var route = self.route(-1, -1)
         var ends: (Int32, Int32) = (-1, -1)
         if let i {
+            if lot.shipments[i].carrier == -1, lot.trail != nil {
+                // What was posted to this shipment before its carrier was known is the carrier's.
+                let stage = lot.shipments[i].stage
+                lot.trail!.entries = lot.trail!.entries.map { e in
+                    e.stage == stage && e.site == -1
+                        ? TrailEntry(leaf: e.leaf, stage: e.stage, site: carrier, field: e.field, amount: e.amount, note: e.note) : e
+                }
+            }
             lot.shipments[i].carrier = carrier
             ends = (lot.shipments[i].from, lot.shipments[i].to)
             route = self.route(ends.0, ends.1)
