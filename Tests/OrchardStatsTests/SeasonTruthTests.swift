@@ -12,33 +12,6 @@ import OrchardTesting
 /// to the gram, per farm, per province and for the programme (Docs/LOSS.md §6).
 @Suite(.serialized)
 struct SeasonTruthTests {
-    struct Season {
-        let ledger: TestLedger
-        let truth: JSONValue
-    }
-
-    static func season(preset: String, seed: UInt64, events: Int, farms: Int) throws -> Season {
-        var c = SimulationConfiguration()
-        c.events = events
-        c.farms = farms
-        c.seed = seed
-        c.presetName = preset
-        c.loss = LossModel.preset(preset)!
-        let simulator = try SeasonSimulator(genesis: try Fixtures.genesis(), keyDirectory: Fixtures.demoKeysURL.path, configuration: c)
-        let dir = try TemporaryDirectory()
-        let truthPath = dir.path + "/truth.json"
-        let writer = try ByteWriter(path: truthPath)
-        var lines = [[UInt8]]()
-        _ = try simulator.run(sink: { lines += $0.map(\.line) }, truth: writer)
-        let ledger = try Fixtures.makeLedger()
-        var start = 0
-        while start < lines.count {
-            _ = try ledger.store.append(lines[start..<min(start + 2000, lines.count)].map { RecordInput.bytes($0) }, nowMillis: Fixtures.now)
-            start += 2000
-        }
-        return Season(ledger: ledger, truth: try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: truthPath)))))
-    }
-
     /// Grams of a truth `…Kg` member (exact decimal kilograms).
     static func grams(_ v: JSONValue?) -> Int128? {
         guard case let .number(n)? = v, let m = Mass(kilogramsText: n.text) else { return nil }
@@ -67,7 +40,7 @@ struct SeasonTruthTests {
     @Test("Both presets, two seeds each: every farm, province and the programme equal the truth books to the gram",
           arguments: [("before", UInt64(1)), ("before", 5), ("after", 2), ("after", 9)])
     func truthBooks(preset: String, seed: UInt64) throws {
-        let s = try Self.season(preset: preset, seed: seed, events: 6000, farms: 60)
+        let s = try SimulatedLedger(preset: preset, seed: seed, events: 6000, farms: 60)
         let store = s.ledger.store
         let byFarm = try store.lossReport(LossQuery(by: [.farm])).report
         let causes = byFarm.causes

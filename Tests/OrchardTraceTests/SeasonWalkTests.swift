@@ -15,21 +15,8 @@ import OrchardTrace
 struct SeasonWalkTests {
     @Test("Every lot of a simulated season: trace and JourneyWalk agree both ways; sampled bundles verify complete")
     func seasonAgreement() throws {
-        var c = SimulationConfiguration()
-        c.events = 1500
-        c.farms = 40
-        c.seed = 11
-        c.presetName = "before"
-        c.loss = LossModel.preset("before")!
-        let simulator = try SeasonSimulator(genesis: try Fixtures.genesis(), keyDirectory: Fixtures.demoKeysURL.path, configuration: c)
-        var lines = [[UInt8]]()
-        _ = try simulator.run(sink: { lines += $0.map(\.line) }, truth: nil)
-        let ledger = try Fixtures.makeLedger()
-        var start = 0
-        while start < lines.count {
-            _ = try ledger.store.append(lines[start..<min(start + 500, lines.count)].map { RecordInput.bytes($0) }, nowMillis: Fixtures.now)
-            start += 500
-        }
+        let season = try SimulatedLedger(preset: "before", seed: 11, events: 1500, farms: 40, batch: 500)
+        let ledger = season.ledger
         let store = ledger.store
         let size = try store.head().header.treeSize
         var lots = Set<TraceKey>()
