@@ -123,12 +123,7 @@ public struct LossRecord: Sendable {
         case .event:
             let e: EPCISEvent
             do { e = try EPCISEvent(json: record.payload, index: 0) } catch { body = .unreadable("not an EPCIS event: \(error)"); return }
-            let offset = e.json["eventTimeZoneOffset"]?.stringValue
-            let t = try? EPCISTimestamp(e.eventTime)
-            let millis = t?.millisecondsSinceEpoch ?? 0
-            let minutes = offset.flatMap(EventWords.offsetMinutes) ?? t?.timeZoneOffsetMinutes ?? 0
-            let local = millis + Int64(minutes) * 60_000
-            let day = local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000
+            let (millis, day) = EventWords.localDay(of: e.json) ?? (0, 0)
             let effects = e.lotEffects
             let quantities = zip(e.quantities, effects).map { q, effect in
                 LossQuantity(lot: q.lot, role: q.role, amount: q.quantity, effect: effect)

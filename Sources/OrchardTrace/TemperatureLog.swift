@@ -98,6 +98,15 @@ public enum EventWords {
     /// A top-level (or ilmd) member by local name, whatever its prefix or namespace URI
     /// (`lossCause`, `orchard:farm`).
     public static func member(_ json: JSONValue, named local: String) -> JSONValue? { StepDescriber.member(json, named: local) }
+    /// An event's `eventTime` (ms since the epoch) and its calendar day (days since 1970-01-01)
+    /// at the event's own `eventTimeZoneOffset`; nil when the time does not read.
+    public static func localDay(of event: JSONValue) -> (millis: Int64, day: Int64)? {
+        guard let t = event["eventTime"]?.stringValue.flatMap({ try? EPCISTimestamp($0) }) else { return nil }
+        let minutes = event["eventTimeZoneOffset"]?.stringValue.flatMap(offsetMinutes) ?? t.timeZoneOffsetMinutes
+        let local = t.millisecondsSinceEpoch + Int64(minutes) * 60_000
+        return (t.millisecondsSinceEpoch, local >= 0 ? local / 86_400_000 : (local - 86_399_999) / 86_400_000)
+    }
+
     /// Minutes east of UTC of a `±hh:mm` offset; nil when it is not one.
     public static func offsetMinutes(_ text: String) -> Int? { Journey.offsetMinutes(text) }
     /// The `destination`s of `destinationList`, as written.
