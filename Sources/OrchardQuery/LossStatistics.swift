@@ -1,6 +1,7 @@
 // Loss statistics over a stored ledger: the records are read front to back once (parsed on all
 // cores, applied in order by the accountant), as of any tree size, so a figure computed today
 // can be recomputed exactly after the ledger has grown.
+import OrchardCrypto
 import OrchardLedger
 import OrchardModel
 import OrchardStats
@@ -79,5 +80,77 @@ extension LedgerStore {
         view.origin = genesis.origin
         view.treeSize = size
         return view
+    }
+}
+
+/// A loss query as a person writes it (command-line options, URL query parameters): dimensions
+/// and filters as text, each list comma-separated or repeated.
+public struct LossQueryText: Sendable {
+    public var by: String?
+    public var from: String?
+    public var to: String?
+    public var products: [String] = []
+    public var farms: [String] = []
+    public var provinces: [String] = []
+    public var carriers: [String] = []
+
+    public init(by: String? = nil, from: String? = nil, to: String? = nil, products: [String] = [], farms: [String] = [],
+                provinces: [String] = [], carriers: [String] = []) {
+        self.by = by; self.from = from; self.to = to
+        self.products = products; self.farms = farms; self.provinces = provinces; self.carriers = carriers
+    }
+
+    static func list(_ values: [String]) -> [String] {
+        values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    }
+}
+
+/// A parameter of a loss query that cannot be used: which, its value, and why.
+public struct LossQueryProblem: Error, CategorizedError, Equatable {
+    /// The parameter's name (`by`, `from`, `product`, …).
+    public let parameter: String
+    public let value: String
+    public let reason: String
+    public var category: FailureCategory { .usage }
+    public var description: String { "\(parameter) \(value): \(reason)" }
+}
+
+extension LedgerStore {
+    /// Reads a loss query written by a person, resolving product names to GTINs and checking
+    /// farms and carriers against the registry.
+    public func lossQuery(_ text: LossQueryText) throws -> LossQuery {
+        func fail(_ p: String, _ v: String, _ why: String) -> LossQueryProblem { LossQueryProblem(parameter: p, value: v, reason: why) }
+        var dims = [LossDimension]()
+        for part in LossQueryText.list(text.by.map { [$0] } ?? []) {
+            guard let d = LossDimension(rawValue: part.lowercased()) else {
+                throw fail("by", part, "not a dimension (\(LossDimension.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard !dims.contains(d) else { throw fail("by", part, "given twice") }
+            dims.append(d)
+        }
+        func day(_ value: String?, _ name: String) throws -> Int64? {
+            guard let value else { return nil }
+            guard let d = CalendarDay.parse(value) else { throw fail(name, value, "expected a date YYYY-MM-DD") }
+            return d
+        }
+        let from = try day(text.from, "from"), to = try day(text.to, "to")
+        if let from, let to, from > to { throw fail("from", text.from!, "is after the end date \(text.to!)") }
+        var products = [String]()
+        for p in LossQueryText.list(text.products) {
+            if let match = genesis.products.first(where: { $0.gtin == p || $0.name.lowercased() == p.lowercased() }) { products.append(match.gtin); continue }
+            if p.count == 14, p.allSatisfy(\.isNumber) { products.append(p); continue }
+            throw fail("product", p, "no such product in the genesis (give a GTIN or one of: \(genesis.products.map(\.name).joined(separator: ", ")))")
+        }
+        let registry = try self.registry
+        func participants(_ ids: [String], _ name: String, roles: Set<String>) throws -> [String] {
+            try LossQueryText.list(ids).map { id in
+                guard let p = registry.participant(id) else { throw fail(name, id, "no participant with this id in the registry") }
+                guard roles.contains(p.role) else { throw fail(name, id, "a \(p.role), not a \(roles.sorted().joined(separator: " or "))") }
+                return id
+            }
+        }
+        return LossQuery(by: dims, from: from, to: to, products: products,
+                         farms: try participants(text.farms, "farm", roles: ["farm", "cooperative"]),
+                         provinces: LossQueryText.list(text.provinces), carriers: try participants(text.carriers, "carrier", roles: ["carrier"]))
     }
 }

@@ -31,37 +31,14 @@ struct StatsScopeOptions: ParsableArguments {
     var treeSize: UInt64?
     @Flag(help: "No progress on standard error.") var quiet = false
 
-    static func list(_ values: [String]) -> [String] {
-        values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
-    }
-
-    /// The query, with names resolved and checked against the ledger's genesis and registry.
-    func query(by: [LossDimension], store: LedgerStore) throws -> LossQuery {
-        func day(_ text: String?, _ option: String) throws -> Int64? {
-            guard let text else { return nil }
-            guard let d = CalendarDay.parse(text) else { throw UsageFailure(description: "\(option) \(text): expected a date YYYY-MM-DD") }
-            return d
+    /// The query, read by the library (names resolved, farms and carriers checked); a problem is
+    /// reported with its option's name.
+    func query(by: String?, store: LedgerStore) throws -> LossQuery {
+        do {
+            return try store.lossQuery(LossQueryText(by: by, from: from, to: to, products: product, farms: farm, provinces: province, carriers: carrier))
+        } catch let p as LossQueryProblem {
+            throw UsageFailure(description: "--\(p.parameter) \(p.value): \(p.reason)")
         }
-        let from = try day(self.from, "--from"), to = try day(self.to, "--to")
-        if let from, let to, from > to { throw UsageFailure(description: "--from \(self.from!) is after --to \(self.to!)") }
-        let genesis = store.genesis
-        let registry = try store.registry
-        var products = [String]()
-        for p in Self.list(product) {
-            if let match = genesis.products.first(where: { $0.gtin == p || $0.name.lowercased() == p.lowercased() }) { products.append(match.gtin); continue }
-            if p.count == 14, p.allSatisfy(\.isNumber) { products.append(p); continue }
-            throw UsageFailure(description: "--product \(p): no such product in the genesis (give a GTIN or one of: \(genesis.products.map(\.name).joined(separator: ", ")))")
-        }
-        func participants(_ ids: [String], _ option: String, roles: Set<String>) throws -> [String] {
-            try Self.list(ids).map { id in
-                guard let p = registry.participant(id) else { throw UsageFailure(description: "\(option) \(id): no participant with this id in the registry") }
-                guard roles.contains(p.role) else { throw UsageFailure(description: "\(option) \(id): a \(p.role), not a \(roles.sorted().joined(separator: " or "))") }
-                return id
-            }
-        }
-        return LossQuery(by: by, from: from, to: to, products: products,
-                         farms: try participants(farm, "--farm", roles: ["farm", "cooperative"]),
-                         provinces: Self.list(province), carriers: try participants(carrier, "--carrier", roles: ["carrier"]))
     }
 
     func progress(_ store: LedgerStore) throws -> Progress {
@@ -116,23 +93,10 @@ struct StatsLoss: ParsableCommand {
         if (statement == nil) != (key == nil) { throw ValidationError("--statement and --key go together: the statement is signed with the key") }
     }
 
-    static func dimensions(_ text: String?) throws -> [LossDimension] {
-        guard let text else { return [] }
-        var dims = [LossDimension]()
-        for part in StatsScopeOptions.list([text]) {
-            guard let d = LossDimension(rawValue: part.lowercased()) else {
-                throw UsageFailure(description: "--by \(part): not a dimension (stage, farm, province, product, carrier, month)")
-            }
-            guard !dims.contains(d) else { throw UsageFailure(description: "--by \(part) is given twice") }
-            dims.append(d)
-        }
-        return dims
-    }
-
     func run() throws {
         try runCommand(json: options.json) {
             let store = try options.open()
-            let query = try scope.query(by: try Self.dimensions(by), store: store)
+            let query = try scope.query(by: by, store: store)
             let signingKey = try key.map(loadKey)
             let progress = try scope.progress(store)
             let (report, checkpoint) = try store.lossReport(query, treeSize: scope.treeSize) { done, _ in progress.update(Int(done)) }
@@ -174,7 +138,7 @@ struct StatsColdChain: ParsableCommand {
     func run() throws {
         try runCommand(json: options.json) {
             let store = try options.open()
-            let query = try scope.query(by: [], store: store)
+            let query = try scope.query(by: nil, store: store)
             let progress = try scope.progress(store)
             let report = try store.coldChainReport(query, limit: limit, treeSize: scope.treeSize) { done, _ in progress.update(Int(done)) }
             progress.finish(Int(report.treeSize))

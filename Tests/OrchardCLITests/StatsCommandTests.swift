@@ -49,9 +49,9 @@ struct StatsCommandTests {
     @Test("Bad options exit 64 naming the option, and change nothing")
     func refusals() throws {
         let before = try h.ledgerBytes()
-        for (args, words) in [(["loss", "--by", "colour"], "--by colour: not a dimension"),
+        for (args, words) in [(["loss", "--by", "colour"], "--by colour: not a dimension (stage, farm, province, product, carrier, month)"),
                               (["loss", "--from", "2026-13-01"], "--from 2026-13-01: expected a date"),
-                              (["loss", "--from", "2026-07-01", "--to", "2026-06-01"], "is after --to"),
+                              (["loss", "--from", "2026-07-01", "--to", "2026-06-01"], "--from 2026-07-01: is after the end date 2026-06-01"),
                               (["loss", "--farm", "farm-nowhere"], "--farm farm-nowhere: no participant"),
                               (["loss", "--carrier", "pack-sn-xian"], "a packhouse, not a carrier"),
                               (["loss", "--product", "durian"], "--product durian: no such product"),
