@@ -14,14 +14,15 @@ struct Export: ParsableCommand {
         commandName: "export",
         abstract: "Write the events as an EPCIS 2.0 JSON-LD document, or the checkpoint history.",
         discussion: """
-        --epcis FILE writes an EPCISDocument: every event as it was captured and signed, with the
-        eventID the ledger computed (the CBV 2.0 hash ID any EPCIS system computes alike) and the
-        recordTime of its block; error declarations are events too. Streamed (memory stays flat).
-        --from/--to select by eventTime (local date of the event, inclusive), --lot the events of a
-        lot's journey (as `orchard trace` shows it).
+        --epcis FILE writes an EPCISDocument: every event as it was captured and
+        signed, with the eventID the ledger computed (the CBV 2.0 hash ID any EPCIS
+        system computes alike) and the recordTime of its block; error declarations are
+        events too. Streamed (memory stays flat). --from/--to select by eventTime
+        (local date of the event, inclusive), --lot the events of a lot's journey (as
+        `orchard trace` shows it).
 
-        --checkpoints FILE writes one JSON line per block: {"height", "treeSize", "checkpoint"} with
-        the sequencer's C2SP signed note.
+        --checkpoints FILE writes one JSON line per block: {"height", "treeSize",
+        "checkpoint"} with the sequencer's C2SP signed note.
 
         FILE "-" is standard output.
 

@@ -51,25 +51,30 @@ struct StatsLoss: ParsableCommand {
         commandName: "loss",
         abstract: "Loss rates: what was harvested, sold, written off by cause, lost unexplained and is still on hand.",
         discussion: """
-        Every figure is computed from the signed events (Docs/LOSS.md defines each one), exactly:
-        weights are converted to kilograms without rounding (tonnes, grams, pounds, and cases whose
-        net content the genesis gives); lots with no known weight are reported apart, never guessed.
-        Events declared erroneous are left out. Produce still on hand or in transit is shown but
-        not counted in any loss rate (its fate is not known yet).
+        Every figure is computed from the signed events, exactly (Docs/LOSS.md defines
+        each one). Weights convert to kilograms without rounding (t, g, lb, and cases
+        whose net content the genesis gives); lots with no known weight are reported
+        apart, never guessed. Events declared erroneous are left out. Produce on hand
+        or in transit is shown, in no loss rate.
 
-          Input        what came in: harvested (a stage: also what arrived from the stage before)
-          Written off  destroying events, by their lossCause (graded out, damaged, spoiled, cold chain)
-          Unexplained  vanished with no event saying why: received less than shipped, a stock count
-                       short, a transformation giving out less than went in
-          Loss rate    (written off + unexplained) ÷ (input − on hand)
+          Input        harvested (for a stage: also what arrived from the one
+                       before)
+          Written off  destroying events by lossCause (graded out, damaged,
+                       spoiled, cold chain)
+          Unexplained  vanished with no event saying why: received less than
+                       shipped, a stock count short, a transformation giving
+                       out less than went in
+          Loss rate    (written off + unexplained) / (input - on hand)
 
-        --by groups the figures (stage, farm, province, product, carrier, month — the harvest month;
-        combine them: --by province,stage). By carrier, the figures are those of the transit legs.
+        --by groups the figures: stage, farm, province, product, carrier, month (the
+        harvest month); combine them: --by province,stage. By carrier, the figures are
+        those of the transit legs.
 
-        --statement FILE --key PEM writes the figures with this exact query and the checkpoint they
-        were computed at, signed; `orchard stats verify FILE` recomputes them from any copy of the ledger.
+        --statement FILE --key PEM writes the figures with this query and the
+        checkpoint they were computed at, signed; `orchard stats verify FILE`
+        recomputes them from any copy of the ledger.
 
-        Exit codes: 0 computed, 64 a bad option (the message says which), 4 the ledger cannot be read.
+        Exit codes: 0 computed, 64 a bad option (named), 4 the ledger cannot be read.
 
         EXAMPLES
           orchard stats loss --by stage
@@ -118,16 +123,18 @@ struct StatsColdChain: ParsableCommand {
         commandName: "coldchain",
         abstract: "Cold-chain legs by carrier and route: excursions outside the product's safe range, and write-offs after them.",
         discussion: """
-        A leg is a carrier's transport of a lot with its temperature log. An excursion is a run of
-        readings outside the product's safe range (genesis products[].safeTemperature): its minutes,
-        its peak (°C outside the range) and its degree-minutes (°C outside × minutes). "Written off
-        after" is what receivers destroyed for cold_chain_excursion after the carrier's legs.
-        --from/--to select legs by their departure date. `orchard stats loss` compares the loss rate
-        of lots whose journey had an excursion with those whose journey had none.
+        A leg is a carrier's transport of a lot with its temperature log. An excursion
+        is a run of readings outside the product's safe range (genesis
+        products[].safeTemperature): its minutes, its peak (°C outside the range) and
+        its degree-minutes (°C outside × minutes). "Written off after" is what
+        receivers destroyed for cold_chain_excursion after the carrier's legs.
+        --from/--to select legs by their departure date. `orchard stats loss` compares
+        the loss rate of lots whose journey had an excursion with those whose journey
+        had none.
 
         EXAMPLES
           orchard stats coldchain
-          orchard stats coldchain --carrier carrier-north-01 --limit 50 --json
+          orchard stats coldchain --carrier carrier-coldchain-north --limit 50 --json
         """)
 
     @OptionGroup var options: LedgerOptions
@@ -152,10 +159,11 @@ struct StatsLot: ParsableCommand {
         commandName: "lot",
         abstract: "One lot's balance stage by stage, and the events behind every figure.",
         discussion: """
-        CODE is any trace code (Digital Link, its path, EPC class URN, element string). Shows where
-        the lot's produce came from (farms, in proportion), what came in and went out at each stage
-        (in = passed on + sold + written off + unexplained + on hand), and every amount with the
-        leaf of the event that moved it — how a figure of `orchard stats loss` was reached.
+        CODE is any trace code (Digital Link, its path, EPC class URN, element
+        string). Shows where the lot's produce came from (farms, in proportion), what
+        came in and went out at each stage (in = passed on + sold + written off +
+        unexplained + on hand), and every amount with the leaf of the event that moved
+        it — how a figure of `orchard stats loss` was reached.
 
         EXAMPLES
           orchard stats lot 'https://example.com/01/06971230000013/10/260603-1A'
@@ -185,14 +193,16 @@ struct StatsVerify: ParsableCommand {
         commandName: "verify",
         abstract: "Recompute a signed loss statement from this ledger and say whether every figure matches.",
         discussion: """
-        Checks the statement's signature, that its checkpoint is the sequencer's and that this
-        ledger extends it (same root at that tree size), then recomputes the report with the
-        statement's query as of that tree size — even if the ledger has grown since — and compares
-        every figure. Names the signer (the sequencer, a registered participant, or an unknown key);
-        --signer requires a particular key.
+        Checks the statement's signature, that its checkpoint is the sequencer's and
+        that this ledger extends it (same root at that tree size), then recomputes the
+        report with the statement's query as of that tree size — even if the ledger
+        has grown since — and compares every figure. Names the signer (the sequencer,
+        a registered participant, or an unknown key); --signer requires a particular
+        key.
 
-        Exit codes: 0 every figure matches, 2 a figure differs or a signature or the checkpoint does
-        not verify (each named), 1 not a statement, 4 the ledger cannot be read.
+        Exit codes: 0 every figure matches, 2 a figure differs or a signature or the
+        checkpoint does not verify (each named), 1 not a statement, 4 the ledger
+        cannot be read.
 
         EXAMPLES
           orchard stats verify loss-statement.json
