@@ -105,7 +105,7 @@ extension LossReport {
             ? "Transit legs only (what carriers were given, lost and delivered). "
             : ""
         out += "Loss = written off + unexplained; loss rate = loss ÷ input whose fate is known (on hand excluded).\n\n"
-        let dims = query.by.isEmpty ? [] : query.by.map { $0.rawValue.capitalizedFirst }
+        let dims = query.by.isEmpty ? [""] : query.by.map { $0.rawValue.capitalizedFirst }
         let header = dims + ["Input"] + (showSold ? ["Sold"] : []) + causeColumns.map { Table.causeHeading(causes[$0]) }
             + ["Unexplained", "On hand", "Loss", "Loss rate", "Share of loss"]
         func cells(_ f: LossFigures, share: Int64?) -> [String] {
@@ -113,7 +113,7 @@ extension LossReport {
                 + [Table.kg(f.unexplained), Table.kg(f.onHand), Table.kg(f.loss), Table.percent(f.lossRateMillionths), share.map { Table.percent($0) } ?? ""]
         }
         var rows = self.rows.map { row in zip(row.group, row.labels).map { g, label in g.0 == .product ? label : g.1 } + cells(row.figures, share: row.shareOfLoss) }
-        let totalRow = (dims.isEmpty ? [] : ["Total"] + [String](repeating: "", count: dims.count - 1)) + cells(total, share: nil)
+        let totalRow = ["Total"] + [String](repeating: "", count: dims.count - 1) + cells(total, share: nil)
         let numeric = Set(dims.count..<header.count)
         rows.append(totalRow)
         out += Table.render(header, rows, numeric: numeric, separatorBefore: rows.count > 1 ? [rows.count - 1] : [])
@@ -145,7 +145,8 @@ extension LossReport {
     /// RFC 4180 CSV: one row per group and a total row, exact kilograms.
     public var csv: String {
         let causeColumns = shownCauses
-        var lines = [(query.by.map(\.rawValue) + ["input_kg", "harvested_kg", "sold_kg"] + causeColumns.map { "lost_\(causes[$0])_kg" }
+        let dims = query.by.isEmpty ? ["scope"] : query.by.map(\.rawValue)
+        var lines = [(dims + ["input_kg", "harvested_kg", "sold_kg"] + causeColumns.map { "lost_\(causes[$0])_kg" }
             + ["recorded_loss_kg", "unexplained_kg", "loss_kg", "unmeasured_kg", "on_hand_kg", "loss_rate", "share_of_loss"]).joined(separator: ",")]
         func fields(_ f: LossFigures, share: Int64?) -> [String] {
             [f.input.kilogramsText, f.harvested.kilogramsText, f.sold.kilogramsText] + causeColumns.map { f.lost[$0].kilogramsText }
@@ -153,8 +154,7 @@ extension LossReport {
                    f.lossRateMillionths.map { Mass.decimal(Int128($0), scale: 6) } ?? "", share.map { Mass.decimal(Int128($0), scale: 6) } ?? ""]
         }
         for row in rows { lines.append((row.group.map { Table.csvField($0.1) } + fields(row.figures, share: row.shareOfLoss)).joined(separator: ",")) }
-        lines.append((query.by.isEmpty ? [] : ["total"] + [String](repeating: "", count: query.by.count - 1)).joined(separator: ",")
-            + (query.by.isEmpty ? "" : ",") + fields(total, share: nil).joined(separator: ","))
+        lines.append((["total"] + [String](repeating: "", count: dims.count - 1) + fields(total, share: nil)).joined(separator: ","))
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 }

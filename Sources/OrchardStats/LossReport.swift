@@ -209,7 +209,8 @@ extension LossReport {
         self.total = LossFigures(total, level: level, causes: causeCount)
         let totalLoss = self.total.loss
         func share(_ f: LossFigures) -> Int64? { LossFigures.ratio(f.loss, totalLoss) }
-        rows = groups.map { key, g in
+        // Without a grouping the one group is the total: no rows beside it.
+        rows = query.by.isEmpty ? [] : groups.map { key, g in
             let f = LossFigures(g.balance, level: rowLevel, causes: causeCount)
             return LossRow(group: Array(zip(query.by, key)), labels: g.labels, figures: f, shareOfLoss: share(f))
         }.sorted { a, b in

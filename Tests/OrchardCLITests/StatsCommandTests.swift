@@ -28,6 +28,11 @@ struct StatsCommandTests {
                       "Cold chain: lots whose journey had an excursion lost"] {
             #expect(table.stdout.contains(words), "\(words)")
         }
+        // Ungrouped: the total alone (no row repeating it), in the table and the CSV.
+        let plain = try stats(["loss"])
+        #expect(plain.stdout.split(separator: "\n").filter { $0.hasPrefix("Total ") }.count == 1)
+        let plainCSV = try stats(["loss", "--csv"]).stdout.split(separator: "\r\n")
+        #expect(plainCSV.count == 2 && plainCSV[1].hasPrefix("total,"))
         let json = try stats(["loss", "--by", "province", "--json"]).json()
         let truth = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: h.path("truth.json")))))
         // The programme's figures equal the simulator's true books.
