@@ -186,6 +186,18 @@ import OrchardTesting
         #expect(r.unmeasured.balances["H87"]?[.transitToPackhouse]?.unexplained == 10_000_000)
         #expect(r.unmeasured.balances["H87"]?[.packhouse]?.onHand == 590_000_000)
         #expect(r.text.contains("Not weighed: 1 lot"))
+        // Cases are weighed against their inputs: 100 kg cannot become 11 cases of 10 kg (110 kg,
+        // beyond the 0.5 % tolerance).
+        try b.add(E.harvest(lot: "U", kilograms: 100, by: Self.farm, day: 15), Self.farm)
+        for (e, s) in E.delivery(lot: "U", kilograms: 100, from: Self.farm, to: Self.pack, day: 16) { try b.add(e, s) }
+        let tooMany = try Fixtures.sign(E.transformation(inputs: [("U", 100)], output: ("UC", 0), bizStep: "packing", by: Self.pack, day: 18)
+            .setting("outputQuantityList", to: [E.quantity(E.lotClass("UC"), 11, uom: "CS")]), as: Self.pack)
+        do {
+            _ = try b.ledger.append([tooMany])
+            Issue.record("110 kg of cases from 100 kg was accepted")
+        } catch let rejection as AppendRejection {
+            #expect(rejection.problems.contains { "\($0)".contains("puts out 110 kg but takes in only 100 kg") }, "\(rejection.problems)")
+        }
         // Without the case weight in genesis, the packing into cases is refused by the append rules.
         let plain = try Book()
         try plain.add(E.harvest(lot: "T", kilograms: 100, by: Self.farm, day: 15), Self.farm)
