@@ -262,9 +262,13 @@ struct Verify: ParsableCommand {
 
         --lot-map also rebuilds the lot map (Docs/LOTMAP.md) from every record since genesis, compares each block's committed lotMapRoot with it (the first block that differs is named) and every stored map node (by path): a value or node changed on disk is found and located.
 
+        --checkpoint FILE checks checkpoints kept from earlier (one signed note as `orchard checkpoint` prints it, or the JSON Lines `orchard export --checkpoints` writes): each must be signed by this ledger's sequencer, and this ledger's records — rehashed from genesis, not read from the stored tree — must give its root at its tree size. A different root is a rewritten history; with several kept checkpoints the report names the last tree size that agrees and the first that does not.
+
         EXAMPLES
           orchard verify --blocks 100 --json
           orchard verify --lot-map
+          orchard verify --checkpoint checkpoint-2026-06-30.txt
+          orchard verify --checkpoint checkpoints.jsonl
         """)
 
     @OptionGroup var options: LedgerOptions
@@ -272,6 +276,8 @@ struct Verify: ParsableCommand {
     var blocks: UInt64 = 16
     @Flag(name: .customLong("lot-map"), help: "Also rebuild the lot map from all records and compare every committed root and stored node.")
     var lotMap = false
+    @Option(help: ArgumentHelp("Checkpoints kept from earlier: a signed note, or JSON Lines from `orchard export --checkpoints`.", valueName: "FILE"))
+    var checkpoint: String?
 
     func run() throws {
         try runCommand(json: options.json) {
@@ -282,13 +288,64 @@ struct Verify: ParsableCommand {
                 report.findings += map.findings
                 if !options.json { out("lot map rebuilt from \(map.recordsChecked) records in \(map.blocksChecked.count) blocks") }
             }
-            if options.json { outJSON(report.json) }
-            guard report.ok else {
+            var kept: KeptCheckpointReport?
+            if let checkpoint {
+                kept = try store.checkKept(try KeptCheckpoints.read(String(decoding: try readInput(checkpoint), as: UTF8.self)))
+            }
+            if options.json {
+                var m = report.json.objectMembers ?? []
+                if let kept { m.append(JSONMember("keptCheckpoints", Self.json(kept))) }
+                outJSON(.object(m))
+            } else if let kept {
+                for line in Self.lines(kept) { out(line) }
+            }
+            guard report.ok, kept?.isConsistent ?? true else {
                 if options.json { throw ExitCode(Exit.code(.verificationFailed)) }
-                throw VerificationFailed(findings: report.findings)
+                if !report.ok { throw VerificationFailed(findings: report.findings) }
+                throw StatementMismatch(description: "this ledger does not extend every kept checkpoint")
             }
             if !options.json { out("✓ ledger verified: \(report.blocksChecked.count) blocks, \(report.recordsChecked) records checked") }
         }
+    }
+}
+
+extension Verify {
+    static func lines(_ r: KeptCheckpointReport) -> [String] {
+        var out = [String]()
+        for v in r.verdicts {
+            let size = v.checkpoint.treeSize
+            switch v.status {
+            case .consistent: out.append("✓ kept checkpoint at tree size \(size): this ledger extends it (root recomputed from the records)")
+            case let .diverged(root): out.append("✗ kept checkpoint at tree size \(size): DIFFERENT HISTORY — its root \(v.checkpoint.rootHash.hex.prefix(16))…, the records give \(root.hex.prefix(16))…")
+            case let .ahead(head): out.append("✗ kept checkpoint at tree size \(size): beyond this ledger's tree size \(head) (rolled back, or an older copy)")
+            case let .notThisLedger(why): out.append("✗ kept checkpoint at tree size \(size): \(why)")
+            }
+        }
+        if let differs = r.differsBy {
+            out.append(r.agreesUpTo.map { "the histories agree up to tree size \($0) and differ by tree size \(differs): the history between was rewritten" }
+                ?? "the histories differ by tree size \(differs) (no earlier kept checkpoint agrees)")
+        }
+        for size in r.storedTreeDiffers { out.append("✗ the stored tree's root at tree size \(size) is not the records' (tree tiles changed)") }
+        return out
+    }
+
+    static func json(_ r: KeptCheckpointReport) -> JSONValue {
+        .object([
+            JSONMember("consistent", .bool(r.isConsistent)), JSONMember("headTreeSize", .number(JSONNumber(Int(r.headTreeSize)))),
+            JSONMember("agreesUpTo", r.agreesUpTo.map { .number(JSONNumber(Int($0))) } ?? .null),
+            JSONMember("differsBy", r.differsBy.map { .number(JSONNumber(Int($0))) } ?? .null),
+            JSONMember("storedTreeDiffers", .array(r.storedTreeDiffers.map { .number(JSONNumber(Int($0))) })),
+            JSONMember("checkpoints", .array(r.verdicts.map { v in
+                let (status, detail): (String, String?) = switch v.status {
+                case .consistent: ("consistent", nil)
+                case let .diverged(root): ("diverged", root.hex)
+                case let .ahead(head): ("ahead", String(head))
+                case let .notThisLedger(why): ("notThisLedger", why)
+                }
+                return .object([JSONMember("treeSize", .number(JSONNumber(Int(v.checkpoint.treeSize)))), JSONMember("rootHash", .string(v.checkpoint.rootHash.hex)),
+                                JSONMember("status", .string(status)), JSONMember("detail", detail.map(JSONValue.string) ?? .null)])
+            })),
+        ])
     }
 }
 
