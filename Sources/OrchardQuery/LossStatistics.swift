@@ -156,3 +156,85 @@ extension LedgerStore {
                          provinces: LossQueryText.list(text.provinces), carriers: try participants(text.carriers, "carrier", roles: ["carrier"]))
     }
 }
+
+/// A signed loss statement checked against this ledger (``LedgerStore/verifyStatement(_:requiredSigner:progress:)``).
+public struct StatementVerdict: Sendable {
+    public let statement: LossStatement.Read
+    /// Who signed, in words: the sequencer, a registered participant, or an unknown key.
+    public let signer: String
+    public let ledgerTreeSize: UInt64
+    /// The report recomputed at the statement's tree size.
+    public let report: LossReport
+    public let mismatches: [LossStatement.Mismatch]
+    /// How many figures (numbers) the statement's report holds.
+    public let figures: Int
+
+    public var verified: Bool { mismatches.isEmpty }
+
+    public var json: JSONValue {
+        .object([JSONMember("verified", .bool(verified)), JSONMember("signer", .string(signer)),
+                 JSONMember("signerKeyID", .string(statement.signer.keyID.rawValue)),
+                 JSONMember("treeSize", .number(JSONNumber(Int(statement.checkpoint.treeSize)))),
+                 JSONMember("ledgerTreeSize", .number(JSONNumber(Int(ledgerTreeSize)))),
+                 JSONMember("figures", .number(JSONNumber(figures))),
+                 JSONMember("mismatches", .array(mismatches.map {
+                     .object([JSONMember("path", .string($0.path)), JSONMember("claimed", .string($0.claimed)), JSONMember("recomputed", .string($0.recomputed))])
+                 }))])
+    }
+
+    static func countFigures(_ v: JSONValue) -> Int {
+        switch v {
+        case let .object(m): m.reduce(0) { $0 + countFigures($1.value) }
+        case let .array(a): a.reduce(0) { $0 + countFigures($1) }
+        case .number: 1
+        default: 0
+        }
+    }
+}
+
+/// A statement that cannot hold against this ledger before any figure is compared: a signer
+/// other than the one required, another ledger, a checkpoint the sequencer did not sign, ahead of
+/// this copy, or of another history.
+public struct StatementRefusal: Error, CategorizedError, Sendable {
+    public let description: String
+    public var category: FailureCategory { .verificationFailed }
+}
+
+extension LedgerStore {
+    /// Checks a read statement (its signature already verified by ``LossStatement/read(_:)``)
+    /// against this ledger: the checkpoint is the sequencer's and this ledger extends it; the
+    /// report is recomputed at its tree size and compared figure by figure.
+    public func verifyStatement(_ read: LossStatement.Read, requiredSigner: Ed25519PublicKey? = nil,
+                                progress: ((UInt64, UInt64) -> Void)? = nil) throws -> StatementVerdict {
+        if let required = requiredSigner, required != read.signer {
+            throw StatementRefusal(description: "the statement is signed by key \(read.signer.keyID.rawValue), not by \(required.keyID.rawValue)")
+        }
+        let cp = read.checkpoint
+        guard cp.origin == genesis.origin else {
+            throw StatementRefusal(description: "the statement is about ledger \(cp.origin), this is \(genesis.origin)")
+        }
+        guard try cp.isSigned(by: genesis.sequencerKey) else {
+            throw StatementRefusal(description: "the statement's checkpoint is not signed by this ledger's sequencer")
+        }
+        let head = try self.head().header.treeSize
+        guard cp.treeSize <= head else {
+            throw StatementRefusal(description: "the statement's checkpoint (tree size \(cp.treeSize)) is ahead of this ledger (tree size \(head)): use a newer copy")
+        }
+        guard try rootHash(treeSize: cp.treeSize) == cp.rootHash else {
+            throw StatementRefusal(description: "this ledger's history differs from the statement's checkpoint at tree size \(cp.treeSize): a rewritten history, or another ledger")
+        }
+        let (report, _) = try lossReport(read.query, treeSize: cp.treeSize, progress: progress)
+        let registry = try self.registry
+        let who: String
+        if read.signer == genesis.sequencerKey {
+            who = "the sequencer"
+        } else if let k = registry.keys[read.signer.keyID], let p = registry.participant(k.participantID) {
+            who = "\(p.id) (\(p.role), \(p.name))" + (k.revokedAt != nil ? " — a key since revoked" : "")
+        } else {
+            who = "a key not in this ledger's registry (\(read.signer.keyID.rawValue))"
+        }
+        return StatementVerdict(statement: read, signer: who, ledgerTreeSize: head, report: report,
+                                mismatches: LossStatement.compare(claimed: read.report, recomputed: report.json),
+                                figures: StatementVerdict.countFigures(read.report))
+    }
+}

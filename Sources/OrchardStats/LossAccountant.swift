@@ -253,24 +253,13 @@ public final class LossAccountant {
                      anyUnmeasured && rest > 0 ? "into lots that cannot be weighed" : "difference between inputs and outputs of the transformation")
             }
         }
-        // Output side.
-        var origins = originMass.sorted { $0.key < $1.key }.map { (origin: $0.key, weight: Self.weight($0.value)) }
+        // Output side: the inputs' origins; outputs of lots that cannot be weighed (items into
+        // items: the append rules refuse weighed outputs from unweighable inputs) are the
+        // transformer's own.
+        let origins = originMass.sorted { $0.key < $1.key }.map { (origin: $0.key, weight: Self.weight($0.value)) }
         for (lot, x) in outputs {
-            if origins.isEmpty, let day = Optional(e.localDay) {
-                origins = [(self.origin(farm: who, lot: lot.key, day: day), 1)]
-                // Made from nothing weighed: counted as if harvested here.
-                if lot.perMicro != nil && parts.isEmpty {
-                    lot.origins = origins
-                    lot.hold(who, outStage, x)
-                    post(lot, .book(outStage, who), .harvested, x, leaf, "made by \(name(who)) from lots that cannot be weighed")
-                    if lot.isNew { lot.book(outStage, who).balance.lots += 1; lot.isNew = false }
-                    lot.excursion = lot.excursion || excursion
-                    touched.append(lot)
-                    origins = []
-                    continue
-                }
-            }
-            if lot.isNew { lot.origins = origins } else if !Self.same(lot.origins, origins) { lot.rebase(origins: origins) }
+            let own = origins.isEmpty ? [(origin: self.origin(farm: who, lot: lot.key, day: e.localDay), weight: Int64(1))] : origins
+            if lot.isNew { lot.origins = own } else if !Self.same(lot.origins, own) { lot.rebase(origins: own) }
             lot.excursion = lot.excursion || excursion
             lot.hold(who, outStage, x)
             post(lot, .book(outStage, who), .transformedIn, x, leaf, "made by \(name(who)) in a transformation")

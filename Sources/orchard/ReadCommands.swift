@@ -302,7 +302,7 @@ struct Verify: ParsableCommand {
             guard report.ok, kept?.isConsistent ?? true else {
                 if options.json { throw ExitCode(Exit.code(.verificationFailed)) }
                 if !report.ok { throw VerificationFailed(findings: report.findings) }
-                throw StatementMismatch(description: "this ledger does not extend every kept checkpoint")
+                throw CheckFailed(description: "this ledger does not extend every kept checkpoint")
             }
             if !options.json { out("✓ ledger verified: \(report.blocksChecked.count) blocks, \(report.recordsChecked) records checked") }
         }

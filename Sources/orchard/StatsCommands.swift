@@ -218,72 +218,31 @@ struct StatsVerify: ParsableCommand {
         try runCommand(json: options.json) {
             let store = try options.open()
             let read = try LossStatement.read(try readInput(file))
-            if let signer {
-                let required = try loadPublicKey(signer)
-                guard required == read.signer else {
-                    throw StatementMismatch(description: "the statement is signed by key \(read.signer.keyID.rawValue), not by \(required.keyID.rawValue) (--signer)")
-                }
-            }
-            let genesis = store.genesis
-            let cp = read.checkpoint
-            guard cp.origin == genesis.origin else {
-                throw StatementMismatch(description: "the statement is about ledger \(cp.origin), this is \(genesis.origin)")
-            }
-            guard try cp.isSigned(by: genesis.sequencerKey) else {
-                throw StatementMismatch(description: "the statement's checkpoint is not signed by this ledger's sequencer")
-            }
-            let head = try store.head().header.treeSize
-            guard cp.treeSize <= head else {
-                throw StatementMismatch(description: "the statement's checkpoint (tree size \(cp.treeSize)) is ahead of this ledger (tree size \(head)): use a newer copy")
-            }
-            guard try store.rootHash(treeSize: cp.treeSize) == cp.rootHash else {
-                throw StatementMismatch(description: "this ledger's history differs from the statement's checkpoint at tree size \(cp.treeSize): a rewritten history, or another ledger")
-            }
-            let progress = Progress(total: Int(cp.treeSize), enabled: !quiet, label: "stats", approximate: false)
-            let (report, _) = try store.lossReport(read.query, treeSize: cp.treeSize) { done, _ in progress.update(Int(done)) }
-            progress.finish(Int(cp.treeSize))
-            let mismatches = LossStatement.compare(claimed: read.report, recomputed: report.json)
-            let registry = try store.registry
-            let who: String
-            if read.signer == genesis.sequencerKey { who = "the sequencer" } else if let k = registry.keys[read.signer.keyID],
-                      let p = registry.participant(k.participantID) {
-                who = "\(p.id) (\(p.role), \(p.name))" + (k.revokedAt != nil ? " — a key since revoked" : "")
-            } else {
-                who = "a key not in this ledger's registry (\(read.signer.keyID.rawValue))"
-            }
-            let figures = Self.countFigures(read.report)
+            let progress = Progress(total: Int(read.checkpoint.treeSize), enabled: !quiet, label: "stats", approximate: false)
+            let v = try store.verifyStatement(read, requiredSigner: try signer.map(loadPublicKey)) { done, _ in progress.update(Int(done)) }
+            progress.finish(Int(read.checkpoint.treeSize))
             if options.json {
-                outJSON(.object([JSONMember("verified", .bool(mismatches.isEmpty)), JSONMember("signer", .string(who)),
-                                 JSONMember("signerKeyID", .string(read.signer.keyID.rawValue)),
-                                 JSONMember("treeSize", .number(JSONNumber(Int(cp.treeSize)))), JSONMember("ledgerTreeSize", .number(JSONNumber(Int(head)))),
-                                 JSONMember("figures", .number(JSONNumber(figures))),
-                                 JSONMember("mismatches", .array(mismatches.map { .object([JSONMember("path", .string($0.path)), JSONMember("claimed", .string($0.claimed)), JSONMember("recomputed", .string($0.recomputed))]) }))]))
+                outJSON(v.json)
             } else {
-                print("Statement signed by \(who); computed at tree size \(cp.treeSize) (this ledger: \(head)), query: \(report.title.lowercased()), \(report.scopeText).")
-                if mismatches.isEmpty {
-                    print("Verified: all \(figures) figures match the ledger.")
+                print("Statement signed by \(v.signer); computed at tree size \(read.checkpoint.treeSize) (this ledger: \(v.ledgerTreeSize)), "
+                      + "query: \(v.report.title.lowercased()), \(v.report.scopeText).")
+                if v.verified {
+                    print("Verified: all \(v.figures) figures match the ledger.")
                 } else {
-                    print("NOT VERIFIED: \(mismatches.count) figure\(mismatches.count == 1 ? "" : "s") of \(figures) differ:")
-                    for m in mismatches.prefix(50) { print("  \(m)") }
-                    if mismatches.count > 50 { print("  … \(mismatches.count - 50) more (--json lists all)") }
+                    print("NOT VERIFIED: \(v.mismatches.count) figure\(v.mismatches.count == 1 ? "" : "s") of \(v.figures) differ:")
+                    for m in v.mismatches.prefix(50) { print("  \(m)") }
+                    if v.mismatches.count > 50 { print("  … \(v.mismatches.count - 50) more (--json lists all)") }
                 }
             }
-            if !mismatches.isEmpty { throw StatementMismatch(description: "\(mismatches.count) figure\(mismatches.count == 1 ? "" : "s") differ from the ledger") }
-        }
-    }
-
-    static func countFigures(_ v: JSONValue) -> Int {
-        switch v {
-        case let .object(m): m.reduce(0) { $0 + countFigures($1.value) }
-        case let .array(a): a.reduce(0) { $0 + countFigures($1) }
-        case .number: 1
-        default: 0
+            if !v.verified {
+                throw CheckFailed(description: "\(v.mismatches.count) figure\(v.mismatches.count == 1 ? "" : "s") differ from the ledger")
+            }
         }
     }
 }
 
-/// A statement that does not hold against the ledger: exit 2.
-struct StatementMismatch: Error, CategorizedError {
+/// A check that does not hold against the ledger (a statement's figures, a kept checkpoint): exit 2.
+struct CheckFailed: Error, CategorizedError {
     let description: String
     var category: FailureCategory { .verificationFailed }
 }

@@ -82,4 +82,11 @@ struct CLIHarness {
         let r = try run(["init", "--genesis", repoPath("Genesis/duoduo-orchard.json")])
         precondition(r.status == 0, "init failed: \(r.stderr)")
     }
+
+    /// Creates the ledger and appends a simulated season (`simulate --append --quiet` with `options`).
+    func initSimulatedLedger(_ options: [String]) throws {
+        try initLedger()
+        let r = try run(["simulate", "--append", "--quiet"] + options)
+        precondition(r.status == 0, "simulate failed: \(r.stderr)")
+    }
 }

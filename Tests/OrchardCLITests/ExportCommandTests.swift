@@ -12,10 +12,7 @@ struct ExportCommandTests {
     let h: CLIHarness
     init() throws {
         h = try CLIHarness()
-        try h.initLedger()
-        let r = try h.run(["simulate", "--events", "1500", "--seed", "6", "--farms", "20", "--append", "--quiet",
-                           "--start", "2026-06-01", "--days", "60", "--chunk", "500"])
-        precondition(r.status == 0, "simulate failed: \(r.stderr)")
+        try h.initSimulatedLedger(["--events", "1500", "--seed", "6", "--farms", "20", "--start", "2026-06-01", "--days", "60", "--chunk", "500"])
     }
 
     /// The ledger's event IDs in leaf order (read through the library after the CLI has run).

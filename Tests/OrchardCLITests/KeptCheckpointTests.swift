@@ -7,10 +7,7 @@ import OrchardTesting
 @Suite(.serialized)
 struct KeptCheckpointTests {
     static func season(_ h: CLIHarness, seed: String) throws {
-        try h.initLedger()
-        let r = try h.run(["simulate", "--events", "1500", "--seed", seed, "--farms", "20", "--append", "--quiet",
-                           "--start", "2026-06-01", "--days", "60", "--chunk", "500"])
-        precondition(r.status == 0, "simulate failed: \(r.stderr)")
+        try h.initSimulatedLedger(["--events", "1500", "--seed", seed, "--farms", "20", "--start", "2026-06-01", "--days", "60", "--chunk", "500"])
     }
 
     @Test("A kept checkpoint verifies after the ledger grew; the exported history verifies; another history is located between two tree sizes")

@@ -12,10 +12,8 @@ struct StatsCommandTests {
     let h: CLIHarness
     init() throws {
         h = try CLIHarness()
-        try h.initLedger()
-        let r = try h.run(["simulate", "--events", "3000", "--seed", "4", "--farms", "30", "--append", "--quiet",
-                           "--start", "2026-06-01", "--days", "90", "--truth", h.path("truth.json")])
-        precondition(r.status == 0, "simulate failed: \(r.stderr)")
+        try h.initSimulatedLedger(["--events", "3000", "--seed", "4", "--farms", "30", "--start", "2026-06-01", "--days", "90",
+                                   "--truth", h.path("truth.json")])
     }
 
     func stats(_ args: [String]) throws -> RunResult { try h.run(["stats"] + args + ["--quiet"]) }
