@@ -6,12 +6,22 @@ import OrchardCrypto
 import OrchardLedger
 import OrchardModel
 
+/// How a batch writer closes blocks.
+enum BlockSealing {
+    /// Each block signed with the sequencer's key and stamped `time`, cut at the genesis's
+    /// largest block (an append).
+    case sign(Ed25519PrivateKey, time: String)
+    /// The blocks of an existing ledger rebuilt from its records (the audit): closed where the
+    /// caller says, the ledger's own headers stored, and records not written again (the audit
+    /// reads them from the ledger it checks).
+    case replay
+}
+
 struct BatchWriter {
     private let db: LedgerSchema
-    private let key: Ed25519PrivateKey
+    private let sealing: BlockSealing
     private let origin: String
     private let maxPerBlock: Int
-    private let time: String
     private(set) var frontier: MerkleFrontier
     private var height: UInt64
     private var previous: SHA256Digest
@@ -33,13 +43,17 @@ struct BatchWriter {
 
     init(head: HeadState, lotMapRoot: SHA256Digest, key: Ed25519PrivateKey, genesis: Genesis, nowMillis: Int64, db: LedgerSchema,
          logger: Logger = .silent) {
+        self.init(head: head, lotMapRoot: lotMapRoot, sealing: .sign(key, time: UTCTime.format(millis: nowMillis)), genesis: genesis,
+                  db: db, logger: logger)
+    }
+
+    init(head: HeadState, lotMapRoot: SHA256Digest, sealing: BlockSealing, genesis: Genesis, db: LedgerSchema, logger: Logger = .silent) {
         self.lotMapRoot = lotMapRoot
         self.db = db
         self.logger = logger
-        self.key = key
+        self.sealing = sealing
         origin = genesis.origin
-        maxPerBlock = genesis.rules.maxRecordsPerBlock
-        time = UTCTime.format(millis: nowMillis)
+        if case .replay = sealing { maxPerBlock = .max } else { maxPerBlock = genesis.rules.maxRecordsPerBlock }
         frontier = head.frontier
         height = head.height
         previous = head.blockHash
@@ -59,7 +73,7 @@ struct BatchWriter {
     private mutating func add(_ r: UnsafePointer<PlannedRecord>, txn: LMDBTransaction) throws {
         let leaf = frontier.treeSize
         try Self.appendLeaf(r.pointee.leafHash, to: &frontier, tiles: &tiles, txn: txn, db: db)
-        try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db)
+        if case .sign = sealing { try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db) }
         if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
         for name in r.pointee.names {
             index.addTrace(name.key, roles: name.roles, leaf: leaf)
@@ -109,7 +123,7 @@ struct BatchWriter {
 
     /// Signs and stores the open block, if it has records.
     private mutating func closeBlock(txn: LMDBTransaction) throws {
-        guard blockCount > 0 else { return }
+        guard blockCount > 0, case let .sign(key, time) = sealing else { return }
         try updateLotMap(txn: txn)
         height += 1
         let header = BlockHeader(height: height, previousHash: previous, time: time, firstLeaf: blockFirstLeaf,
@@ -123,6 +137,31 @@ struct BatchWriter {
         previous = try header.hash
         blockFirstLeaf = frontier.treeSize
         blockCount = 0
+    }
+
+    /// Closes the open block of a replay where `given` (the ledger's own block) ends it: returns
+    /// the header the records make — the given block's time, the given sequencer — for the
+    /// caller to compare, and stores the given block, so the next block links to it as stored.
+    mutating func closeReplayedBlock(_ given: SignedBlock, txn: LMDBTransaction) throws -> BlockHeader {
+        try updateLotMap(txn: txn)
+        height += 1
+        let header = BlockHeader(height: height, previousHash: previous, time: given.header.time, firstLeaf: blockFirstLeaf,
+                                 recordCount: UInt64(blockCount), treeSize: frontier.treeSize, rootHash: try frontier.rootHash,
+                                 lotMapRoot: lotMapRoot, sequencer: given.header.sequencer)
+        try txn.put(db.blocks, [UInt8](bigEndian: height), JSONWriter.compact(given.json), append: true)
+        previous = try given.header.hash
+        blockFirstLeaf = frontier.treeSize
+        blockCount = 0
+        return header
+    }
+
+    /// Ends a replayed stretch: tiles, indexes, balances and the head, as ``finish(_:txn:)``
+    /// writes them (the blocks are closed by ``closeReplayedBlock(_:txn:)``).
+    mutating func finishReplay(_ plan: AppendPlan, txn: LMDBTransaction) throws {
+        try tiles.flush(txn: txn, db: db)
+        try index.write(txn: txn, db: db)
+        try IndexEntries.writeBalances(plan.lotBalances, txn: txn, db: db)
+        try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
     }
 
     /// Closes the last block, writes indexes (in key order: sorted inserts touch each B-tree

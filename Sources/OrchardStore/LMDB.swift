@@ -76,8 +76,10 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// named databases are only opened, and a ledger this user cannot write is opened read-only;
     /// `readOnly` asks for a read-only environment outright. Throws ``StoreError`` for a missing,
     /// empty or truncated data file, ``LMDBError`` when LMDB refuses.
+    /// `scratch`: commits are not synced (MDB_NOSYNC): for a working copy that is thrown away
+    /// if the process dies (the audit's rebuilt state), never for a ledger.
     init(directory: String, maxDatabases: Int = 16, initialMapSize: Int = 1 << 30,
-         existing: Bool = false, readOnly: Bool = false) throws {
+         existing: Bool = false, readOnly: Bool = false, scratch: Bool = false) throws {
         let dataFile = directory + "/data.mdb"
         if existing || readOnly {
             try LMDBDataFile.check(dataFile)
@@ -85,7 +87,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             try LMDBDataFile.check(dataFile)
         }
         let (handle, lockless) = try Self.open(directory, maxDatabases: maxDatabases, mapSize: initialMapSize,
-                                               existing: existing, readOnly: readOnly)
+                                               existing: existing, readOnly: readOnly, scratch: scratch)
         // Only a handle whose mdb_env_open succeeded is kept, so deinit closes each exactly once.
         env = handle
         self.directory = directory
@@ -101,9 +103,9 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// Opens the environment read-write, or read-only when asked or (for an existing one) when
     /// the file system refuses writing; returns the handle and whether it runs without locks.
     private static func open(_ directory: String, maxDatabases: Int, mapSize: Int, existing: Bool,
-                             readOnly: Bool) throws(LMDBError) -> (OpaquePointer, lockless: Bool) {
+                             readOnly: Bool, scratch: Bool) throws(LMDBError) -> (OpaquePointer, lockless: Bool) {
         // NOTLS: read transactions are not tied to threads, so Swift tasks may hop threads.
-        let base = UInt32(MDB_NOTLS)
+        let base = UInt32(MDB_NOTLS) | (scratch ? UInt32(MDB_NOSYNC) : 0)
         let rdonly = UInt32(MDB_RDONLY)
         if !readOnly {
             switch Result(catching: { () throws(LMDBError) in
@@ -413,6 +415,39 @@ struct LMDBDataFile {
                           + "\(current.pageSize) bytes are in use" + (overflow ? "" : " (\(bytes) bytes)"))
         }
         return current
+    }
+}
+
+/// A cursor that walks a database in key order (and, in a DUPSORT database, each key's values in
+/// order) without copying: each entry's bytes are lent to the caller until the next step.
+final class LMDBReadCursor {
+    private var cursor: OpaquePointer?
+    private var started = false
+
+    init(_ txn: LMDBTransaction, _ db: LMDBDatabase) throws {
+        try check(mdb_cursor_open(txn.txn, db.dbi, &cursor), "cursor_open")
+    }
+
+    deinit { mdb_cursor_close(cursor) }
+
+    /// The last key of the database, copied out; nil when it is empty.
+    func lastKey() throws -> [UInt8]? {
+        var k = MDB_val(), v = MDB_val()
+        let rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "cursor_get")
+        return Array(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+    }
+
+    /// Moves to the next entry (the first, on the first call) and lends its key and value to
+    /// `body`; nil at the end.
+    func next<T>(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        var k = MDB_val(), v = MDB_val()
+        let rc = mdb_cursor_get(cursor, &k, &v, started ? MDB_NEXT : MDB_FIRST)
+        started = true
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "cursor_get")
+        return try body(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size), UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
     }
 }
 

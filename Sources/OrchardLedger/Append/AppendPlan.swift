@@ -23,6 +23,12 @@ public struct PlannedRecord: Sendable {
     public let registryChange: JSONValue?
     /// For an error declaration: the ID of the event it declares erroneous.
     public var declares: EventID? = nil
+
+    /// A leaf that indexes nothing (a replayed record the rules refused as it stands).
+    static func bareLeaf(_ leafHash: SHA256Digest, inputIndex: Int) -> PlannedRecord {
+        PlannedRecord(kind: .event, storedForm: [], leafHash: leafHash, eventID: nil, dedupKey: nil, names: [], lineage: [],
+                      inputIndex: inputIndex, registryChange: nil)
+    }
 }
 
 /// What happened to one submitted record.

@@ -14,6 +14,10 @@ public enum RecordInput: Sendable {
     case bytes([UInt8])
     case slice(ArraySlice<UInt8>)
     case json(JSONValue)
+    /// A record in its stored form, as a ledger keeps it (replayed by the audit): its record
+    /// bytes are rebuilt, and a stored form that is not what the record makes of it (a payload
+    /// not in canonical form) is a problem.
+    case stored([UInt8])
 }
 
 /// A record after stage A.
@@ -21,6 +25,9 @@ public struct PreparedRecord: Sendable {
     /// Position in the submitted input.
     let index: Int
     var result: Result<AppendPlanner.Prepared, EventProblem>
+    /// For a stored record that stage A refused: the leaf hash of its bytes as they are, so a
+    /// replay keeps the leaves where they are (nil otherwise).
+    var refusedLeafHash: SHA256Digest? = nil
 
     /// The registry change this record carries, if it is a well-formed registry record.
     public var registryChange: JSONValue? { if case let .success(p) = result { p.registryChange } else { nil } }
@@ -113,7 +120,11 @@ public struct AppendPlanner: Sendable {
     /// that prepares several records and then checks their signatures back to back keeps the
     /// signature code and tables hot in the core's caches.
     public func prepareUnchecked(_ input: RecordInput, index: Int) -> PreparedRecord {
-        PreparedRecord(index: index, result: Self.prepare(input, index: index))
+        var prepared = PreparedRecord(index: index, result: Self.prepare(input, index: index))
+        if case .failure = prepared.result, case let .stored(b) = input {
+            prepared.refusedLeafHash = try? MerkleHash.leaf((try? SignedRecord.recordBytes(storedForm: b)) ?? b)
+        }
+        return prepared
     }
 
     /// Checks a prepared event's signature with the key `key` finds for its signer, if any.
@@ -128,13 +139,24 @@ public struct AppendPlanner: Sendable {
 
     /// Stage B: applies prepared records, in input order, to `plan`, recording problems in
     /// `plan.problems` (the plan is only usable when there are none).
+    ///
+    /// `replaying`: the records are a ledger's own, replayed by the audit. Every record keeps its
+    /// leaf whatever is wrong with it: one stage A refused, and a repeat of an earlier record
+    /// (a problem `record.duplicate` here, an idempotent answer in an append), are planned as
+    /// bare leaves that index nothing and change no balance.
     /// - Throws: ``CryptoError`` when OpenSSL fails while checking a signature.
     public func apply(_ prepared: [PreparedRecord], to plan: inout AppendPlan, treeSize: UInt64, state: some LedgerStateReader,
-                      nowMillis: Int64) throws(CryptoError) {
+                      nowMillis: Int64, replaying: Bool = false) throws(CryptoError) {
         for item in prepared {
             let p: Prepared
             switch item.result {
-            case let .failure(problem): plan.problems.append(problem); continue
+            case let .failure(problem):
+                plan.problems.append(problem)
+                if replaying {
+                    plan.records.append(.bareLeaf(item.refusedLeafHash ?? zeroDigest, inputIndex: item.index))
+                    plan.outcomes.append(.new(plan.records.count - 1))
+                }
+                continue
             case let .success(ok): p = ok
             }
             let index = item.index
@@ -156,10 +178,23 @@ public struct AppendPlanner: Sendable {
                 key == p.checkedKey ? p.signatureValid : try p.hasValidSignature(by: key, origin: origin)
             } ?? false
             if let key = p.dedupKey, signedByKnownKey {
-                if let earlier = plan.seen[key] { plan.outcomes.append(.repeatInBatch(earlier)); continue }
+                var earlierLeaf: UInt64?
+                if let earlier = plan.seen[key] {
+                    if !replaying { plan.outcomes.append(.repeatInBatch(earlier)); continue }
+                    earlierLeaf = treeSize + UInt64(earlier)
+                }
                 do {
-                    if let loc = try state.location(of: key) { plan.outcomes.append(.duplicate(p.eventID, loc)); continue }
+                    if earlierLeaf == nil, let loc = try state.location(of: key) {
+                        if !replaying { plan.outcomes.append(.duplicate(p.eventID, loc)); continue }
+                        earlierLeaf = loc.leafIndex
+                    }
                 } catch { problem(.ledgerRead, "", "ledger read failed: \(error)") }
+                if let earlierLeaf {
+                    problem(.duplicateRecord, "", "the record repeats the one at leaf \(earlierLeaf): an append answers a repeat with the first receipt and never stores it twice")
+                    plan.records.append(.bareLeaf(p.leafHash, inputIndex: index))
+                    plan.outcomes.append(.new(plan.records.count - 1))
+                    continue
+                }
             }
             var change: JSONValue? = nil
             var declares: EventID? = nil
@@ -226,6 +261,16 @@ public struct AppendPlanner: Sendable {
             case let .slice(s):
                 let b = Array(s)
                 record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
+            case let .stored(stored):
+                let b: [UInt8]
+                do { b = try SignedRecord.recordBytes(storedForm: stored) } catch {
+                    return .failure(EventProblem(index: index, code: .recordForm, path: "", reason: "the stored record does not decode: \(error)"))
+                }
+                record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
+                if record.storedForm != stored {
+                    return .failure(EventProblem(index: index, code: .recordForm, path: record.kind.payloadKey,
+                                                 reason: "the stored \(record.kind.payloadKey) is not in RFC 8785 canonical form (an append stores only canonical bytes)"))
+                }
             }
             var facts: EventFacts? = nil
             var id: EventID? = nil

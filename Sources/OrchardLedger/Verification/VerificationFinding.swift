@@ -18,16 +18,40 @@ public struct VerificationFinding: Error, CategorizedError, Hashable, Sendable {
         case lotMapRoot = "block.lot-map-root"
         /// A stored lot map node is not what the records make it (or is missing, or extra).
         case lotMapNode = "lotmap.node"
+        /// A block header names another sequencer key than the genesis's.
+        case blockSequencer = "block.sequencer"
+        /// A block stored under one height names another.
+        case blockHeight = "block.height"
+        /// A block holds more records than the genesis rules let a block hold, or fewer than it says.
+        case blockRecordCount = "block.record-count"
+        /// The ledger's head (meta/head) is not the last block the records make.
+        case ledgerHead = "ledger.head"
         case checkpointContent = "checkpoint.content"
         case checkpointSignature = "checkpoint.signature"
         /// Stored records do not hash to the stored subtree over them.
         case subtreeHash = "tree.subtree-hash"
         case recordCanonical = "record.canonical"
         case recordKind = "record.kind"
+        /// A stored record that is not in the form its content makes (not canonical, or not decodable).
+        case recordForm = "record.form"
+        /// A record the append rules refuse at its leaf (roles, lots, custody, mass balance, time).
+        case recordRule = "record.rule"
+        /// A record stored twice.
+        case recordDuplicate = "record.duplicate"
+        /// A leaf the block says is there, with no record.
+        case recordMissing = "record.missing"
+        /// Records stored past the last block.
+        case recordBeyondHead = "record.beyond-head"
         case signerKey = "record.signer-key"
         case recordSignature = "record.signature"
         /// An index answered with a record that is not what it was asked for.
         case indexEntry = "index.entry"
+        /// An index lacks an entry the records make.
+        case indexMissing = "index.missing"
+        /// An index has an entry no record makes.
+        case indexExtra = "index.extra"
+        /// A saved audit state that cannot be used (another ledger, unreadable).
+        case auditState = "audit.state"
         case inclusionProof = "proof.inclusion"
         case consistencyProof = "proof.consistency"
         /// Stored data could not be read at all.

@@ -18,6 +18,13 @@ public struct ProblemCode: RawRepresentable, Hashable, Sendable, CustomStringCon
     /// The input is not an EPCIS document, event or list of events.
     public static let notEPCIS = ProblemCode(rawValue: "input.not-epcis")
 
+    /// A stored record that is not in the form its own content makes (its payload is not RFC
+    /// 8785 canonical, or the stored bytes do not decode): found when a ledger is replayed.
+    public static let recordForm = ProblemCode(rawValue: "record.form")
+    /// A record the ledger holds twice (found when a ledger is replayed; an append answers a
+    /// repeat with its first receipt).
+    public static let duplicateRecord = ProblemCode(rawValue: "record.duplicate")
+
     // The event's fields.
     public static let eventType = ProblemCode(rawValue: "event.type")
     public static let eventTime = ProblemCode(rawValue: "event.time")

@@ -1,0 +1,634 @@
+// The audit: the ledger replayed from genesis out of its stored records and block headers alone,
+// into a state of the audit's own (a scratch LMDB environment it builds with the append path's
+// rules and writers, never reading the ledger's indexes), then every database of the ledger
+// compared with the rebuilt one, entry by entry. Stage A (parse, event ID, leaf hash, signature)
+// runs on all cores a stretch ahead; this thread applies the rules in order, rebuilds the tree,
+// indexes and lot map, and compares each block header with what its records make.
+import Foundation
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+
+extension LedgerStore {
+    /// Replays the ledger from genesis (or from a saved audit state) and compares every index
+    /// with what the records make. Findings are data in the report; this throws only when the
+    /// audit cannot run at all (the work directory cannot be made, OpenSSL fails).
+    public func audit(_ options: AuditOptions = AuditOptions()) throws -> AuditReport {
+        let fm = FileManager.default
+        let work = options.workDirectory ?? (NSTemporaryDirectory() + "/orchard-audit-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        if fm.fileExists(atPath: work + "/data.mdb") {
+            throw StoreError.io(path: work, reason: "already holds a database; give the audit a new or empty work directory")
+        }
+        do { try fm.createDirectory(atPath: work, withIntermediateDirectories: true) } catch {
+            throw StoreError.io(path: work, reason: "cannot create the audit's work directory: \(Self.reason(error))")
+        }
+        defer { try? fm.removeItem(atPath: work) }
+        var saved: AuditState?
+        if let since = options.since {
+            saved = try AuditState.read(directory: since)
+            do { try fm.copyItem(atPath: since + "/" + AuditState.dataFile, toPath: work + "/data.mdb") } catch {
+                throw StoreError.io(path: since, reason: "cannot copy the saved audit state: \(Self.reason(error))")
+            }
+        }
+        var report: AuditReport
+        do {
+            let scratch = try LMDBEnvironment(directory: work, initialMapSize: 1 << 30, scratch: true)
+            let schema = try LedgerSchema(env: scratch)
+            var replay = AuditReplay(ledger: db, scratch: scratch, scratchDB: schema, options: options)
+            report = try env.read { txn in try replay.run(txn, from: saved) }
+        }
+        if let target = options.saveState, report.ok, let checkpoint = report.checkpoint, let genesisHash = report.genesisHash {
+            try AuditState(origin: report.origin, genesisHash: genesisHash, height: report.height, checkpoint: checkpoint)
+                .save(from: work, to: target)
+            report.savedState = target
+        }
+        return report
+    }
+}
+
+/// What an audit keeps for the next one: its rebuilt state (`state.mdb`, the same databases as
+/// a ledger but the records) and `audit-state.json` naming the ledger and the checkpoint it
+/// ended at (Docs/AUDIT.md).
+struct AuditState {
+    static let dataFile = "state.mdb"
+    static let metaFile = "audit-state.json"
+    static let format = "orchard-audit-state/1"
+
+    let origin: String
+    let genesisHash: SHA256Digest
+    let height: UInt64
+    let checkpoint: Checkpoint
+
+    static func read(directory: String) throws -> AuditState {
+        let path = directory + "/" + metaFile
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StoreError.io(path: path, reason: "no saved audit state here (write one with `orchard audit --save-state DIR`)")
+        }
+        do {
+            let j = try JSONParser.parse([UInt8](data))
+            guard j["format"]?.stringValue == format, let origin = j["origin"]?.stringValue,
+                  let g = j["genesisHash"]?.stringValue.flatMap({ Hex.decode($0) }), let height = j["height"]?.doubleValue,
+                  let text = j["checkpoint"]?.stringValue else {
+                throw LedgerFormatError("not an \(format) document")
+            }
+            return AuditState(origin: origin, genesisHash: try SHA256Digest(bytes: g), height: UInt64(height), checkpoint: try Checkpoint(text: text))
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.io(path: path, reason: "unreadable saved audit state: \(error)")
+        }
+    }
+
+    /// Moves the rebuilt state out of `work` into `directory`, replacing an earlier one whole.
+    func save(from work: String, to directory: String) throws {
+        let fm = FileManager.default
+        let meta = JSONValue.object([JSONMember("format", .string(Self.format)), JSONMember("origin", .string(origin)),
+                                     JSONMember("genesisHash", .string(genesisHash.hex)),
+                                     JSONMember("height", .number(JSONNumber(Int(height)))),
+                                     JSONMember("treeSize", .number(JSONNumber(Int(checkpoint.treeSize)))),
+                                     JSONMember("checkpoint", .string(checkpoint.text))])
+        let staging = directory + ".saving-\(getpid())"
+        try? fm.removeItem(atPath: staging)
+        do {
+            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            try fm.moveItem(atPath: work + "/data.mdb", toPath: staging + "/" + Self.dataFile)
+            try Data((JSONWriter.pretty(meta) + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/" + Self.metaFile))
+            try Data(checkpoint.text.utf8).write(to: URL(fileURLWithPath: staging + "/checkpoint"))
+            if fm.fileExists(atPath: directory) { try fm.removeItem(atPath: directory) }
+            try fm.moveItem(atPath: staging, toPath: directory)
+        } catch {
+            try? fm.removeItem(atPath: staging)
+            throw StoreError.io(path: directory, reason: "cannot save the audit state: \(LedgerStore.reason(error))")
+        }
+    }
+}
+
+/// Stored records of the ledger, read a segment at a time.
+private struct SegmentReader {
+    let txn: LMDBTransaction
+    let db: LedgerSchema
+    private var segmentKey: UInt64 = .max
+    private var segment: Result<[[UInt8]], StoreError>? = nil
+
+    init(txn: LMDBTransaction, db: LedgerSchema) {
+        self.txn = txn
+        self.db = db
+    }
+
+    /// The stored form at `leaf`, or why there is none.
+    mutating func stored(_ leaf: UInt64) -> Result<[UInt8], StoreError> {
+        let key = leaf / RecordSegments.size
+        if key != segmentKey {
+            segmentKey = key
+            do {
+                if let b = try txn.get(db.records, [UInt8](bigEndian: key)) {
+                    segment = .success(try RecordSegments.decode(b))
+                } else {
+                    segment = .success([])
+                }
+            } catch let e as StoreError {
+                segment = .failure(e)
+            } catch {
+                segment = .failure(.corrupt(.record(leaf: leaf, reason: "\(error)")))
+            }
+        }
+        switch segment! {
+        case let .failure(e): return .failure(e)
+        case let .success(records):
+            let i = Int(leaf % RecordSegments.size)
+            return i < records.count ? .success(records[i]) : .failure(.notFound(.leaf(leaf, treeSize: nil)))
+        }
+    }
+}
+
+/// The rules' view during the replay: what the audit rebuilt so far, and the ledger's own
+/// records (already replayed) when a declaration reverses an earlier event.
+private struct ReplayStateReader: LedgerStateReader {
+    let rebuilt: StoreStateReader
+    let ledgerTxn: LMDBTransaction
+    let ledgerDB: LedgerSchema
+
+    func location(of id: EventID) throws -> EventLocation? { try rebuilt.location(of: id) }
+    func lotBalance(_ lot: TraceKey) throws -> LotBalance? { try rebuilt.lotBalance(lot) }
+    func namingRoles(of key: TraceKey) throws -> NamingRoles? { try rebuilt.namingRoles(of: key) }
+    func declaration(of id: EventID) throws -> UInt64? { try rebuilt.declaration(of: id) }
+    func record(atLeaf leaf: UInt64) throws -> SignedRecord {
+        try SignedRecord(storedForm: try LedgerStore.storedRecord(ledgerTxn, ledgerDB, leaf: leaf))
+    }
+}
+
+/// A stretch of consecutive blocks and their records, read from the ledger.
+private struct Stretch {
+    var blocks: [(block: SignedBlock, records: Int)] = []
+    var inputs: [RecordInput] = []
+    /// Inputs with no record behind them (missing or unreadable), by position: why.
+    var absent: [Int: String] = [:]
+    var firstLeaf: UInt64
+    var firstHeight: UInt64
+}
+
+private struct AuditReplay {
+    let ledger: LedgerSchema
+    let scratch: LMDBEnvironment
+    let scratchDB: LedgerSchema
+    let options: AuditOptions
+    var findings: FindingCollector
+    var report = AuditReport()
+    /// First leaf of each block replayed or inherited, by height (to place index findings).
+    var blockFirstLeaves: [UInt64] = []
+    var genesis: Genesis!
+    var registry: Registry!
+    var lotMapRoot = zeroDigest
+
+    init(ledger: LedgerSchema, scratch: LMDBEnvironment, scratchDB: LedgerSchema, options: AuditOptions) {
+        self.ledger = ledger
+        self.scratch = scratch
+        self.scratchDB = scratchDB
+        self.options = options
+        findings = FindingCollector(limit: options.findingLimit)
+    }
+
+    mutating func finding(_ check: VerificationFinding.Check, block: UInt64? = nil, leaf: UInt64? = nil, id: EventID? = nil,
+                          expected: String? = nil, found: String? = nil, _ detail: String) {
+        findings.add(VerificationFinding(check, blockHeight: block ?? leaf.map(height(ofLeaf:)), leafIndex: leaf, eventID: id,
+                                         expected: expected, found: found, detail: detail))
+    }
+
+    /// The block holding `leaf`, as far as the replay knows the blocks.
+    func height(ofLeaf leaf: UInt64) -> UInt64 {
+        var lo = 0, hi = blockFirstLeaves.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if blockFirstLeaves[mid] <= leaf { lo = mid + 1 } else { hi = mid }
+        }
+        return UInt64(max(lo - 1, 0))
+    }
+
+    mutating func run(_ txn: LMDBTransaction, from saved: AuditState?) throws -> AuditReport {
+        let storedHead = Result { try LedgerStore.headState(txn, ledger) }
+        var height: UInt64, leaf: UInt64
+        if let saved {
+            guard try start(from: saved, txn) else { return finish(complete: false) }
+            height = saved.height + 1
+            leaf = saved.checkpoint.treeSize
+            report.startedAtHeight = saved.height
+            report.startedAtTreeSize = saved.checkpoint.treeSize
+            if case let .success(head) = storedHead { try proveExtension(of: saved.checkpoint, head: head, txn) }
+        } else {
+            guard try replayGenesis(txn) else { return finish(complete: false) }
+            height = 1
+            leaf = 1
+        }
+        let totalRecords: UInt64 = if case let .success(head) = storedHead { head.frontier.treeSize } else { 0 }
+        var segments = SegmentReader(txn: txn, db: ledger)
+        let planner = AppendPlanner(genesis: genesis)
+        // Stage A of the next stretch runs on all cores while this thread applies the current one.
+        var next = read(fromHeight: height, leaf: leaf, txn: txn, segments: &segments)
+        var stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
+        var complete = true
+        while let stretch = next.stretch, let current = stream {
+            if let stop = next.stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
+            let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
+            next = next.stop == nil ? read(fromHeight: stretch.firstHeight + UInt64(stretch.blocks.count), leaf: after, txn: txn, segments: &segments)
+                : (nil, nil)
+            stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
+            do {
+                try apply(stretch, current, planner: planner, txn: txn)
+            } catch {
+                current.cancel()
+                stream?.cancel()
+                throw error
+            }
+            options.progress?(AuditProgress(stage: .replay, done: after - (report.startedAtTreeSize ?? 0),
+                                            total: max(totalRecords, after) - (report.startedAtTreeSize ?? 0)))
+        }
+        if let stop = next.stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
+        if complete {
+            try checkTail(txn, storedHead: storedHead)
+            try compareDatabases(txn)
+        }
+        return finish(complete: complete)
+    }
+
+    mutating func finish(complete: Bool) -> AuditReport {
+        report.replayComplete = complete
+        report.findingCount = findings.count
+        report.findings = findings.kept.sorted { ($0.leafIndex ?? .max, $0.blockHeight ?? .max) < ($1.leafIndex ?? .max, $1.blockHeight ?? .max) }
+        if let registry {
+            report.participantsByRole = registry.participants.values.reduce(into: [:]) { $0[$1.role, default: 0] += 1 }
+        }
+        return report
+    }
+
+    // MARK: The start
+
+    /// Block 0 and the genesis record, checked and written as the first block of the rebuilt state.
+    mutating func replayGenesis(_ txn: LMDBTransaction) throws -> Bool {
+        let block: SignedBlock, record: SignedRecord
+        do {
+            block = try LedgerStore.block(txn, ledger, height: 0)
+            record = try SignedRecord(storedForm: try LedgerStore.storedRecord(txn, ledger, leaf: 0))
+            guard record.kind == .genesis else { throw LedgerFormatError("leaf 0 is a \(record.kind.rawValue) record, not the genesis") }
+            genesis = try Genesis(json: record.payload)
+        } catch {
+            finding(.unreadable, block: 0, leaf: 0, "block 0 or the genesis record cannot be read, so nothing can be replayed: \(error)")
+            return false
+        }
+        blockFirstLeaves = [0]
+        registry = Registry(genesis: genesis)
+        report.origin = genesis.origin
+        report.sequencerKey = genesis.sequencerKey.keyID
+        report.authorityKey = genesis.authorityKey.keyID
+        let header = block.header
+        let hash = try header.hash
+        report.genesisHash = hash
+        if let stored = try txn.get(ledger.meta, Array("genesis".utf8)), stored != hash.bytes {
+            finding(.genesisHash, block: 0, expected: hash.hex, found: Hex.encode(stored), "the ledger's recorded genesis hash is not the hash of block 0")
+        }
+        if JSONWriter.canonical(record.payload) != record.canonicalPayload {
+            finding(.recordForm, block: 0, leaf: 0, "the genesis is not stored in RFC 8785 canonical form")
+        }
+        var frontier = MerkleFrontier()
+        _ = try frontier.append(leafHash: try record.leafHash)
+        let expected = BlockHeader(height: 0, previousHash: zeroDigest, time: header.time, firstLeaf: 0, recordCount: 1, treeSize: 1,
+                                   rootHash: try frontier.rootHash, sequencer: genesis.sequencerKey.keyID)
+        try compare(block, with: expected)
+        try scratch.write { s in
+            try s.put(scratchDB.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
+            try s.put(scratchDB.meta, Array("format".utf8), LedgerStore.storageFormat)
+            try s.put(scratchDB.meta, Array("genesis".utf8), hash.bytes)
+            try s.put(scratchDB.meta, Array("head".utf8), HeadState(height: 0, blockHash: hash, frontier: frontier).encoded)
+        }
+        report.blocksReplayed = 1
+        report.recordsReplayed = 1
+        report.firstBlockTime = header.time
+        noteHead(block)
+        return true
+    }
+
+    /// Takes up a saved state: the same ledger, its registry rebuilt from the state's own log.
+    mutating func start(from saved: AuditState, _ txn: LMDBTransaction) throws -> Bool {
+        do {
+            let record = try SignedRecord(storedForm: try LedgerStore.storedRecord(txn, ledger, leaf: 0))
+            genesis = try Genesis(json: record.payload)
+            let block0 = try LedgerStore.block(txn, ledger, height: 0)
+            guard try block0.header.hash == saved.genesisHash, genesis.origin == saved.origin else {
+                finding(.auditState, "the saved audit state is of another ledger (\(saved.origin), genesis \(saved.genesisHash.hex))")
+                return false
+            }
+        } catch {
+            finding(.unreadable, block: 0, leaf: 0, "block 0 or the genesis record cannot be read: \(error)")
+            return false
+        }
+        report.origin = genesis.origin
+        report.genesisHash = saved.genesisHash
+        report.sequencerKey = genesis.sequencerKey.keyID
+        report.authorityKey = genesis.authorityKey.keyID
+        registry = Registry(genesis: genesis)
+        try scratch.read { s in
+            let head = try LedgerStore.headState(s, scratchDB)
+            guard head.height == saved.height, head.frontier.treeSize == saved.checkpoint.treeSize,
+                  try head.frontier.rootHash == saved.checkpoint.rootHash else {
+                throw StoreError.corrupt("the saved audit state's head is not its checkpoint")
+            }
+            (registry, _) = try LedgerStore.syncRegistry(registry, from: 1, txn: s, db: scratchDB)
+            try s.scan(scratchDB.blocks) { _, v in
+                let header = try SignedBlock(json: JSONParser.parse(v)).header
+                blockFirstLeaves.append(header.firstLeaf)
+                if header.height == saved.height {
+                    lotMapRoot = header.lotMapRoot
+                    report.checkpoint = try SignedBlock(json: JSONParser.parse(v)).checkpoint
+                }
+                return true
+            }
+        }
+        report.height = saved.height
+        report.treeSize = saved.checkpoint.treeSize
+        report.rootHash = saved.checkpoint.rootHash
+        return true
+    }
+
+    /// RFC 9162 consistency of the saved checkpoint with the ledger's head, from the ledger's
+    /// stored tree: today's ledger must extend what the last audit saw.
+    mutating func proveExtension(of checkpoint: Checkpoint, head: HeadState, _ txn: LMDBTransaction) throws {
+        let size = head.frontier.treeSize
+        guard size >= checkpoint.treeSize else {
+            finding(.consistencyProof, expected: "tree size ≥ \(checkpoint.treeSize)", found: "\(size)",
+                    "the ledger is smaller than the checkpoint the last audit ended at: history was cut")
+            return
+        }
+        do {
+            let reader = TileNodeReader(txn: txn, db: ledger)
+            let proof = try MerkleProofs.consistencyProof(from: checkpoint.treeSize, to: size, reader: reader)
+            try MerkleVerifier.verifyConsistency(oldSize: checkpoint.treeSize, newSize: size, oldRoot: checkpoint.rootHash,
+                                                 newRoot: try head.frontier.rootHash, proof: proof)
+        } catch {
+            finding(.consistencyProof, block: report.startedAtHeight, expected: checkpoint.rootHash.hex,
+                    "today's ledger does not extend the checkpoint the last audit ended at (tree size \(checkpoint.treeSize)): \(error)")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads blocks from `height` on, with their records from `leaf` on, until the stretch holds
+    /// `stretchRecords` records or the chain ends; `stop` when a block cannot be read.
+    func read(fromHeight height: UInt64, leaf: UInt64, txn: LMDBTransaction, segments: inout SegmentReader)
+        -> (stretch: Stretch?, stop: (height: UInt64, reason: String)?) {
+        var stretch = Stretch(firstLeaf: leaf, firstHeight: height)
+        var h = height
+        var stop: (height: UInt64, reason: String)?
+        while stretch.inputs.count < options.stretchRecords {
+            let block: SignedBlock
+            do { block = try LedgerStore.block(txn, ledger, height: h) } catch StoreError.notFound { break } catch {
+                stop = (h, "block \(h) cannot be read, so the replay stops before it: \(error)")
+                break
+            }
+            // A block never holds more than the genesis allows; a header claiming more is read
+            // only that far (and found wrong by its root and signature).
+            let count = Int(min(block.header.recordCount, UInt64(genesis.rules.maxRecordsPerBlock)))
+            for _ in 0..<count {
+                let at = leaf + UInt64(stretch.inputs.count)
+                switch segments.stored(at) {
+                case let .success(b): stretch.inputs.append(.stored(b))
+                case let .failure(e):
+                    stretch.absent[stretch.inputs.count] = if case .notFound = e { "no record is stored at this leaf" } else { "\(e)" }
+                    stretch.inputs.append(.stored([]))
+                }
+            }
+            stretch.blocks.append((block, count))
+            h += 1
+        }
+        return (stretch.blocks.isEmpty ? nil : stretch, stop)
+    }
+
+    // MARK: The replay
+
+    mutating func apply(_ stretch: Stretch, _ stream: PreparedStream, planner: AppendPlanner, txn: LMDBTransaction) throws {
+        let origin = genesis.origin
+        try scratch.write { s in
+            let state = ReplayStateReader(rebuilt: StoreStateReader(txn: s, db: scratchDB), ledgerTxn: txn, ledgerDB: ledger)
+            var writer = BatchWriter(head: try LedgerStore.headState(s, scratchDB), lotMapRoot: lotMapRoot, sealing: .replay,
+                                     genesis: genesis, db: scratchDB)
+            var plan = AppendPlan(registry: registry)
+            var pending = [PreparedRecord]()
+            var taken = 0
+            for (block, count) in stretch.blocks {
+                while pending.count < count, let more = stream.next() { pending += more }
+                let records = Array(pending.prefix(count))
+                pending.removeFirst(min(count, pending.count))
+                let firstLeaf = stretch.firstLeaf + UInt64(taken)
+                blockFirstLeaves.append(firstLeaf)
+                let before = plan.records.count, problemsBefore = plan.problems.count
+                let nowMillis = (try? EPCISTimestamp(block.header.time).millisecondsSinceEpoch) ?? .max
+                try planner.apply(records, to: &plan, treeSize: stretch.firstLeaf, state: state, nowMillis: nowMillis, replaying: true)
+                for problem in plan.problems[problemsBefore...] { record(problem, stretch: stretch) }
+                for r in plan.records[before...] where r.registryChange != nil {
+                    if let change = try? RegistryChange(json: r.registryChange!) {
+                        report.registryHistory.append(AuditRegistryEntry(leaf: stretch.firstLeaf + UInt64(r.inputIndex), op: change.op,
+                                                                         participantID: change.participantID, issuedAt: change.issuedAt))
+                    }
+                }
+                try writer.add(plan.records, range: before..<plan.records.count, txn: s)
+                let expected = try writer.closeReplayedBlock(block, txn: s)
+                report.signaturesChecked += UInt64(records.count)
+                try compare(block, with: expected)
+                if block.header.recordCount != UInt64(count) {
+                    finding(.blockRecordCount, block: block.header.height, expected: "at most \(genesis.rules.maxRecordsPerBlock)",
+                            found: "\(block.header.recordCount)", "the block says it holds more records than a block may")
+                }
+                taken += count
+                report.blocksReplayed += 1
+                report.recordsReplayed += UInt64(count)
+                noteHead(block)
+                if report.firstBlockTime == nil { report.firstBlockTime = block.header.time }
+                lotMapRoot = expected.lotMapRoot
+            }
+            _ = origin
+            try writer.finishReplay(plan, txn: s)
+            registry = plan.registry
+        }
+    }
+
+    mutating func noteHead(_ block: SignedBlock) {
+        report.height = block.header.height
+        report.treeSize = block.header.treeSize
+        report.rootHash = block.header.rootHash
+        report.checkpoint = block.checkpoint
+        report.lastBlockTime = block.header.time
+    }
+
+    /// A problem the rules found with a replayed record, as a finding at its leaf.
+    mutating func record(_ problem: EventProblem, stretch: Stretch) {
+        let leaf = stretch.firstLeaf + UInt64(problem.index)
+        if let why = stretch.absent[problem.index] {
+            finding(.recordMissing, leaf: leaf, why)
+            return
+        }
+        let check: VerificationFinding.Check = switch problem.code {
+        case .signatureInvalid: .recordSignature
+        case .keyUnknown, .keyRevoked, .keyNotYetValid, .registrySigner: .signerKey
+        case .recordForm, .syntax, .recordShape, .genesisRecord: .recordForm
+        case .duplicateRecord: .recordDuplicate
+        default: .recordRule
+        }
+        let at = problem.path.isEmpty ? "" : " at \(problem.path)"
+        finding(check, leaf: leaf, id: problem.eventID.flatMap { EventID(uri: $0) }, "\(problem.code.rawValue)\(at): \(problem.reason)")
+    }
+
+    /// A stored block against the header its records make: every field, the sequencer's
+    /// signature on the header and on the checkpoint.
+    mutating func compare(_ block: SignedBlock, with expected: BlockHeader) throws {
+        let given = block.header, h = expected.height
+        let key = genesis.sequencerKey
+        func differs(_ check: VerificationFinding.Check, _ e: String, _ f: String, _ what: String) {
+            if e != f { finding(check, block: h, expected: e, found: f, what) }
+        }
+        differs(.blockHeight, "\(h)", "\(given.height)", "the block stored at height \(h) names another height")
+        differs(.previousHash, expected.previousHash.hex, given.previousHash.hex, "previousHash is not the hash of the block before")
+        differs(.firstLeaf, "\(expected.firstLeaf)", "\(given.firstLeaf)", "firstLeaf does not follow the block before")
+        differs(.treeSize, "\(expected.treeSize)", "\(given.treeSize)", "treeSize is not where the block's records end")
+        differs(.rootHash, expected.rootHash.hex, given.rootHash.hex,
+                "the tree root the records make differs from the header's (a record of this block, or before it, was changed, dropped, added or moved)")
+        differs(.lotMapRoot, expected.lotMapRoot.hex, given.lotMapRoot.hex, "the lot map root the records make differs from the header's")
+        differs(.blockSequencer, key.keyID.rawValue, given.sequencer.rawValue, "the block names another sequencer key than the genesis's")
+        if given.version != BlockHeader.currentVersion {
+            finding(.unreadable, block: h, expected: "\(BlockHeader.currentVersion)", found: "\(given.version)", "unknown block header version")
+        }
+        if try !key.isValidSignature(block.signature, for: given.signingMessage(origin: genesis.origin)) {
+            finding(.blockSignature, block: h, expected: key.keyID.rawValue, "the sequencer's signature on the block header does not verify (re-signed by another key, or changed after signing)")
+        }
+        let cp = block.checkpoint
+        if cp.origin != genesis.origin || cp.treeSize != expected.treeSize || cp.rootHash != expected.rootHash {
+            finding(.checkpointContent, block: h, expected: "\(genesis.origin) \(expected.treeSize) \(expected.rootHash.hex)",
+                    found: "\(cp.origin) \(cp.treeSize) \(cp.rootHash.hex)", "the block's checkpoint is not the tree its records make")
+        }
+        if try !cp.isSigned(by: key) { finding(.checkpointSignature, block: h, "the checkpoint's signature does not verify with the sequencer key") }
+        report.signaturesChecked += 2
+    }
+
+    // MARK: After the replay
+
+    /// Records stored past the last block, and the stored head against the replay's.
+    mutating func checkTail(_ txn: LMDBTransaction, storedHead: Result<HeadState, any Error>) throws {
+        let end = report.treeSize
+        var segments = SegmentReader(txn: txn, db: ledger)
+        if case .success = segments.stored(end) {
+            finding(.recordBeyondHead, leaf: end, "a record is stored at leaf \(end), past the last block (tree size \(end))")
+        }
+        let lastKey = try LMDBReadCursor(txn, ledger.records).lastKey().map { $0.count == 8 ? $0.bigEndianUInt64 : UInt64.max }
+        if let lastKey, end > 0, lastKey > (end - 1) / RecordSegments.size, lastKey != end / RecordSegments.size {
+            finding(.recordBeyondHead, leaf: lastKey * RecordSegments.size, "a segment of records is stored past the last block")
+        }
+        switch storedHead {
+        case let .failure(e): finding(.ledgerHead, "the ledger's head cannot be read: \(e)")
+        case let .success(head):
+            if head.height != report.height || head.frontier.treeSize != end {
+                finding(.ledgerHead, expected: "height \(report.height), tree size \(end)", found: "height \(head.height), tree size \(head.frontier.treeSize)",
+                        "the ledger's head is not its last block")
+            }
+        }
+    }
+
+    /// Every database the ledger keeps beside its records, against the one the replay built.
+    mutating func compareDatabases(_ txn: LMDBTransaction) throws {
+        let pairs: [(String, LMDBDatabase, LMDBDatabase)] = [
+            ("meta", ledger.meta, scratchDB.meta), ("blocks", ledger.blocks, scratchDB.blocks), ("tree", ledger.tree, scratchDB.tree),
+            ("events", ledger.events, scratchDB.events), ("trace", ledger.trace, scratchDB.trace),
+            ("balances", ledger.balances, scratchDB.balances), ("lineage", ledger.lineage, scratchDB.lineage),
+            ("descendants", ledger.descendants, scratchDB.descendants), ("declarations", ledger.declarations, scratchDB.declarations),
+            ("registry", ledger.registryLog, scratchDB.registryLog), ("lotmap", ledger.lotMap, scratchDB.lotMap),
+        ]
+        try scratch.read { s in
+            for (i, (name, stored, rebuilt)) in pairs.enumerated() {
+                do {
+                    report.indexEntriesCompared[name] = try compare(name, LMDBReadCursor(txn, stored), LMDBReadCursor(s, rebuilt))
+                } catch {
+                    finding(.unreadable, "the \(name) database cannot be read to the end: \(error)")
+                }
+                options.progress?(AuditProgress(stage: .indexes, done: UInt64(i + 1), total: UInt64(pairs.count)))
+            }
+        }
+    }
+
+    /// Walks two databases in order side by side; returns the entries compared.
+    mutating func compare(_ name: String, _ stored: LMDBReadCursor, _ rebuilt: LMDBReadCursor) throws -> UInt64 {
+        func entry(_ c: LMDBReadCursor) throws -> ([UInt8], [UInt8])? { try c.next { (Array($0), Array($1)) } }
+        var a = try entry(stored), b = try entry(rebuilt)
+        var n: UInt64 = 0
+        let skipsHead = name == "meta"
+        while a != nil || b != nil {
+            n += 1
+            guard let (ak, av) = a else { differ(name, missing: b!); b = try entry(rebuilt); continue }
+            guard let (bk, bv) = b else { differ(name, extra: (ak, av)); a = try entry(stored); continue }
+            if ak == bk {
+                if av != bv, !(skipsHead && ak == Array("head".utf8)) { differ(name, key: ak, stored: av, rebuilt: bv) }
+                a = try entry(stored); b = try entry(rebuilt)
+            } else if ak.lexicographicallyPrecedes(bk) {
+                differ(name, extra: (ak, av)); a = try entry(stored)
+            } else {
+                differ(name, missing: (bk, bv)); b = try entry(rebuilt)
+            }
+        }
+        return n
+    }
+
+    mutating func differ(_ name: String, missing: ([UInt8], [UInt8])) {
+        let (what, leaf, id) = describe(name, key: missing.0, value: missing.1)
+        finding(.indexMissing, leaf: leaf, id: id, "the \(name) index lacks \(what), which the records make")
+    }
+
+    mutating func differ(_ name: String, extra: ([UInt8], [UInt8])) {
+        let (what, leaf, id) = describe(name, key: extra.0, value: extra.1)
+        finding(.indexExtra, leaf: leaf, id: id, "the \(name) index has \(what), which no record makes")
+    }
+
+    mutating func differ(_ name: String, key: [UInt8], stored: [UInt8], rebuilt: [UInt8]) {
+        let (what, leaf, id) = describe(name, key: key, value: rebuilt)
+        var detail = "the \(name) index says otherwise than the records about \(what)"
+        var foundLeaf: UInt64? = nil
+        if name == "tree", stored.count == rebuilt.count {
+            // The first node of the tile that differs, and the leaves under it.
+            let level = Int(key[0]), tile = Array(key[1...]).bigEndianUInt64
+            if let slot = (0..<stored.count / 32).first(where: { stored[$0 * 32..<$0 * 32 + 32] != rebuilt[$0 * 32..<$0 * 32 + 32] }) {
+                let node = tile * TreeTiles.width + UInt64(slot)
+                let first = node << UInt64(level), last = ((node + 1) << UInt64(level)) - 1
+                detail = "the stored tree node over leaves \(first)–\(last) (level \(level)) is not the hash of those records"
+                foundLeaf = first
+            }
+        }
+        if name == "events" || name == "declarations", stored.count >= 8 { foundLeaf = Array(stored[0..<8]).bigEndianUInt64 }
+        finding(.indexEntry, leaf: leaf ?? foundLeaf, id: id, expected: Hex.encode(rebuilt.prefix(48)), found: Hex.encode(stored.prefix(48)),
+                detail + (foundLeaf != nil && leaf != nil && foundLeaf != leaf ? " (it points at leaf \(foundLeaf!))" : ""))
+    }
+
+    /// An entry in words, with the leaf and event it concerns when its key or value names one.
+    func describe(_ name: String, key: [UInt8], value: [UInt8]) -> (String, UInt64?, EventID?) {
+        func u64(_ b: ArraySlice<UInt8>) -> UInt64 { Array(b).bigEndianUInt64 }
+        switch name {
+        case "events" where key.count == 32 && value.count == 16:
+            let id = (try? SHA256Digest(bytes: key)).map { EventID(digest: $0) }
+            return ("the entry of event \(id?.uri ?? Hex.encode(key)) (leaf \(u64(value[0..<8])))", u64(value[0..<8]), id)
+        case "declarations" where key.count == 32 && value.count == 8:
+            let id = (try? SHA256Digest(bytes: key)).map { EventID(digest: $0) }
+            return ("the declaration of event \(id?.uri ?? Hex.encode(key)) at leaf \(u64(value[0..<8]))", u64(value[0..<8]), id)
+        case "trace" where key.count > 9:
+            let leaf = u64(key[(key.count - 8)...])
+            return ("\(StoredTraceKey.decode(key[..<(key.count - 9)]).rawValue) named at leaf \(leaf)", leaf, nil)
+        case "lineage", "descendants":
+            let leaf = value.count >= 8 ? u64(value[0..<8]) : nil
+            return ("an edge of \(StoredTraceKey.decode(key).rawValue)\(leaf.map { " made at leaf \($0)" } ?? "")", leaf, nil)
+        case "balances":
+            return ("the balance of lot \(StoredTraceKey.decode(key).rawValue)", nil, nil)
+        case "registry" where key.count == 8:
+            return ("the registry change at leaf \(u64(key[0..<8]))", u64(key[0..<8]), nil)
+        case "blocks" where key.count == 8:
+            return ("block \(u64(key[0..<8]))", nil, nil)
+        case "tree" where key.count == 9:
+            return ("the tile at level \(key[0]), index \(u64(key[1...]))", nil, nil)
+        case "lotmap":
+            return ("the lot map node at path \(Hex.encode(key))", nil, nil)
+        default:
+            return ("the entry \(String(decoding: key, as: UTF8.self).allSatisfy { $0.isASCII && !$0.isWhitespace } ? String(decoding: key, as: UTF8.self) : Hex.encode(key))", nil, nil)
+        }
+    }
+}
