@@ -485,6 +485,18 @@ struct LMDBTransaction {
         }
     }
 
+    /// Deletes `key` (with all its values in a DUPSORT database); false when it was not there.
+    @discardableResult
+    func delete(_ db: LMDBDatabase, _ key: [UInt8]) throws -> Bool {
+        let rc: Int32 = key.withUnsafeBytes { k in
+            var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            return mdb_del(txn, db.dbi, &kv, nil)
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "del")
+        return true
+    }
+
     /// Stores `value` under `key`. `append` asserts keys arrive in order (MDB_APPEND: no page splits
     /// in the middle of the tree). `noOverwrite` fails instead of replacing.
     func put(_ db: LMDBDatabase, _ key: [UInt8], _ value: [UInt8], append: Bool = false, appendDup: Bool = false, noDupData: Bool = false) throws {

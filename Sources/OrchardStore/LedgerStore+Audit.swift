@@ -593,7 +593,6 @@ private struct AuditReplay {
                 let node = tile * TreeTiles.width + UInt64(slot)
                 let first = node << UInt64(level), last = ((node + 1) << UInt64(level)) - 1
                 detail = "the stored tree node over leaves \(first)–\(last) (level \(level)) is not the hash of those records"
-                foundLeaf = first
             }
         }
         if name == "events" || name == "declarations", stored.count >= 8 { foundLeaf = Array(stored[0..<8]).bigEndianUInt64 }

@@ -38,6 +38,12 @@ if let i = CommandLine.arguments.firstIndex(of: "--loss"), i + 1 < CommandLine.a
     finish()
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--audit"), i + 1 < CommandLine.arguments.count {
+    // `--audit 100000,1000000`: the full audit of simulated ledgers of these sizes.
+    try auditBenchmarks(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, rounds: options.rounds, tools: tools, work: work)
+    finish()
+}
+
 // The workload: signed records, as `orchard append` reads them.
 let workload = try tools.workload(events: options.events, into: work)
 print("workload: \(workload.source); \(workload.records) records, \(workload.canonicalEventBytes) canonical event bytes on average")

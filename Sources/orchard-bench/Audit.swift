@@ -1,0 +1,34 @@
+// `Tools/bench --audit 100000,1000000`: the full audit (`orchard audit`, release) of simulated
+// ledgers of these sizes, its signature rate against the raw OpenSSL Ed25519 verify rate on all
+// cores measured right before and after it (the target: ≥ 0.8), and its peak memory.
+// ORCHARD_BENCH_LEDGERS=DIR keeps the built ledgers there for the next run.
+import Foundation
+import OrchardStore
+
+func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) throws {
+    let keep = ProcessInfo.processInfo.environment["ORCHARD_BENCH_LEDGERS"].map { URL(fileURLWithPath: $0) } ?? work
+    print("full audit (orchard audit), release, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(rounds) rounds")
+    print("records     blocks   audit s   signatures/s   raw verify/s (before, after)   ratio   peak anon MiB   peak RSS MiB")
+    for n in sizes {
+        let dir = keep.appendingPathComponent("audit-\(n)").path
+        if !FileManager.default.fileExists(atPath: dir + "/data/data.mdb") {
+            try tools.initLedger(dir)
+            let build = try tools.timeOrchard(["simulate", "--events", String(n), "--seed", "1", "--append", "--quiet", "--ledger", dir])
+            print(String(format: "  (ledger of %d events built in %.0f s)", n, build))
+        }
+        let head = try benchStore(dir).head().header
+        // Every record's signature (leaf 0, the genesis, has none) and each block's header and checkpoint signatures.
+        let signatures = Double(head.treeSize - 1 + 2 * (head.height + 1))
+        var ratios = [Double]()
+        for _ in 0..<rounds {
+            let before = tools.verifyCeiling()
+            let (t, rss, anon) = try runMeasured(tools.binDir.appendingPathComponent("orchard").path, ["audit", "--quiet", "--ledger", dir])
+            let after = tools.verifyCeiling()
+            let rate = signatures / t, ceiling = (before + after) / 2
+            ratios.append(rate / ceiling)
+            print(String(format: "%8d   %6d   %7.1f   %12.0f   %12.0f (%.0f, %.0f)          %5.2f   %13d   %12d", Int(head.treeSize), Int(head.height),
+                         t, rate, ceiling, before, after, rate / ceiling, anon, rss))
+        }
+        print(String(format: "  median ratio %.2f (target ≥ 0.8)", median(ratios)))
+    }
+}
