@@ -93,13 +93,11 @@ public struct AuditReport: Sendable {
     /// Nothing found.
     public var ok: Bool { findingCount == 0 }
 
-    /// The first failing record (the finding with the lowest leaf), if any finding names one.
-    public var firstFailingRecord: VerificationFinding? {
-        findings.filter { $0.leafIndex != nil }.min { ($0.leafIndex!, $0.blockHeight ?? 0) < ($1.leafIndex!, $1.blockHeight ?? 0) }
-    }
+    /// The first failing record: the finding with the lowest leaf (of all found, kept or not).
+    public var firstFailingRecord: VerificationFinding?
 
-    /// The first failing block, if any finding names one.
-    public var firstFailingBlock: UInt64? { findings.compactMap(\.blockHeight).min() }
+    /// The first failing block: the lowest block any finding names (of all found).
+    public var firstFailingBlock: UInt64?
 
     /// For programs: `orchard-audit/1`.
     public var json: JSONValue {
@@ -127,6 +125,8 @@ public struct AuditReport: Sendable {
         m.append(JSONMember("indexEntriesCompared", .object(indexEntriesCompared.sorted { $0.key < $1.key }.map { JSONMember($0.key, n($0.value)) })))
         m.append(JSONMember("findingCount", .number(JSONNumber(findingCount))))
         m.append(JSONMember("findings", .array(findings.map(\.json))))
+        if let firstFailingBlock { m.append(JSONMember("firstFailingBlock", n(firstFailingBlock))) }
+        if let firstFailingRecord { m.append(JSONMember("firstFailingRecord", firstFailingRecord.json)) }
         if let savedState { m.append(JSONMember("savedState", .string(savedState))) }
         return .object(m)
     }
@@ -137,11 +137,16 @@ struct FindingCollector {
     let limit: Int
     private(set) var kept: [VerificationFinding] = []
     private(set) var count = 0
+    /// The finding with the lowest leaf, and the lowest block named, of all (kept or not).
+    private(set) var lowestLeaf: VerificationFinding?
+    private(set) var lowestBlock: UInt64?
 
     init(limit: Int) { self.limit = limit }
 
     mutating func add(_ f: VerificationFinding) {
         count += 1
         if kept.count < limit { kept.append(f) }
+        if let leaf = f.leafIndex, leaf < lowestLeaf?.leafIndex ?? .max { lowestLeaf = f }
+        if let block = f.blockHeight, block < lowestBlock ?? .max { lowestBlock = block }
     }
 }

@@ -5,6 +5,7 @@
 // runs on all cores a stretch ahead; this thread applies the rules in order, rebuilds the tree,
 // indexes and lot map, and compares each block header with what its records make.
 import Foundation
+import Logging
 import OrchardCrypto
 import OrchardLedger
 import OrchardModel
@@ -15,12 +16,12 @@ extension LedgerStore {
     /// audit cannot run at all (the work directory cannot be made, OpenSSL fails).
     public func audit(_ options: AuditOptions = AuditOptions()) throws -> AuditReport {
         let fm = FileManager.default
-        let work = options.workDirectory ?? (NSTemporaryDirectory() + "/orchard-audit-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
-        if fm.fileExists(atPath: work + "/data.mdb") {
-            throw StoreError.io(path: work, reason: "already holds a database; give the audit a new or empty work directory")
-        }
+        // The audit's own directory, inside the one given (never the given one itself: it may
+        // hold other files), removed afterwards.
+        let parent = options.workDirectory ?? NSTemporaryDirectory()
+        let work = parent + "/orchard-audit-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         do { try fm.createDirectory(atPath: work, withIntermediateDirectories: true) } catch {
-            throw StoreError.io(path: work, reason: "cannot create the audit's work directory: \(Self.reason(error))")
+            throw StoreError.io(path: parent, reason: "cannot create the audit's work directory: \(Self.reason(error))")
         }
         defer { try? fm.removeItem(atPath: work) }
         var saved: AuditState?
@@ -34,7 +35,7 @@ extension LedgerStore {
         do {
             let scratch = try LMDBEnvironment(directory: work, initialMapSize: 1 << 30, scratch: true)
             let schema = try LedgerSchema(env: scratch)
-            var replay = AuditReplay(ledger: db, scratch: scratch, scratchDB: schema, options: options)
+            var replay = AuditReplay(ledger: db, scratch: scratch, scratchDB: schema, options: options, logger: logger)
             report = try env.read { txn in try replay.run(txn, from: saved) }
         }
         if let target = options.saveState, report.ok, let checkpoint = report.checkpoint, let genesisHash = report.genesisHash {
@@ -179,8 +180,17 @@ private struct AuditReplay {
     var genesis: Genesis!
     var registry: Registry!
     var lotMapRoot = zeroDigest
+    /// The time of the last block replayed (ms), for a block whose own time is unreadable.
+    var lastBlockMillis: Int64 = 0
+    /// Checks that, once failed at one block, fail at every later block for the same cause (a
+    /// changed leaf changes every later root): reported at the first block, the rest counted.
+    var cascading: [VerificationFinding.Check: (first: UInt64, more: Int)] = [:]
 
-    init(ledger: LedgerSchema, scratch: LMDBEnvironment, scratchDB: LedgerSchema, options: AuditOptions) {
+    /// Where stage timings go (`orchard --log-level trace audit`).
+    let logger: Logger
+
+    init(ledger: LedgerSchema, scratch: LMDBEnvironment, scratchDB: LedgerSchema, options: AuditOptions, logger: Logger) {
+        self.logger = logger
         self.ledger = ledger
         self.scratch = scratch
         self.scratchDB = scratchDB
@@ -226,6 +236,7 @@ private struct AuditReplay {
         var next = read(fromHeight: height, leaf: leaf, txn: txn, segments: &segments)
         var stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
         var complete = true
+        var trace = StageTrace(logger)
         while let stretch = next.stretch, let current = stream {
             if let stop = next.stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
             let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
@@ -233,7 +244,9 @@ private struct AuditReplay {
                 : (nil, nil)
             stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
             do {
+                trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
                 try apply(stretch, current, planner: planner, txn: txn)
+                trace.mark("audit: stretch applied and written (waited \(current.waitedNanoseconds / 1_000_000) ms for stage A)")
             } catch {
                 current.cancel()
                 stream?.cancel()
@@ -251,8 +264,13 @@ private struct AuditReplay {
     }
 
     mutating func finish(complete: Bool) -> AuditReport {
+        for (check, c) in cascading.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where c.more > 0 {
+            finding(check, "\(c.more) later block\(c.more == 1 ? "" : "s") after block \(c.first) fail this check too: each commits to the tree (or lot map) the change at or before block \(c.first) altered")
+        }
         report.replayComplete = complete
         report.findingCount = findings.count
+        report.firstFailingRecord = findings.lowestLeaf
+        report.firstFailingBlock = findings.lowestBlock
         report.findings = findings.kept.sorted { ($0.leafIndex ?? .max, $0.blockHeight ?? .max) < ($1.leafIndex ?? .max, $1.blockHeight ?? .max) }
         if let registry {
             report.participantsByRole = registry.participants.values.reduce(into: [:]) { $0[$1.role, default: 0] += 1 }
@@ -419,7 +437,15 @@ private struct AuditReplay {
                 let firstLeaf = stretch.firstLeaf + UInt64(taken)
                 blockFirstLeaves.append(firstLeaf)
                 let before = plan.records.count, problemsBefore = plan.problems.count
-                let nowMillis = (try? EPCISTimestamp(block.header.time).millisecondsSinceEpoch) ?? .max
+                // The ledger's clock when it closed the block: no event may be dated far beyond it.
+                let nowMillis: Int64
+                if let t = try? EPCISTimestamp(block.header.time).millisecondsSinceEpoch, t < Int64.max / 2 {
+                    nowMillis = t
+                    lastBlockMillis = t
+                } else {
+                    finding(.unreadable, block: block.header.height, found: block.header.time, "the block's time is not an RFC 3339 timestamp")
+                    nowMillis = lastBlockMillis
+                }
                 try planner.apply(records, to: &plan, treeSize: stretch.firstLeaf, state: state, nowMillis: nowMillis, replaying: true)
                 for problem in plan.problems[problemsBefore...] { record(problem, stretch: stretch) }
                 for r in plan.records[before...] where r.registryChange != nil {
@@ -481,7 +507,13 @@ private struct AuditReplay {
         let given = block.header, h = expected.height
         let key = genesis.sequencerKey
         func differs(_ check: VerificationFinding.Check, _ e: String, _ f: String, _ what: String) {
-            if e != f { finding(check, block: h, expected: e, found: f, what) }
+            guard e != f else { return }
+            if [.rootHash, .lotMapRoot, .checkpointContent].contains(check), let seen = cascading[check] {
+                cascading[check] = (seen.first, seen.more + 1)
+                return
+            }
+            if [.rootHash, .lotMapRoot, .checkpointContent].contains(check) { cascading[check] = (h, 0) }
+            finding(check, block: h, expected: e, found: f, what)
         }
         differs(.blockHeight, "\(h)", "\(given.height)", "the block stored at height \(h) names another height")
         differs(.previousHash, expected.previousHash.hex, given.previousHash.hex, "previousHash is not the hash of the block before")
@@ -498,10 +530,9 @@ private struct AuditReplay {
             finding(.blockSignature, block: h, expected: key.keyID.rawValue, "the sequencer's signature on the block header does not verify (re-signed by another key, or changed after signing)")
         }
         let cp = block.checkpoint
-        if cp.origin != genesis.origin || cp.treeSize != expected.treeSize || cp.rootHash != expected.rootHash {
-            finding(.checkpointContent, block: h, expected: "\(genesis.origin) \(expected.treeSize) \(expected.rootHash.hex)",
-                    found: "\(cp.origin) \(cp.treeSize) \(cp.rootHash.hex)", "the block's checkpoint is not the tree its records make")
-        }
+        differs(.checkpointContent, "\(genesis.origin) \(expected.treeSize) \(expected.rootHash.hex)", "\(cp.origin) \(cp.treeSize) \(cp.rootHash.hex)",
+                "the block's checkpoint is not the tree its records make")
+        if given.recordCount == 0 { finding(.blockRecordCount, block: h, found: "0", "a block with no records (an append never closes an empty block)") }
         if try !cp.isSigned(by: key) { finding(.checkpointSignature, block: h, "the checkpoint's signature does not verify with the sequencer key") }
         report.signaturesChecked += 2
     }
@@ -522,9 +553,13 @@ private struct AuditReplay {
         switch storedHead {
         case let .failure(e): finding(.ledgerHead, "the ledger's head cannot be read: \(e)")
         case let .success(head):
+            let rebuilt = try scratch.read { s in try LedgerStore.headState(s, scratchDB) }
             if head.height != report.height || head.frontier.treeSize != end {
                 finding(.ledgerHead, expected: "height \(report.height), tree size \(end)", found: "height \(head.height), tree size \(head.frontier.treeSize)",
                         "the ledger's head is not its last block")
+            } else if head.encoded != rebuilt.encoded {
+                finding(.ledgerHead, block: head.height, expected: rebuilt.blockHash.hex, found: head.blockHash.hex,
+                        "the ledger's head (its last block's hash and the Merkle frontier) is not what the records make")
             }
         }
     }
@@ -540,6 +575,8 @@ private struct AuditReplay {
         ]
         try scratch.read { s in
             for (i, (name, stored, rebuilt)) in pairs.enumerated() {
+                var trace = StageTrace(logger)
+                defer { trace.mark("audit: \(name) compared (\(report.indexEntriesCompared[name] ?? 0) entries)") }
                 do {
                     report.indexEntriesCompared[name] = try compare(name, LMDBReadCursor(txn, stored), LMDBReadCursor(s, rebuilt))
                 } catch {
@@ -561,7 +598,9 @@ private struct AuditReplay {
             guard let (ak, av) = a else { differ(name, missing: b!); b = try entry(rebuilt); continue }
             guard let (bk, bv) = b else { differ(name, extra: (ak, av)); a = try entry(stored); continue }
             if ak == bk {
-                if av != bv, !(skipsHead && ak == Array("head".utf8)) { differ(name, key: ak, stored: av, rebuilt: bv) }
+                if av != bv, !(skipsHead && ak == Array("head".utf8)), !(name == "registry" && Self.sameJSON(av, bv)) {
+                    differ(name, key: ak, stored: av, rebuilt: bv)
+                }
                 a = try entry(stored); b = try entry(rebuilt)
             } else if ak.lexicographicallyPrecedes(bk) {
                 differ(name, extra: (ak, av)); a = try entry(stored)
@@ -572,14 +611,21 @@ private struct AuditReplay {
         return n
     }
 
+    /// The registry log keeps each change as submitted (its members in the order given); the
+    /// replay has it from the signed, canonical payload: the same change in another order.
+    static func sameJSON(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard let x = try? JSONParser.parse(a), let y = try? JSONParser.parse(b) else { return false }
+        return JSONWriter.canonical(x) == JSONWriter.canonical(y)
+    }
+
     mutating func differ(_ name: String, missing: ([UInt8], [UInt8])) {
         let (what, leaf, id) = describe(name, key: missing.0, value: missing.1)
-        finding(.indexMissing, leaf: leaf, id: id, "the \(name) index lacks \(what), which the records make")
+        finding(.indexMissing, block: blockOf(name, missing.0), leaf: leaf, id: id, "the \(name) index lacks \(what), which the records make")
     }
 
     mutating func differ(_ name: String, extra: ([UInt8], [UInt8])) {
         let (what, leaf, id) = describe(name, key: extra.0, value: extra.1)
-        finding(.indexExtra, leaf: leaf, id: id, "the \(name) index has \(what), which no record makes")
+        finding(.indexExtra, block: blockOf(name, extra.0), leaf: leaf, id: id, "the \(name) index has \(what), which no record makes")
     }
 
     mutating func differ(_ name: String, key: [UInt8], stored: [UInt8], rebuilt: [UInt8]) {
@@ -596,9 +642,12 @@ private struct AuditReplay {
             }
         }
         if name == "events" || name == "declarations", stored.count >= 8 { foundLeaf = Array(stored[0..<8]).bigEndianUInt64 }
-        finding(.indexEntry, leaf: leaf ?? foundLeaf, id: id, expected: Hex.encode(rebuilt.prefix(48)), found: Hex.encode(stored.prefix(48)),
+        finding(.indexEntry, block: blockOf(name, key), leaf: leaf ?? foundLeaf, id: id, expected: Hex.encode(rebuilt.prefix(48)), found: Hex.encode(stored.prefix(48)),
                 detail + (foundLeaf != nil && leaf != nil && foundLeaf != leaf ? " (it points at leaf \(foundLeaf!))" : ""))
     }
+
+    /// The block a `blocks` entry is (nil for other databases).
+    func blockOf(_ name: String, _ key: [UInt8]) -> UInt64? { name == "blocks" && key.count == 8 ? key.bigEndianUInt64 : nil }
 
     /// An entry in words, with the leaf and event it concerns when its key or value names one.
     func describe(_ name: String, key: [UInt8], value: [UInt8]) -> (String, UInt64?, EventID?) {

@@ -31,7 +31,9 @@ struct Audit: ParsableCommand {
         checkpoint` prints it, or the JSON Lines of `orchard export --checkpoints`): this ledger \
         must extend each, or the report names the tree sizes between which history was rewritten.
 
-        Exit 0 all verified; 2 findings; 4 the ledger or a file cannot be read; 64 bad arguments.
+        Exit 0 all verified; 2 findings (or a kept checkpoint this ledger does not extend); 1 a \
+        --checkpoint file that holds no checkpoint; 4 the ledger or a file cannot be read; 64 bad \
+        arguments.
 
         EXAMPLES
           orchard audit --ledger ledger
@@ -57,22 +59,20 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         try runCommand(json: options.json) {
+            // A kept-checkpoint file is read first: a malformed one is refused before the replay.
+            let keptFile = try checkpoint.map { try KeptCheckpoints.read(String(decoding: try readInput($0), as: UTF8.self)) }
             let store = try options.open()
+            let kept = try keptFile.map { try store.checkKept($0) }
             var auditOptions = AuditOptions()
             auditOptions.since = since
-            auditOptions.saveState = saveState
+            // A ledger that does not extend a kept checkpoint is no base for the next audit.
+            auditOptions.saveState = kept?.isConsistent ?? true ? saveState : nil
             auditOptions.workDirectory = work
             auditOptions.findingLimit = Int(min(maxFindings, UInt64(Int.max)))
-            let head = try store.head().header.treeSize
-            let progress = Progress(total: Int(head), enabled: !quiet, label: "audit", approximate: false)
-            nonisolated(unsafe) let bar = progress
-            auditOptions.progress = { p in if p.stage == .replay { bar.update(Int(p.done)) } }
+            let bar = ProgressBox(enabled: !quiet)
+            auditOptions.progress = { p in if p.stage == .replay { bar.update(done: p.done, total: p.total) } }
             let report = try store.audit(auditOptions)
-            progress.finish(Int(report.recordsReplayed))
-            var kept: KeptCheckpointReport?
-            if let checkpoint {
-                kept = try store.checkKept(try KeptCheckpoints.read(String(decoding: try readInput(checkpoint), as: UTF8.self)))
-            }
+            bar.finish(report.recordsReplayed)
             if options.json {
                 var m = report.json.objectMembers ?? []
                 if let kept { m.append(JSONMember("keptCheckpoints", Verify.json(kept))) }
@@ -80,7 +80,11 @@ struct Audit: ParsableCommand {
             } else {
                 report.lines().forEach(out)
                 if let kept { Verify.lines(kept).forEach(out) }
-                if let saved = report.savedState { out("state saved to \(saved): next time, `orchard audit --since \(saved)` replays only what comes after") }
+                if let saved = report.savedState {
+                    out("state saved to \(saved): next time, `orchard audit --since \(saved)` replays only what comes after")
+                } else if let saveState {
+                    out("state not saved to \(saveState): only a clean audit of a ledger that extends every kept checkpoint is kept")
+                }
                 if report.ok, let cp = report.checkpoint {
                     out("")
                     out("checkpoint at the head (keep it: `orchard audit --checkpoint FILE` later shows whether this history was rewritten):")
@@ -94,4 +98,20 @@ struct Audit: ParsableCommand {
             }
         }
     }
+}
+
+/// The progress bar of a replay whose total is known once it starts (the records after the
+/// saved state, for an incremental audit). Called from the audit's thread only.
+private final class ProgressBox: @unchecked Sendable {
+    private let enabled: Bool
+    private var bar: Progress?
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(done: UInt64, total: UInt64) {
+        if bar == nil { bar = Progress(total: Int(total), enabled: enabled, label: "audit", approximate: false) }
+        bar?.update(Int(done))
+    }
+
+    func finish(_ done: UInt64) { bar?.finish(Int(done)) }
 }

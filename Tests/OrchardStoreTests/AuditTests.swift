@@ -337,6 +337,28 @@ struct AuditTests {
         #expect(report.findings.first?.check == .auditState)
     }
 
+    @Test("Registry changes submitted with their members in any order, and a key rotated, audit clean")
+    func registryChangesInAnyOrder() throws {
+        let ledger = try Fixtures.makeLedger()
+        let newcomer = try Ed25519PrivateKey(), rotated = try Ed25519PrivateKey()
+        // Members in submission order (op, participant, issuedAt), not RFC 8785 order: the
+        // registry log keeps them so, the replay has them from the canonical signed payload.
+        let add: JSONValue = ["op": "add",
+                              "participant": ["id": "farm-sn-audit-01", "name": "Audit Test Farm", "role": "farm", "province": "Shaanxi",
+                                              "location": "Yichuan County", "publicKeys": [.string(Base64.encode(newcomer.publicKey.rawRepresentation))]],
+                              "issuedAt": "2026-09-01T00:00:00.000Z"]
+        let rotate: JSONValue = ["op": "rotate", "participant": "farm-sn-audit-01",
+                                 "publicKey": .string(Base64.encode(rotated.publicKey.rawRepresentation)), "issuedAt": "2026-09-02T00:00:00.000Z"]
+        _ = try ledger.append([try Fixtures.signRegistryChange(add),
+                               try Fixtures.sign(FixtureEvents.harvest(lot: "AUD-1", kilograms: 10, by: "farm-sn-audit-01"), with: newcomer)])
+        _ = try ledger.append([try Fixtures.signRegistryChange(rotate),
+                               try Fixtures.sign(FixtureEvents.harvest(lot: "AUD-2", kilograms: 10, by: "farm-sn-audit-01"), with: rotated)])
+        let report = try audit(ledger.store)
+        #expect(report.ok, "\(report.findings.map(\.description))")
+        #expect(report.registryHistory.map(\.op) == ["add", "rotate"])
+        #expect(report.registryHistory.map(\.leaf) == [1, 3])
+    }
+
     @Test("The audit changes nothing in the ledger")
     func readOnly() throws {
         let ledger = try Self.season()
