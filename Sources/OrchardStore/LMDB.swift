@@ -76,8 +76,9 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// named databases are only opened, and a ledger this user cannot write is opened read-only;
     /// `readOnly` asks for a read-only environment outright. Throws ``StoreError`` for a missing,
     /// empty or truncated data file, ``LMDBError`` when LMDB refuses.
-    /// `scratch`: commits are not synced (MDB_NOSYNC): for a working copy that is thrown away
-    /// if the process dies (the audit's rebuilt state), never for a ledger.
+    /// `scratch`: commits are not synced (MDB_NOSYNC) and pages are written in the map
+    /// (MDB_WRITEMAP): for a working copy that is thrown away if the process dies (the audit's
+    /// rebuilt state), never for a ledger.
     init(directory: String, maxDatabases: Int = 16, initialMapSize: Int = 1 << 30,
          existing: Bool = false, readOnly: Bool = false, scratch: Bool = false) throws {
         let dataFile = directory + "/data.mdb"
@@ -105,7 +106,9 @@ final class LMDBEnvironment: @unchecked Sendable {
     private static func open(_ directory: String, maxDatabases: Int, mapSize: Int, existing: Bool,
                              readOnly: Bool, scratch: Bool) throws(LMDBError) -> (OpaquePointer, lockless: Bool) {
         // NOTLS: read transactions are not tied to threads, so Swift tasks may hop threads.
-        let base = UInt32(MDB_NOTLS) | (scratch ? UInt32(MDB_NOSYNC) : 0)
+        // A scratch environment writes its pages in the map itself (WRITEMAP: no heap copy of
+        // each dirty page, so a large transaction costs page cache, not process memory).
+        let base = UInt32(MDB_NOTLS) | (scratch ? UInt32(MDB_NOSYNC) | UInt32(MDB_WRITEMAP) : 0)
         let rdonly = UInt32(MDB_RDONLY)
         if !readOnly {
             switch Result(catching: { () throws(LMDBError) in
