@@ -557,9 +557,14 @@ private struct AuditReplay {
             if head.height != report.height || head.frontier.treeSize != end {
                 finding(.ledgerHead, expected: "height \(report.height), tree size \(end)", found: "height \(head.height), tree size \(head.frontier.treeSize)",
                         "the ledger's head is not its last block")
-            } else if head.encoded != rebuilt.encoded {
+            } else if head.blockHash != rebuilt.blockHash {
                 finding(.ledgerHead, block: head.height, expected: rebuilt.blockHash.hex, found: head.blockHash.hex,
-                        "the ledger's head (its last block's hash and the Merkle frontier) is not what the records make")
+                        "the ledger's head names another block hash than its last block's")
+            } else if let root = report.rootHash, (try? head.frontier.rootHash) != root {
+                // The stored head's frontier must give the last header's root (the rebuilt one may
+                // differ for a changed record, which is found at its leaf).
+                finding(.ledgerHead, block: head.height, expected: root.hex, found: (try? head.frontier.rootHash)?.hex,
+                        "the ledger's head (its Merkle frontier) does not give its last block's root")
             }
         }
     }

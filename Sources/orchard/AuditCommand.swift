@@ -92,6 +92,7 @@ struct Audit: ParsableCommand {
                 }
             }
             guard report.ok, kept?.isConsistent ?? true else {
+                fflush(nil)   // the report before the error line, also when both go to one file
                 if options.json { throw ExitCode(Exit.code(.verificationFailed)) }
                 throw CheckFailed(description: report.ok ? "this ledger does not extend every kept checkpoint"
                                   : "the audit found \(report.findingCount) problem\(report.findingCount == 1 ? "" : "s") (listed above)")
