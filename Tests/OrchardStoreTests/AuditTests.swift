@@ -328,6 +328,22 @@ struct AuditTests {
         #expect(report.findings.contains { $0.check == .consistencyProof })
     }
 
+    @Test("A saved state whose database is not the checkpoint it names is refused as a state, not blamed on the ledger")
+    func mismatchedState() throws {
+        let ledger = try Fixtures.makeLedger()
+        _ = try ledger.append([try Fixtures.sign(FixtureEvents.harvest(lot: "S1", kilograms: 10), as: "farm-sn-luochuan-01")])
+        let dir = try TemporaryDirectory()
+        #expect(try audit(ledger.store) { $0.saveState = dir.path + "/early" }.ok)
+        _ = try ledger.append([try Fixtures.sign(FixtureEvents.harvest(lot: "S2", kilograms: 10), as: "farm-sn-luochuan-01")])
+        #expect(try audit(ledger.store) { $0.saveState = dir.path + "/late" }.ok)
+        let fm = FileManager.default
+        try fm.removeItem(atPath: dir.path + "/early/state.mdb")
+        try fm.copyItem(atPath: dir.path + "/late/state.mdb", toPath: dir.path + "/early/state.mdb")
+        let report = try audit(ledger.store) { $0.since = dir.path + "/early" }
+        #expect(report.findingCount == 1)
+        #expect(report.findings.first?.check == .auditState, "\(report.findings.map(\.description))")
+    }
+
     @Test("A saved state of another ledger is refused")
     func otherLedgersState() throws {
         var genesis = try Fixtures.genesisJSON()

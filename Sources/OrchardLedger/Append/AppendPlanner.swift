@@ -29,6 +29,9 @@ public struct PreparedRecord: Sendable {
     /// replay keeps the leaves where they are (nil otherwise).
     var refusedLeafHash: SHA256Digest? = nil
 
+    /// Whether stage A read the record (its signature can then be checked).
+    public var isReadable: Bool { if case .success = result { true } else { false } }
+
     /// The registry change this record carries, if it is a well-formed registry record.
     public var registryChange: JSONValue? { if case let .success(p) = result { p.registryChange } else { nil } }
 }
