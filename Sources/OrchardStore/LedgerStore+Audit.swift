@@ -95,8 +95,12 @@ struct AuditState {
             try fm.moveItem(atPath: work + "/data.mdb", toPath: staging + "/" + Self.dataFile)
             try Data((JSONWriter.pretty(meta) + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/" + Self.metaFile))
             try Data(checkpoint.text.utf8).write(to: URL(fileURLWithPath: staging + "/checkpoint"))
-            if fm.fileExists(atPath: directory) { try fm.removeItem(atPath: directory) }
+            // The earlier state is moved aside, not deleted, until the new one is in place: a crash
+            // between the two renames leaves both on disk, never neither.
+            let earlier = directory + ".replaced-\(getpid())"
+            if fm.fileExists(atPath: directory) { try fm.moveItem(atPath: directory, toPath: earlier) }
             try fm.moveItem(atPath: staging, toPath: directory)
+            try? fm.removeItem(atPath: earlier)
         } catch {
             try? fm.removeItem(atPath: staging)
             throw StoreError.io(path: directory, reason: "cannot save the audit state: \(LedgerStore.reason(error))")
