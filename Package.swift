@@ -18,6 +18,10 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB",
                        providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CQREncode", path: "Sources/CQREncode",
+                       providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "OrchardCrypto", dependencies: ["COpenSSL"]),
         .target(name: "OrchardModel", dependencies: ["OrchardCrypto"]),
@@ -32,10 +36,13 @@ let package = Package(
         .target(name: "OrchardStats", dependencies: ["OrchardTrace", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardQuery", dependencies: ["OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
                                                      .product(name: "Logging", package: "swift-log")]),
+        // Printable labels: a lot's Digital Link as a QR Code (libqrencode), in SVG or PNG (zlib).
+        .target(name: "OrchardLabel", dependencies: ["CQREncode", "CZlib", "OrchardModel"]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardSimulation", "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
             "OrchardQuery", "OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
+            "OrchardLabel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -46,6 +53,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "OrchardCryptoTests", dependencies: ["OrchardCrypto", "OrchardTesting"]),
+        .testTarget(name: "OrchardLabelTests", dependencies: ["OrchardLabel", "OrchardTesting"]),
         .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardTesting"]),
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
