@@ -11,6 +11,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System-library shims: the only places that name C headers.
@@ -38,11 +43,22 @@ let package = Package(
                                                      .product(name: "Logging", package: "swift-log")]),
         // Printable labels: a lot's Digital Link as a QR Code (libqrencode), in SVG or PNG (zlib).
         .target(name: "OrchardLabel", dependencies: ["CQREncode", "CZlib", "OrchardModel"]),
+        // The ledger node: HTTP capture with group commit and the read API (Hummingbird 2), the
+        // same library calls as the CLI.
+        .target(name: "OrchardNode", dependencies: [
+            "OrchardQuery", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardSimulation", "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
             "OrchardQuery", "OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
-            "OrchardLabel",
+            "OrchardLabel", "OrchardNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,0 +1,201 @@
+// The node's HTTP surface (Docs/NODE.md): capture, the head and its checkpoint, blocks, records,
+// health and metrics. Every answer comes from the same library calls as the CLI's (OrchardQuery,
+// LedgerStore); errors are the CLI's FailureReport as JSON, with the HTTP status of its category.
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OrchardCrypto
+import OrchardLedger
+import OrchardModel
+import OrchardQuery
+import OrchardStore
+import Prometheus
+
+/// Builds the node's application for one ledger.
+public enum LedgerNode {
+    /// The application: its routes, request log and metrics middleware, and the capture queue
+    /// as a service (stopped after the server on shutdown, so waiting requests are answered).
+    /// `onRunning` is called with the port the server listens on.
+    public static func application(store: LedgerStore, configuration: NodeConfiguration, metrics: PrometheusCollectorRegistry,
+                                   logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let queue = CaptureQueue(store: store, configuration: configuration, logger: logger)
+        let router = Router()
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: MetricsMiddleware())
+        routes(router, store: store, queue: queue, configuration: configuration, metrics: metrics)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "orchard"),
+                           services: [queue],
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+                           logger: logger)
+    }
+
+    static func routes(_ router: Router<BasicRequestContext>, store: LedgerStore, queue: CaptureQueue, configuration: NodeConfiguration,
+                       metrics: PrometheusCollectorRegistry) {
+        router.get("/health") { _, _ in
+            let head = try store.head().header
+            return json(.object([JSONMember("status", .string("ok")), JSONMember("origin", .string(store.genesis.origin)),
+                                 JSONMember("height", .number(JSONNumber(Int(head.height)))),
+                                 JSONMember("treeSize", .number(JSONNumber(Int(head.treeSize))))]))
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+        router.get("/checkpoint") { _, _ in
+            // The C2SP signed note, as tlog-tiles serves it.
+            text(try store.head().checkpoint.text)
+        }
+        router.get("/head") { _, _ in
+            try answer { json(try store.blockView(height: try store.head().header.height).json) }
+        }
+        router.get("/blocks/:height") { _, context in
+            try answer {
+                guard let height = context.parameters.get("height", as: UInt64.self) else {
+                    throw UsageFailure("block height: a whole number, got \"\(context.parameters.get("height") ?? "")\"")
+                }
+                return json(try store.blockView(height: height).json)
+            }
+        }
+        router.get("/leaves/:leaf") { _, context in
+            try answer {
+                guard let leaf = context.parameters.get("leaf", as: UInt64.self) else {
+                    throw UsageFailure("leaf index: a whole number, got \"\(context.parameters.get("leaf") ?? "")\"")
+                }
+                return json(try store.record(atLeaf: leaf).json)
+            }
+        }
+        router.post("/capture") { request, _ in
+            try await answer {
+                let bytes = try await body(request, limit: configuration.maxRequestBytes)
+                let inputs: [RecordInput]
+                do { inputs = try RecordInputs.split(bytes) } catch let problem as EventProblem {
+                    throw AppendRejection(problems: [problem])
+                }
+                guard inputs.count <= configuration.maxRequestRecords else {
+                    throw TooLarge(description: "the request holds \(inputs.count) records; a capture request may hold at most \(configuration.maxRequestRecords) (send several)")
+                }
+                switch await queue.submit(inputs) {
+                case let .receipts(receipts):
+                    var response = json(.object([JSONMember("receipts", .array(receipts.map(\.json)))]))
+                    let blocks = Set(receipts.map(\.blockHeight)).sorted().map(String.init).joined(separator: ",")
+                    response.headers[.orchardBlocks] = blocks
+                    return response
+                case let .rejected(problems): throw AppendRejection(problems: problems)
+                case .unavailable: throw Unavailable()
+                case let .failed(reason): throw StoreFailure(description: reason)
+                }
+            }
+        }
+    }
+
+    /// Reads a request body of at most `limit` bytes (413 past it).
+    static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw TooLarge(description: "the request body is \(length) bytes; at most \(limit) are accepted")
+        }
+        var bytes = [UInt8]()
+        for try await buffer in request.body {
+            bytes += buffer.readableBytesView
+            if bytes.count > limit { throw TooLarge(description: "the request body is over \(limit) bytes, the most accepted") }
+        }
+        return bytes
+    }
+
+    /// Runs a handler; a failure becomes the CLI's failure report as JSON with its HTTP status.
+    static func answer(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch {
+            return failure(error)
+        }
+    }
+
+    static func answer(_ body: () throws -> Response) throws -> Response {
+        do { return try body() } catch {
+            return failure(error)
+        }
+    }
+
+    static func failure(_ error: any Error) -> Response {
+        let status: HTTPResponse.Status
+        switch error {
+        case is TooLarge: status = .contentTooLarge
+        case is Unavailable: status = .serviceUnavailable
+        default:
+            let report = FailureReport(error)
+            status = switch report.category {
+            case .usage: .badRequest
+            case .rejected: .unprocessableContent
+            case .notFound: .notFound
+            case .verificationFailed: .conflict
+            default: .internalServerError
+            }
+        }
+        var response = json(FailureReport(error).json)
+        response.status = status
+        return response
+    }
+
+    static func json(_ value: JSONValue) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: JSONWriter.pretty(value) + "\n")))
+    }
+
+    static func text(_ s: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+}
+
+extension HTTPField.Name {
+    /// The blocks a capture request's records landed in (for the request log).
+    static let orchardBlocks = Self("Orchard-Blocks")!
+}
+
+/// A request over the node's limits (413).
+struct TooLarge: Error, CategorizedError {
+    let description: String
+    var category: FailureCategory { .usage }
+}
+
+/// The node is shutting down (503).
+struct Unavailable: Error, CategorizedError {
+    var description: String { "the node is shutting down; send the request again to a running node" }
+    var category: FailureCategory { .ledgerError }
+}
+
+/// A malformed path parameter (400).
+struct UsageFailure: Error, CategorizedError {
+    let description: String
+    init(_ d: String) { description = d }
+    var category: FailureCategory { .usage }
+}
+
+/// The ledger failed while committing (500).
+struct StoreFailure: Error, CategorizedError {
+    let description: String
+    var category: FailureCategory { .ledgerError }
+}
+
+/// One log line per request: method, path, status, duration, and the blocks a capture landed in.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let response: Response
+        do { response = try await next(request, context) } catch {
+            let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
+            log(request, status: status.code, start: start, blocks: nil)
+            throw error
+        }
+        log(request, status: response.status.code, start: start, blocks: response.headers[.orchardBlocks])
+        return response
+    }
+
+    func log(_ request: Request, status: Int, start: UInt64, blocks: String?) {
+        var metadata: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
+                                         "ms": "\(String(format: "%.1f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))"]
+        if let blocks { metadata["blocks"] = "\(blocks)" }
+        logger.info("request", metadata: metadata)
+    }
+}
