@@ -1,0 +1,228 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import OrchardModel
+import OrchardTesting
+
+/// A running `orchard serve` on a loopback port, driven over HTTP: the real binary, the real
+/// server, requests from many clients at once, SIGTERM and kill -9.
+final class RunningNode: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let stderr: Pipe
+
+    /// Starts `orchard serve --port 0` on the harness's ledger and waits for the line that says
+    /// where it listens.
+    init(_ h: CLIHarness, _ arguments: [String] = []) throws {
+        process.executableURL = CLIHarness.binary
+        process.arguments = ["serve", "--ledger", h.ledger, "--port", "0"] + arguments
+        let out = Pipe()
+        stderr = Pipe()
+        process.standardOutput = out
+        process.standardError = stderr
+        try process.run()
+        var line = [UInt8]()
+        let handle = out.fileHandleForReading
+        while !line.contains(10) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+            process.terminate()
+            throw NodeTestError("the node did not say where it listens: \(text)")
+        }
+        self.port = port
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    /// Sends `signal` and waits for the process to end; its exit status.
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// The log lines the node wrote to standard error (call after it stopped).
+    var log: String { String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+
+    struct Reply {
+        let status: Int
+        let body: Data
+        let contentType: String?
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json() throws -> JSONValue { try JSONParser.parse([UInt8](body)) }
+    }
+
+    func request(_ method: String, _ path: String, body: Data? = nil) async throws -> Reply {
+        var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        r.httpMethod = method
+        r.httpBody = body
+        r.timeoutInterval = 60
+        let (data, response) = try await URLSession.shared.data(for: r)
+        let http = response as! HTTPURLResponse
+        return Reply(status: http.statusCode, body: data, contentType: http.value(forHTTPHeaderField: "Content-Type"))
+    }
+
+    func capture(_ lines: [String]) async throws -> Reply {
+        try await request("POST", "/capture", body: Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+struct NodeTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// A signed harvest of `lot`, as one line of JSON Lines.
+func signedHarvest(_ lot: String, kilograms: Double = 100) throws -> String {
+    JSONWriter.compactString(try Fixtures.sign(FixtureEvents.harvest(lot: lot, kilograms: kilograms), as: "farm-sn-luochuan-01").json)
+}
+
+@Suite(.serialized)
+struct ServeTests {
+    @Test("Reads: health, the checkpoint as the CLI prints it (text/plain), the head, a block, a leaf, 404 and 400 with JSON bodies")
+    func reads() async throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        let node = try RunningNode(h)
+        let health = try await node.request("GET", "/health")
+        #expect(health.status == 200)
+        #expect(try health.json()["status"]?.stringValue == "ok")
+        let checkpoint = try await node.request("GET", "/checkpoint")
+        #expect(checkpoint.status == 200)
+        #expect(checkpoint.contentType?.hasPrefix("text/plain") == true)
+        #expect(checkpoint.text == (try h.run(["checkpoint"]).stdout))
+        let head = try await node.request("GET", "/head")
+        #expect(try head.json()["header"]?["treeSize"]?.doubleValue == 1)
+        #expect(try await node.request("GET", "/blocks/0").status == 200)
+        let leaf = try await node.request("GET", "/leaves/0")
+        #expect(try leaf.json()["type"]?.stringValue == "genesis")
+        let missing = try await node.request("GET", "/blocks/7")
+        #expect(missing.status == 404)
+        #expect(try missing.json()["category"]?.stringValue == "notFound")
+        let bad = try await node.request("GET", "/leaves/x")
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("leaf index"))
+        #expect(node.stop() == 0)
+    }
+
+    @Test("Capture: receipts after the commit, the ledger holds them; a repeat gets the first receipts; refusals name the record and field, change nothing")
+    func capture() async throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        let node = try RunningNode(h, ["--max-request-bytes", "20000", "--max-request-records", "5"])
+        let lines = [try signedHarvest("NODE-1"), try signedHarvest("NODE-2")]
+        let ok = try await node.capture(lines)
+        #expect(ok.status == 200, "\(ok.text)")
+        let receipts = try #require(try ok.json()["receipts"]?.arrayValue)
+        #expect(receipts.map { $0["leafIndex"]?.doubleValue } == [1, 2])
+        #expect(try h.run(["show", "head", "--json"]).json()["header"]?["treeSize"]?.doubleValue == 3)
+        let again = try await node.capture(lines)
+        #expect(try again.json()["receipts"]?.arrayValue?.allSatisfy { $0["duplicate"] == .bool(true) } == true)
+        let before = try h.ledgerBytes()
+        // An unsigned EPCIS document: told how to sign.
+        let unsigned = try await node.request("POST", "/capture", body: try Data(contentsOf: URL(fileURLWithPath: h.repoPath("Tools/demo-events/1-farm-harvest.jsonld"))))
+        #expect(unsigned.status == 422)
+        #expect(unsigned.text.contains("orchard sign"), "\(unsigned.text)")
+        // A record breaking a rule: the record, the field, the code.
+        let overdraw = JSONWriter.compactString(try Fixtures.sign(FixtureEvents.shipping(lot: "NODE-1", kilograms: 500), as: "farm-sn-luochuan-01").json)
+        let refused = try await node.capture([overdraw])
+        #expect(refused.status == 422)
+        let problem = try #require(try refused.json()["problems"]?.arrayValue?.first)
+        #expect(problem["code"]?.stringValue == "custody.not-held")
+        #expect(problem["path"]?.stringValue == "quantityList[0].quantity")
+        // Limits: 413 with the limit named.
+        let many = try await node.capture(try (0..<6).map { try signedHarvest("MANY-\($0)") })
+        #expect(many.status == 413)
+        #expect(many.text.contains("at most 5"), "\(many.text)")
+        let big = try await node.request("POST", "/capture", body: Data(repeating: 0x20, count: 30000))
+        #expect(big.status == 413)
+        #expect(try h.ledgerBytes() == before)
+        #expect(node.stop() == 0)
+        #expect(node.log.contains("path=/capture status=200"))
+    }
+
+    @Test("Concurrent capture from many clients shares blocks; one bad request among them is refused alone")
+    func groupCommit() async throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        let node = try RunningNode(h, ["--batch-wait-ms", "50"])
+        let requests = try (0..<40).map { i in
+            i == 17 ? [JSONWriter.compactString(try Fixtures.sign(FixtureEvents.shipping(lot: "NOWHERE", kilograms: 5), as: "farm-sn-luochuan-01").json)]
+                : [try signedHarvest("GC-\(i)-A"), try signedHarvest("GC-\(i)-B")]
+        }
+        let replies = try await withThrowingTaskGroup(of: (Int, RunningNode.Reply).self) { group in
+            for (i, r) in requests.enumerated() { group.addTask { (i, try await node.capture(r)) } }
+            var out = [Int: RunningNode.Reply]()
+            for try await (i, reply) in group { out[i] = reply }
+            return out
+        }
+        var leaves = Set<Double>(), blocks = Set<Double>()
+        for (i, reply) in replies {
+            if i == 17 {
+                #expect(reply.status == 422)
+                #expect(reply.text.contains("lot.unknown"), "\(reply.text)")
+                continue
+            }
+            #expect(reply.status == 200, "\(reply.text)")
+            for r in try #require(try reply.json()["receipts"]?.arrayValue) {
+                leaves.insert(try #require(r["leafIndex"]?.doubleValue))
+                blocks.insert(try #require(r["blockHeight"]?.doubleValue))
+            }
+        }
+        #expect(leaves.count == 78)
+        #expect(blocks.count < 39, "requests share blocks: \(blocks.count) blocks for 39 requests")
+        let head = try h.run(["show", "head", "--json"]).json()
+        #expect(head["header"]?["treeSize"]?.doubleValue == 79)
+        #expect(node.stop() == 0)
+        #expect(try h.run(["verify"]).status == 0)
+    }
+
+    @Test("kill -9 during concurrent capture loses no record whose receipt was sent; the ledger verifies after restart")
+    func killNine() async throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        let node = try RunningNode(h, ["--batch-wait-ms", "2"])
+        let received = ReceiptLog()
+        // Clients keep capturing while the node is killed; every receipt that arrived is kept.
+        await withTaskGroup(of: Void.self) { group in
+            for c in 0..<8 {
+                group.addTask {
+                    for k in 0..<200 {
+                        guard let reply = try? await node.capture([try signedHarvest("K9-\(c)-\(k)")]), reply.status == 200,
+                              let ids = try? reply.json()["receipts"]?.arrayValue?.compactMap({ $0["eventID"]?.stringValue }) else { return }
+                        received.add(ids)
+                    }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: 700_000_000)
+                _ = node.stop(SIGKILL)
+            }
+        }
+        let ids = received.all
+        #expect(!ids.isEmpty, "no receipt arrived before the kill")
+        #expect(try h.run(["verify"]).status == 0)
+        for id in ids.prefix(400) {
+            let r = try h.run(["show", "event", id])
+            #expect(r.status == 0, "receipt sent for \(id), but the event is not in the ledger: \(r.stderr)")
+        }
+        // The node starts again on the same ledger.
+        let again = try RunningNode(h)
+        #expect(try await again.request("GET", "/health").status == 200)
+        #expect(again.stop() == 0)
+    }
+}
+
+/// Event IDs from receipts, collected from concurrent clients.
+final class ReceiptLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String] = []
+    func add(_ more: [String]) { lock.lock(); ids += more; lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return ids }
+}
