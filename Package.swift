@@ -46,7 +46,7 @@ let package = Package(
         // The ledger node: HTTP capture with group commit and the read API (Hummingbird 2), the
         // same library calls as the CLI.
         .target(name: "OrchardNode", dependencies: [
-            "OrchardQuery", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+            "OrchardQuery", "OrchardStats", "OrchardTrace", "OrchardLabel", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),

@@ -25,7 +25,7 @@ public struct LotLabel: Sendable, Hashable {
     }
 
     /// `https://host[:port][/path]` without a trailing slash; anything else is refused.
-    static func origin(_ host: String) throws(LotLabelError) -> String {
+    public static func origin(_ host: String) throws(LotLabelError) -> String {
         var h = String(host.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" }).reversed())
         while h.hasSuffix("/") { h.removeLast() }
         let lower = h.lowercased()

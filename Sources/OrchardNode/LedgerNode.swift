@@ -24,10 +24,17 @@ public enum LedgerNode {
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware())
         routes(router, store: store, queue: queue, configuration: configuration, metrics: metrics)
+        // The public origin: as configured, else where the server turned out to listen.
+        let bound = PublicHost(configuration.publicHost ?? "http://\(configuration.host):\(configuration.port)")
+        readRoutes(router, store: store, configuration: configuration, publicHost: { bound.value })
         return Application(router: router,
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "orchard"),
                            services: [queue],
-                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+                           onServerRunning: { channel in
+                               let port = channel.localAddress?.port ?? configuration.port
+                               if configuration.publicHost == nil { bound.set("http://\(configuration.host):\(port)") }
+                               await onRunning(port)
+                           },
                            logger: logger)
     }
 
@@ -144,6 +151,15 @@ public enum LedgerNode {
     static func text(_ s: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
     }
+}
+
+/// The node's public origin, known for certain once the server runs (port 0 picks one).
+final class PublicHost: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: String
+    init(_ value: String) { current = value }
+    var value: String { lock.lock(); defer { lock.unlock() }; return current }
+    func set(_ v: String) { lock.lock(); current = v; lock.unlock() }
 }
 
 extension HTTPField.Name {

@@ -15,6 +15,9 @@ public struct NodeConfiguration: Sendable {
     public var maxRequestBytes = 8 << 20
     /// A capture request may carry at most this many records (413 past it).
     public var maxRequestRecords = 10_000
+    /// The origin the world reaches the node at (`https://trace.example`): the host of the
+    /// Digital Links on labels and in the resolver's links. Default `http://<host>:<port>`.
+    public var publicHost: String?
 
     public init() {}
 }

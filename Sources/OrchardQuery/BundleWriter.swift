@@ -142,4 +142,12 @@ extension LedgerStore {
         }
         throw StoreError.ledgerMovedOn
     }
+
+    /// The bundle for a trace code, checked offline — every signature, proof and claim, from the
+    /// ledger's genesis hash, as a consumer's app will check it — before it is handed out.
+    public func verifiedBundle(for key: TraceKey, code: String? = nil, direction: TraceDirection = .backward) throws -> TraceBundle {
+        let bundle = try self.bundle(for: key, code: code, direction: direction)
+        _ = try BundleVerifier.verify(bundle, trust: .genesisHash(genesisHash))
+        return bundle
+    }
 }

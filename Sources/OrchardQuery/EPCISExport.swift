@@ -74,3 +74,19 @@ extension LedgerStore {
         for h in 0...last.header.height { try body(h, try block(height: h).checkpoint) }
     }
 }
+
+extension LedgerStore {
+    /// One event as EPCIS 2.0 JSON-LD, as an export writes it: the captured event (checked to be
+    /// the event its ID names) with its `eventID` and the `recordTime` of its block (its
+    /// `@context` added when it carries none).
+    public func epcisEvent(_ idText: String) throws -> JSONValue {
+        guard let id = EventID(uri: idText) else { throw QueryError.notAnEventID(idText) }
+        let view = try event(id)
+        var event = view.record.payload.setting("eventID", to: .string(id.uri))
+        event = event.setting("recordTime", to: .string(try block(height: view.blockHeight).header.time))
+        if event["@context"] == nil {
+            event = event.setting("@context", to: ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"])
+        }
+        return event
+    }
+}

@@ -196,3 +196,15 @@ extension LedgerStore {
         return share.mapValues { Proportion(millionths: $0) }
     }
 }
+
+extension Trace {
+    /// For programs: a backward trace is the journey with the checkpoint its inclusions were
+    /// proved against; a forward trace is the recall (lots, holders, shares), as `orchard trace
+    /// --json` prints them and the node answers.
+    public func json(registry: Registry) -> JSONValue {
+        if direction == .forward { return Recall(self, registry: registry).json }
+        var m = journey.json.objectMembers ?? []
+        m.append(JSONMember("checkpoint", .string(checkpoint.text)))
+        return .object(m)
+    }
+}

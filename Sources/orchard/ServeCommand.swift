@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import OrchardLabel
 import OrchardNode
 import OrchardStore
 import Prometheus
@@ -18,7 +19,10 @@ struct Serve: ParsableCommand {
         --batch-wait-ms after the first request, whichever comes first). A request is all or \
         nothing and is refused alone (422 with the problems `orchard append` prints; 413 past the \
         limits). GET /health, /metrics (Prometheus text), /checkpoint (the signed note), /head, \
-        /blocks/N, /leaves/N. Docs/NODE.md describes every route.
+        /blocks/N, /leaves/N, /events/ID (EPCIS 2.0 JSON-LD), /proofs/…, /trace, /bundle, \
+        /stats/loss, /label/01/GTIN/10/LOT.svg, and the GS1 Digital Link resolver at \
+        /01/GTIN/10/LOT (a page for browsers, the bundle for apps, the linkset with \
+        ?linkType=all). Docs/NODE.md describes every route.
 
         One log line per request goes to standard error (method, path, status, duration, and the \
         blocks a capture landed in). SIGTERM or SIGINT stops taking connections, answers the \
@@ -46,6 +50,8 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-request-records"), help: ArgumentHelp("Most records in one capture request.", valueName: "N"),
             transform: wholeNumber())
     var maxRequestRecords: UInt64 = 10_000
+    @Option(name: .customLong("public-host"), help: ArgumentHelp("The origin the world reaches this node at: the host of label and resolver links (default: http://HOST:PORT).", valueName: "URL"))
+    var publicHost: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp("Log level (trace, debug, info, notice, warning, error).", valueName: "LEVEL"))
     var logLevel: String = "info"
 
@@ -67,6 +73,9 @@ struct Serve: ParsableCommand {
             configuration.batchDelayMilliseconds = Int(batchWait)
             configuration.maxRequestBytes = Int(min(maxRequestBytes, UInt64(Int.max)))
             configuration.maxRequestRecords = Int(min(maxRequestRecords, UInt64(Int.max)))
+            if let publicHost {
+                do { configuration.publicHost = try LotLabel.origin(publicHost) } catch { throw UsageFailure(description: "--public-host: \(error)") }
+            }
             let level = Logger.Level(rawValue: logLevel)!
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)

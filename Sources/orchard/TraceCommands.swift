@@ -63,13 +63,10 @@ struct TraceCommand: ParsableCommand {
             let trace = try store.trace(key, direction: forward ? .forward : .backward, verify: !noVerify)
             if csv {
                 print(trace.journey.csv, terminator: "")
-            } else if forward {
-                let recall = Recall(trace, registry: try store.registry)
-                if options.json { outJSON(recall.json) } else { print(recall.text, terminator: "") }
             } else if options.json {
-                var m = trace.journey.json.objectMembers ?? []
-                m.append(JSONMember("checkpoint", .string(trace.checkpoint.text)))
-                outJSON(.object(m))
+                outJSON(trace.json(registry: try store.registry))
+            } else if forward {
+                print(Recall(trace, registry: try store.registry).text, terminator: "")
             } else {
                 print(trace.journey.timeline(verifiedAgainst: trace.checkpoint.treeSize), terminator: "")
             }
