@@ -183,6 +183,83 @@ struct ServeTests {
         #expect(try h.run(["verify"]).status == 0)
     }
 
+    @Test("The read side answers as the CLI does: EPCIS event, proofs, trace, bundle, loss statistics, label; the resolver serves apps, browsers and linksets")
+    func readSideAndResolver() async throws {
+        let h = try CLIHarness()
+        try h.initSimulatedLedger(["--events", "1500", "--seed", "4"])
+        let node = try RunningNode(h, ["--public-host", "https://duoduo.example"])
+        // The first event that names a lot, its ID and the lot.
+        var found: (id: String, lot: String)?
+        for n in 1...30 where found == nil {
+            let view = try h.run(["show", "leaf", String(n), "--json"]).json()
+            if let id = view["eventID"]?.stringValue, let lot = view["event"]?["quantityList"]?.arrayValue?.first?["epcClass"]?.stringValue {
+                found = (id, lot)
+            }
+        }
+        let (id, lotURN) = try #require(found)
+        let event = try await node.request("GET", "/events/" + id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        #expect(event.status == 200, "\(event.text)")
+        #expect(event.contentType == "application/ld+json")
+        #expect(try event.json()["eventID"]?.stringValue == id)
+        #expect(try event.json()["recordTime"]?.stringValue != nil)
+        // The event ID the JSON-LD reads back to, computed by the CLI from the document.
+        try event.body.write(to: URL(fileURLWithPath: h.path("event.json")))
+        #expect(try h.run(["event-id", h.path("event.json")]).stdout.hasPrefix(id))
+        let inclusion = try await node.request("GET", "/proofs/inclusion/1")
+        #expect(inclusion.status == 200)
+        #expect(inclusion.text.contains("\"proof\""), "\(inclusion.text)")
+        let consistency = try await node.request("GET", "/proofs/consistency?from=5")
+        #expect(consistency.status == 200, "\(consistency.text)")
+        #expect(try await node.request("GET", "/proofs/consistency?from=x").status == 400)
+
+        let code = lotURN.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let trace = try await node.request("GET", "/trace?code=\(code)")
+        #expect(trace.status == 200, "\(trace.text)")
+        #expect(try trace.json() == (try h.run(["trace", lotURN, "--json"]).json()))
+        let bundle = try await node.request("GET", "/bundle?code=\(code)")
+        #expect(bundle.status == 200)
+        try bundle.body.write(to: URL(fileURLWithPath: h.path("bundle.json")))
+        let genesisHash = try #require(try h.run(["show", "block", "0", "--json"]).json()["hash"]?.stringValue)
+        let checked = try h.run(["verify-bundle", h.path("bundle.json"), "--trust", genesisHash])
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
+        let loss = try await node.request("GET", "/stats/loss?by=stage")
+        #expect(loss.status == 200)
+        let cli = try h.run(["stats", "loss", "--by", "stage", "--json", "--quiet"]).json()
+        #expect(try loss.json()["total"] == cli["total"])
+        #expect(try await node.request("GET", "/stats/loss?by=colour").status == 400)
+
+        // The resolver, at the lot's Digital Link path.
+        let gtinLot = try #require(digitalLinkPath(lotURN))
+        let linkset = try await node.request("GET", gtinLot + "?linkType=all")
+        #expect(linkset.contentType == "application/linkset+json")
+        #expect(try linkset.json()["linkset"]?.arrayValue?.first?["anchor"]?.stringValue == "https://duoduo.example" + gtinLot)
+        var app = URLRequest(url: URL(string: "http://127.0.0.1:\(node.port)\(gtinLot)")!)
+        app.setValue("application/json", forHTTPHeaderField: "Accept")
+        let (appData, appResponse) = try await URLSession.shared.data(for: app)
+        #expect((appResponse as! HTTPURLResponse).statusCode == 200)
+        #expect(try JSONParser.parse([UInt8](appData))["format"]?.stringValue == "orchard-bundle/2")
+        var browser = URLRequest(url: URL(string: "http://127.0.0.1:\(node.port)\(gtinLot)")!)
+        browser.setValue("en-GB,en;q=0.9", forHTTPHeaderField: "Accept-Language")
+        let (pageData, pageResponse) = try await URLSession.shared.data(for: browser)
+        let page = String(decoding: pageData, as: UTF8.self)
+        #expect((pageResponse as! HTTPURLResponse).value(forHTTPHeaderField: "Content-Type")?.hasPrefix("text/html") == true)
+        #expect(page.contains("<html lang=\"en\">") && page.contains("Where this came from"))
+        #expect(!page.contains("<script src") && !page.contains("https://fonts"))
+        let chinese = try await node.request("GET", gtinLot + "?lang=zh")
+        #expect(chinese.text.contains("<html lang=\"zh-CN\">") && chinese.text.contains("产品溯源"))
+        let unknown = try await node.request("GET", "/01/06971230000013/10/NO-SUCH-LOT?lang=zh-CN")
+        #expect(unknown.status == 404)
+        #expect(unknown.text.contains("未找到该批次"))
+        let malformed = try await node.request("GET", "/01/06971230000012/10/X?lang=en")
+        #expect(malformed.status == 400)
+        #expect(malformed.text.contains("check digit should be 3"))
+        let label = try await node.request("GET", "/label" + gtinLot + ".svg")
+        #expect(label.status == 200)
+        #expect(label.contentType == "image/svg+xml")
+        #expect(label.text.contains("https://duoduo.example" + gtinLot))
+        #expect(node.stop() == 0)
+    }
+
     @Test("kill -9 during concurrent capture loses no record whose receipt was sent; the ledger verifies after restart")
     func killNine() async throws {
         let h = try CLIHarness()
@@ -217,6 +294,16 @@ struct ServeTests {
         #expect(try await again.request("GET", "/health").status == 200)
         #expect(again.stop() == 0)
     }
+}
+
+/// `/01/<GTIN-14>/10/<lot>` of an LGTIN class URN (company prefix of 7 digits, as the simulator writes).
+func digitalLinkPath(_ urn: String) -> String? {
+    guard urn.hasPrefix("urn:epc:class:lgtin:") else { return nil }
+    let parts = urn.dropFirst("urn:epc:class:lgtin:".count).split(separator: ".", maxSplits: 2).map(String.init)
+    guard parts.count == 3 else { return nil }
+    let body = Array(parts[1].prefix(1) + parts[0] + parts[1].dropFirst())
+    let sum = body.reversed().enumerated().reduce(0) { $0 + Int(String($1.element))! * ($1.offset % 2 == 0 ? 3 : 1) }
+    return "/01/\(String(body))\((10 - sum % 10) % 10)/10/\(parts[2])"
 }
 
 /// Event IDs from receipts, collected from concurrent clients.
