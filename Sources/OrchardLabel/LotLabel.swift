@@ -81,19 +81,7 @@ public struct LotLabel: Sendable, Hashable {
 
     private func quote(_ n: Int) -> String { "\"\(n)\"" }
 
-    private func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    private func escape(_ s: String) -> String { XMLText.escape(s) }
 }
 
 /// A label that cannot be made as asked.

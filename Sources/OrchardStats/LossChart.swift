@@ -5,6 +5,7 @@
 // the locale or the fonts installed: the same report gives the same bytes.
 
 import OrchardLedger
+import OrchardModel
 
 /// A chart of loss rates: first a model (``Bar``s of cause segments), then its SVG.
 public struct LossChart: Sendable {
@@ -500,30 +501,8 @@ public struct LossChart: Sendable {
 
     // MARK: Text
 
-    /// The five XML specials escaped; characters XML 1.0 cannot carry replaced; line breaks and
-    /// tabs as spaces.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out += " "
-            default:
-                let v = u.value
-                if v < 0x20 || (0x7F...0x9F).contains(v) || v == 0xFFFE || v == 0xFFFF {
-                    out.unicodeScalars.append("\u{FFFD}")
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
-    }
+    /// Text for the chart's XML (OrchardModel's escaping: specials, invalid characters, line breaks).
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 
     /// An estimate of a text's width in pixels, generous (fonts differ): thousandths of an em per
     /// character, CJK and other wide characters a full em.
