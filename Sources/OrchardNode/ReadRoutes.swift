@@ -14,6 +14,21 @@ import OrchardTrace
 
 extension LedgerNode {
     static func readRoutes(_ router: Router<BasicRequestContext>, store: LedgerStore, configuration: NodeConfiguration, publicHost: @escaping @Sendable () -> String) {
+        // The EPCIS 2.0 query interface: a page of events, the next one linked (rel="next").
+        router.get("/events") { request, _ in
+            await answerOffloaded {
+                let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+                let page = try store.queryEvents(try EventQuery(parameters: parameters))
+                var response = jsonLD(page.document(creationDate: UTCTime.format(millis: currentMillis())))
+                if let token = page.nextPageToken {
+                    let others = parameters.filter { $0.name != "nextPageToken" }
+                        .map { "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])) ?? $0.value)" }
+                    let query = (others + ["nextPageToken=\(token)"]).joined(separator: "&")
+                    response.headers[HTTPField.Name("Link")!] = "<\(publicHost())/events?\(query)>; rel=\"next\""
+                }
+                return response
+            }
+        }
         router.get("/events/:id") { _, context in
             await answerOffloaded {
                 let raw = context.parameters.get("id") ?? ""

@@ -19,7 +19,8 @@ struct Serve: ParsableCommand {
         --batch-wait-ms after the first request, whichever comes first). A request is all or \
         nothing and is refused alone (422 with the problems `orchard append` prints; 413 past the \
         limits). GET /health, /metrics (Prometheus text), /checkpoint (the signed note), /head, \
-        /blocks/N, /leaves/N, /events/ID (EPCIS 2.0 JSON-LD), /proofs/…, /trace, /bundle, \
+        /blocks/N, /leaves/N, /events?… (the EPCIS 2.0 query interface, paged), /events/ID \
+        (EPCIS 2.0 JSON-LD), /proofs/…, /trace, /bundle, \
         /stats/loss, /label/01/GTIN/10/LOT.svg, and the GS1 Digital Link resolver at \
         /01/GTIN/10/LOT (a page for browsers, the bundle for apps, the linkset with \
         ?linkType=all). Docs/NODE.md describes every route.

@@ -260,6 +260,75 @@ struct ServeTests {
         #expect(node.stop() == 0)
     }
 
+    @Test("GET /events pages through the ledger in order, following Link rel=next, and filters as the EPCIS simple event query does")
+    func epcisQueryInterface() async throws {
+        let h = try CLIHarness()
+        try h.initSimulatedLedger(["--events", "600", "--seed", "6"])
+        let export = h.path("all.jsonld")
+        #expect(try h.run(["export", "--epcis", export]).status == 0)
+        let all = try #require(try JSONParser.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: export))))["epcisBody"]?["eventList"]?.arrayValue)
+        let node = try RunningNode(h)
+        func page(_ query: String) async throws -> (events: [JSONValue], next: String?) {
+            var r = URLRequest(url: URL(string: "http://127.0.0.1:\(node.port)/events?\(query)")!)
+            r.httpMethod = "GET"
+            let (data, response) = try await URLSession.shared.data(for: r)
+            let http = response as! HTTPURLResponse
+            #expect(http.statusCode == 200, "\(String(decoding: data, as: UTF8.self))")
+            let doc = try JSONParser.parse([UInt8](data))
+            #expect(doc["type"]?.stringValue == "EPCISQueryDocument")
+            let link = http.value(forHTTPHeaderField: "Link")
+            let next = link.flatMap { l -> String? in
+                guard let a = l.range(of: "/events?"), let b = l.range(of: ">; rel=\"next\"") else { return nil }
+                return String(l[a.upperBound..<b.lowerBound])
+            }
+            return (doc["epcisBody"]?["queryResults"]?["resultsBody"]?["eventList"]?.arrayValue ?? [], next)
+        }
+        func everything(_ query: String) async throws -> [JSONValue] {
+            var out = [JSONValue](), next: String? = query
+            var pages = 0
+            while let q = next {
+                let p = try await page(q)
+                out += p.events
+                next = p.next
+                pages += 1
+                #expect(pages < 1000)
+            }
+            return out
+        }
+        // Every event, in ledger order, 37 a page: the export's events and IDs.
+        let paged = try await everything("perPage=37")
+        #expect(paged.map { $0["eventID"]?.stringValue } == all.map { $0["eventID"]?.stringValue })
+        #expect(paged.first?["recordTime"] != nil)
+        // Filters: the same subsets the export gives.
+        let shipping = try await everything("EQ_bizStep=urn:epcglobal:cbv:bizstep:shipping&perPage=50")
+        let expected = all.filter { $0["bizStep"]?.stringValue == "shipping" || $0["bizStep"]?.stringValue == "urn:epcglobal:cbv:bizstep:shipping" }
+        #expect(!expected.isEmpty)
+        #expect(shipping.map { $0["eventID"]?.stringValue } == expected.map { $0["eventID"]?.stringValue })
+        let transformations = try await everything("eventType=TransformationEvent")
+        #expect(transformations.allSatisfy { $0["type"]?.stringValue == "TransformationEvent" })
+        #expect(transformations.count == all.filter { $0["type"]?.stringValue == "TransformationEvent" }.count)
+        let lots = all.compactMap { $0["quantityList"]?.arrayValue?.first?["epcClass"]?.stringValue }
+        let lot = try #require(lots.first)
+        let naming = try await everything("MATCH_anyEPCClass=\(lot)&perPage=3")
+        let mentions = all.filter { e in JSONWriter.compactString(e).contains("\"" + lot + "\"") }
+        #expect(naming.map { $0["eventID"]?.stringValue } == mentions.map { $0["eventID"]?.stringValue })
+        // A time range, taken from the season itself: [a quarter in, half way).
+        func millis(_ e: JSONValue) throws -> Int64 { try EPCISTimestamp(e["eventTime"]?.stringValue ?? "").millisecondsSinceEpoch }
+        let t1 = try #require(all[all.count / 4]["eventTime"]?.stringValue), t2 = try #require(all[all.count / 2]["eventTime"]?.stringValue)
+        let (m1, m2) = (try EPCISTimestamp(t1).millisecondsSinceEpoch, try EPCISTimestamp(t2).millisecondsSinceEpoch)
+        let plus = CharacterSet.urlQueryAllowed.subtracting(["+", "&", "="])
+        let ranged = try await everything("GE_eventTime=\(t1.addingPercentEncoding(withAllowedCharacters: plus)!)&LT_eventTime=\(t2.addingPercentEncoding(withAllowedCharacters: plus)!)&perPage=100")
+        let inRange = try all.filter { let m = try millis($0); return m >= m1 && m < m2 }
+        #expect(!inRange.isEmpty)
+        #expect(ranged.map { $0["eventID"]?.stringValue } == inRange.map { $0["eventID"]?.stringValue })
+        // Refusals name the parameter.
+        let bad = try await node.request("GET", "/events?EQ_bizStep=shipping&colour=red")
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("colour=red"))
+        #expect(try await node.request("GET", "/events?perPage=0").status == 400)
+        #expect(node.stop() == 0)
+    }
+
     @Test("kill -9 during concurrent capture loses no record whose receipt was sent; the ledger verifies after restart")
     func killNine() async throws {
         let h = try CLIHarness()
