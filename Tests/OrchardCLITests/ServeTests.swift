@@ -329,6 +329,53 @@ struct ServeTests {
         #expect(node.stop() == 0)
     }
 
+    @Test("Docs/openapi.json describes the running node: every operation exercised, every answer's status, type and body as documented")
+    func openAPIDocument() async throws {
+        let h = try CLIHarness()
+        try h.initSimulatedLedger(["--events", "400", "--seed", "8"])
+        var found: (id: String, lot: String)?
+        for n in 1...30 where found == nil {
+            let view = try h.run(["show", "leaf", String(n), "--json"]).json()
+            if let id = view["eventID"]?.stringValue, let lot = view["event"]?["quantityList"]?.arrayValue?.first?["epcClass"]?.stringValue { found = (id, lot) }
+        }
+        let (id, lot) = try #require(found)
+        let dl = try #require(digitalLinkPath(lot))
+        let node = try RunningNode(h)
+        func get(_ path: String, _ headers: [String: String] = [:]) -> JSONValue {
+            var m: [JSONMember] = [JSONMember("method", "GET"), JSONMember("path", .string(path))]
+            if !headers.isEmpty { m.append(JSONMember("headers", .object(headers.map { JSONMember($0.key, .string($0.value)) }))) }
+            return .object(m)
+        }
+        let code = lot.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let requests: [JSONValue] = [
+            get("/health"), get("/metrics"), get("/checkpoint"), get("/head"), get("/blocks/0"), get("/blocks/999"), get("/blocks/x"),
+            get("/leaves/1"), get("/leaves/99999"), get("/events?perPage=5"), get("/events?EQ_bizStep=shipping&perPage=2"), get("/events?perPage=0"),
+            get("/events/" + id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!), get("/events/not-an-id"),
+            get("/proofs/inclusion/1"), get("/proofs/consistency?from=2"), get("/proofs/consistency?from=0"),
+            get("/trace?code=\(code)"), get("/trace?code=\(code)&direction=forward"), get("/trace?code=nonsense"),
+            get("/bundle?code=\(code)"), get("/stats/loss?by=stage"), get("/stats/loss?by=colour"),
+            get("/label" + dl + ".svg"), get(dl), get(dl + "?linkType=all"), get(dl, ["Accept": "application/json"]),
+            get("/01/06971230000013/10/NO-SUCH-LOT"), get("/01/06971230000013/10/NO-SUCH-LOT", ["Accept": "application/json"]),
+            get("/01/06971230000012/10/X"),
+            .object([JSONMember("method", "POST"), JSONMember("path", "/capture"), JSONMember("body", .string(try signedHarvest("OPENAPI-1") + "\n"))]),
+            .object([JSONMember("method", "POST"), JSONMember("path", "/capture"), JSONMember("body", "{\"type\": \"event\"}\n")]),
+        ]
+        let file = h.path("requests.json")
+        try Data(JSONWriter.pretty(.array(requests)).utf8).write(to: URL(fileURLWithPath: file))
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: h.repoPath("Tools/openapi-check"))
+        check.arguments = [h.repoPath("Docs/openapi.json"), "http://127.0.0.1:\(node.port)", file]
+        let out = Pipe()
+        check.standardOutput = out
+        check.standardError = out
+        try check.run()
+        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "\(report)")
+        #expect(report.contains("16 of 16 operations exercised"), "\(report)")
+        #expect(node.stop() == 0)
+    }
+
     @Test("kill -9 during concurrent capture loses no record whose receipt was sent; the ledger verifies after restart")
     func killNine() async throws {
         let h = try CLIHarness()
