@@ -131,7 +131,7 @@ struct BenchTools {
         return Workload(file: file, records: lines.count, canonicalEventBytes: Double(bytes) / Double(max(events, 1)), source: source)
     }
 
-    private func builtInRecords(events: Int) throws -> String {
+    func builtInRecords(events: Int) throws -> String {
         let farms = genesis.participants.filter { $0.role == "farm" || $0.role == "cooperative" }
         let keys = try farms.map { try Ed25519PrivateKey(contentsOfPEMFile: repo.appendingPathComponent("Genesis/demo-keys/\($0.id).pem").path) }
         let half = events / 2

@@ -44,6 +44,21 @@ if let i = CommandLine.arguments.firstIndex(of: "--audit"), i + 1 < CommandLine.
     finish()
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--node"), i + 1 < CommandLine.arguments.count {
+    // `--node N[,clients[,records per request]]`: capture by many clients against the CLI's bulk append.
+    let spec = CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var failure: (any Error)?
+    // Detached: top-level code runs on the main actor, which waits on the semaphore below.
+    Task.detached {
+        do { try await nodeBenchmark(spec, tools: tools, work: work) } catch { failure = error }
+        done.signal()
+    }
+    done.wait()
+    if let failure { print("node benchmark failed: \(failure)"); finish(1) }
+    finish()
+}
+
 // The workload: signed records, as `orchard append` reads them.
 let workload = try tools.workload(events: options.events, into: work)
 print("workload: \(workload.source); \(workload.records) records, \(workload.canonicalEventBytes) canonical event bytes on average")
