@@ -28,6 +28,9 @@ public final class CaptureQueue: Service, @unchecked Sendable {
     private struct Pending {
         let inputs: [RecordInput]
         let done: @Sendable (CaptureOutcome) -> Void
+        /// When it arrived: a block waits for more requests at most the delay after its first one
+        /// arrived (requests that came while the last block was being written have waited already).
+        var arrived = Date()
     }
 
     private let store: LedgerStore
@@ -100,7 +103,7 @@ public final class CaptureQueue: Service, @unchecked Sendable {
         defer { condition.unlock() }
         while pending.isEmpty && !stopping { condition.wait() }
         if pending.isEmpty { return nil }
-        let deadline = Date(timeIntervalSinceNow: Double(configuration.batchDelayMilliseconds) / 1000)
+        let deadline = pending[0].arrived.addingTimeInterval(Double(configuration.batchDelayMilliseconds) / 1000)
         while !stopping, pending.reduce(0, { $0 + $1.inputs.count }) < configuration.batchRecords, condition.wait(until: deadline) {}
         var batch = [Pending](), records = 0
         while let next = pending.first, batch.isEmpty || records + next.inputs.count <= configuration.batchRecords {

@@ -37,7 +37,10 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
         server.terminate(); throw BenchError("the node did not start: \(announce)")
     }
     let requests = stride(from: 0, to: lines.count, by: perRequest).map { lines[$0..<min(lines.count, $0 + perRequest)].joined(separator: "\n") + "\n" }
-    let session = URLSession(configuration: .ephemeral)
+    // URLSession opens 6 connections a host by default: as many as the clients, here.
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpMaximumConnectionsPerHost = clients
+    let session = URLSession(configuration: configuration)
     let url = URL(string: "http://127.0.0.1:\(port)/capture")!
     let start = DispatchTime.now().uptimeNanoseconds
     let accepted = try await withThrowingTaskGroup(of: Int.self) { group in
