@@ -14,6 +14,7 @@ import OrchardTrace
 
 extension LedgerNode {
     static func readRoutes(_ router: Router<BasicRequestContext>, store: LedgerStore, configuration: NodeConfiguration, publicHost: @escaping @Sendable () -> String) {
+        let bundles = BundleCache()
         // The EPCIS 2.0 query interface: a page of events, the next one linked (rel="next").
         router.get("/events") { request, _ in
             await answerOffloaded {
@@ -65,7 +66,7 @@ extension LedgerNode {
             await answerOffloaded {
                 let text = request.uri.queryParameters.get("code")
                 let code = try traceCode(text)
-                return jsonText(try store.verifiedBundle(for: code.key, code: text, direction: try direction(request)).text)
+                return jsonText(try bundles.bundle(store, key: code.key, code: text, direction: try direction(request)))
             }
         }
         router.get("/stats/loss") { request, _ in
@@ -93,14 +94,14 @@ extension LedgerNode {
         // The GS1 Digital Link resolver.
         for pattern in ["/01/:gtin/10/:lot", "/01/:gtin/21/:serial", "/00/:sscc"] {
             router.get(RouterPath(pattern)) { request, context in
-                await resolve(request, context: context, store: store, publicHost: publicHost())
+                await resolve(request, context: context, store: store, bundles: bundles, publicHost: publicHost())
             }
         }
     }
 
     /// A Digital Link: the linkset (`linkType=all`), the bundle for an app (`Accept:
     /// application/json` or `linkType=gs1:traceability`), or the consumer page for a browser.
-    static func resolve(_ request: Request, context: BasicRequestContext, store: LedgerStore, publicHost: String) async -> Response {
+    static func resolve(_ request: Request, context: BasicRequestContext, store: LedgerStore, bundles: BundleCache, publicHost: String) async -> Response {
         let path = request.uri.path
         let linkType = request.uri.queryParameters.get("linkType")
         let wantsJSON = linkType == "gs1:traceability" || (request.headers[.accept]?.contains("application/json") ?? false)
@@ -117,7 +118,7 @@ extension LedgerNode {
                             body: .init(byteBuffer: ByteBuffer(string: JSONWriter.pretty(linkset(anchor: anchor)) + "\n")))
         }
         if wantsJSON {
-            return await answerOffloaded { jsonText(try store.verifiedBundle(for: code.key, code: anchor).text) }
+            return await answerOffloaded { jsonText(try bundles.bundle(store, key: code.key, code: anchor, direction: .backward)) }
         }
         return await offload {
             do {

@@ -376,6 +376,24 @@ struct ServeTests {
         #expect(node.stop() == 0)
     }
 
+    @Test("A bundle is answered from memory while the head stays, and rebuilt once a block lands")
+    func bundleCache() async throws {
+        let h = try CLIHarness()
+        try h.initLedger()
+        let node = try RunningNode(h)
+        #expect(try await node.capture([try signedHarvest("CACHE-1")]).status == 200)
+        let code = FixtureEvents.lotClass("CACHE-1").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let first = try await node.request("GET", "/bundle?code=\(code)")
+        let again = try await node.request("GET", "/bundle?code=\(code)")
+        #expect(first.status == 200 && first.body == again.body)
+        let writeOff = JSONWriter.compactString(try Fixtures.sign(FixtureEvents.destroying(lot: "CACHE-1", kilograms: 5), as: "farm-sn-luochuan-01").json)
+        #expect(try await node.capture([writeOff]).status == 200)
+        let after = try await node.request("GET", "/bundle?code=\(code)")
+        #expect(after.status == 200 && after.body != first.body)
+        #expect(try after.json()["checkpoint"]?.stringValue?.contains("\n3\n") == true, "\(after.text.prefix(400))")
+        #expect(node.stop() == 0)
+    }
+
     @Test("kill -9 during concurrent capture loses no record whose receipt was sent; the ledger verifies after restart")
     func killNine() async throws {
         let h = try CLIHarness()
