@@ -41,10 +41,12 @@ public enum LedgerNode {
     static func routes(_ router: Router<BasicRequestContext>, store: LedgerStore, queue: CaptureQueue, configuration: NodeConfiguration,
                        metrics: PrometheusCollectorRegistry) {
         router.get("/health") { _, _ in
-            let head = try store.head().header
-            return json(.object([JSONMember("status", .string("ok")), JSONMember("origin", .string(store.genesis.origin)),
-                                 JSONMember("height", .number(JSONNumber(Int(head.height)))),
-                                 JSONMember("treeSize", .number(JSONNumber(Int(head.treeSize))))]))
+            try answer {
+                let head = try store.head().header
+                return json(.object([JSONMember("status", .string("ok")), JSONMember("origin", .string(store.genesis.origin)),
+                                     JSONMember("height", .number(JSONNumber(Int(head.height)))),
+                                     JSONMember("treeSize", .number(JSONNumber(Int(head.treeSize))))]))
+            }
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -52,7 +54,7 @@ public enum LedgerNode {
         }
         router.get("/checkpoint") { _, _ in
             // The C2SP signed note, as tlog-tiles serves it.
-            text(try store.head().checkpoint.text)
+            try answer { text(try store.head().checkpoint.text) }
         }
         router.get("/head") { _, _ in
             try answer { json(try store.blockView(height: try store.head().header.height).json) }

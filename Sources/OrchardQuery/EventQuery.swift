@@ -28,10 +28,10 @@ public struct EventQuery: Sendable, Equatable {
 
     /// The query of a request's parameters; unknown parameters and malformed values are refused
     /// with the parameter named.
-    public init(parameters: [(name: String, value: String)]) throws(EventQueryProblem) {
+    public init(parameters: [(name: String, value: String)]) throws(QueryParameterProblem) {
         func list(_ v: String) -> [String] { v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        func time(_ name: String, _ v: String) throws(EventQueryProblem) -> Int64 {
-            guard let t = try? EPCISTimestamp(v) else { throw EventQueryProblem(parameter: name, value: v, reason: "not an RFC 3339 date-time with offset") }
+        func time(_ name: String, _ v: String) throws(QueryParameterProblem) -> Int64 {
+            guard let t = try? EPCISTimestamp(v) else { throw QueryParameterProblem(parameter: name, value: v, reason: "not an RFC 3339 date-time with offset") }
             return t.millisecondsSinceEpoch
         }
         for (name, value) in parameters {
@@ -40,23 +40,23 @@ public struct EventQuery: Sendable, Equatable {
                 let types = Set(list(value))
                 let known: Set<String> = ["ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent"]
                 guard let bad = types.first(where: { !known.contains($0) }) else { eventTypes = (eventTypes ?? []).union(types); continue }
-                throw EventQueryProblem(parameter: name, value: bad, reason: "not an EPCIS 2.0 event type (\(known.sorted().joined(separator: ", ")))")
+                throw QueryParameterProblem(parameter: name, value: bad, reason: "not an EPCIS 2.0 event type (\(known.sorted().joined(separator: ", ")))")
             case "GE_eventTime": fromMillis = try time(name, value)
             case "LT_eventTime": toMillis = try time(name, value)
             case "EQ_bizStep": bizSteps = (bizSteps ?? []).union(list(value).map(CBV.canonicalBizStep))
             case "MATCH_anyEPCClass", "MATCH_epc":
                 if let pattern = list(value).first(where: { $0.contains("*") || $0.hasPrefix("urn:epc:idpat:") }) {
-                    throw EventQueryProblem(parameter: name, value: pattern, reason: "patterns are not supported here: give exact EPC URNs or Digital Links")
+                    throw QueryParameterProblem(parameter: name, value: pattern, reason: "patterns are not supported here: give exact EPC URNs or Digital Links")
                 }
                 identifiers = (identifiers ?? []) + list(value).map { TraceKey($0) }
             case "perPage":
-                guard let n = Int(value), (1...1000).contains(n) else { throw EventQueryProblem(parameter: name, value: value, reason: "a whole number from 1 to 1000") }
+                guard let n = Int(value), (1...1000).contains(n) else { throw QueryParameterProblem(parameter: name, value: value, reason: "a whole number from 1 to 1000") }
                 perPage = n
             case "nextPageToken":
-                guard let n = UInt64(value), n >= 1 else { throw EventQueryProblem(parameter: name, value: value, reason: "not a page token this node gave") }
+                guard let n = UInt64(value), n >= 1 else { throw QueryParameterProblem(parameter: name, value: value, reason: "not a page token this node gave") }
                 startLeaf = n
             default:
-                throw EventQueryProblem(parameter: name, value: value, reason: "not a query parameter this node supports (eventType, GE_eventTime, LT_eventTime, EQ_bizStep, MATCH_anyEPCClass, MATCH_epc, perPage, nextPageToken)")
+                throw QueryParameterProblem(parameter: name, value: value, reason: "not a query parameter this node supports (eventType, GE_eventTime, LT_eventTime, EQ_bizStep, MATCH_anyEPCClass, MATCH_epc, perPage, nextPageToken)")
             }
         }
     }
@@ -76,15 +76,6 @@ public struct EventQuery: Sendable, Equatable {
         }
         return true
     }
-}
-
-/// A query parameter that cannot be used: which, its value, and why.
-public struct EventQueryProblem: Error, CategorizedError, Equatable {
-    public let parameter: String
-    public let value: String
-    public let reason: String
-    public var category: FailureCategory { .usage }
-    public var description: String { "\(parameter)=\(value): \(reason)" }
 }
 
 /// One page of a query's events.

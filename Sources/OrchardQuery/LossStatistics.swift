@@ -107,21 +107,22 @@ public struct LossQueryText: Sendable {
     }
 }
 
-/// A parameter of a loss query that cannot be used: which, its value, and why.
-public struct LossQueryProblem: Error, CategorizedError, Equatable {
-    /// The parameter's name (`by`, `from`, `product`, …).
+/// A parameter of a query (loss statistics, the EPCIS event query) that cannot be used: which,
+/// its value, and why. The CLI names it as its option, the node as its query parameter.
+public struct QueryParameterProblem: Error, CategorizedError, Equatable {
+    /// The parameter's name (`by`, `from`, `product`, `EQ_bizStep`, …).
     public let parameter: String
     public let value: String
     public let reason: String
     public var category: FailureCategory { .usage }
-    public var description: String { "\(parameter) \(value): \(reason)" }
+    public var description: String { "\(parameter)=\(value): \(reason)" }
 }
 
 extension LedgerStore {
     /// Reads a loss query written by a person, resolving product names to GTINs and checking
     /// farms and carriers against the registry.
     public func lossQuery(_ text: LossQueryText) throws -> LossQuery {
-        func fail(_ p: String, _ v: String, _ why: String) -> LossQueryProblem { LossQueryProblem(parameter: p, value: v, reason: why) }
+        func fail(_ p: String, _ v: String, _ why: String) -> QueryParameterProblem { QueryParameterProblem(parameter: p, value: v, reason: why) }
         var dims = [LossDimension]()
         for part in LossQueryText.list(text.by.map { [$0] } ?? []) {
             guard let d = LossDimension(rawValue: part.lowercased()) else {

@@ -431,7 +431,6 @@ private struct AuditReplay {
     // MARK: The replay
 
     mutating func apply(_ stretch: Stretch, _ stream: PreparedStream, planner: AppendPlanner, txn: LMDBTransaction) throws {
-        let origin = genesis.origin
         try scratch.write { s in
             let state = ReplayStateReader(rebuilt: StoreStateReader(txn: s, db: scratchDB), ledgerTxn: txn, ledgerDB: ledger)
             var writer = BatchWriter(head: try LedgerStore.headState(s, scratchDB), lotMapRoot: lotMapRoot, sealing: .replay,
@@ -478,7 +477,6 @@ private struct AuditReplay {
                 if report.firstBlockTime == nil { report.firstBlockTime = block.header.time }
                 lotMapRoot = expected.lotMapRoot
             }
-            _ = origin
             try writer.finishReplay(plan, txn: s)
             registry = plan.registry
         }

@@ -36,7 +36,7 @@ struct StatsScopeOptions: ParsableArguments {
     func query(by: String?, store: LedgerStore) throws -> LossQuery {
         do {
             return try store.lossQuery(LossQueryText(by: by, from: from, to: to, products: product, farms: farm, provinces: province, carriers: carrier))
-        } catch let p as LossQueryProblem {
+        } catch let p as QueryParameterProblem {
             throw UsageFailure(description: "--\(p.parameter) \(p.value): \(p.reason)")
         }
     }

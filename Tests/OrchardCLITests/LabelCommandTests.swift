@@ -5,19 +5,6 @@ import OrchardTesting
 
 /// `orchard label` as a packhouse uses it: the real binary writes the files, ZBar reads them back.
 struct LabelCommandTests {
-    func zbar(_ png: String) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
-        p.arguments = ["--raw", "-q", png]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines) : nil
-    }
-
     @Test("label writes an SVG and a PNG of the lot's Digital Link on the configured host, and prints the URI")
     func writesLabels() throws {
         let h = try CLIHarness()
@@ -26,14 +13,14 @@ struct LabelCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         let uri = "https://duoduo.example/01/06971230000013/10/LC260914A"
         #expect(r.stdout == uri + "\n")
-        #expect(try zbar(h.path("l.png")) == uri)
+        #expect(try ExternalPrograms.zbar(h.path("l.png")) == uri)
         let svg = try String(contentsOfFile: h.path("l.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("(01)06971230000013(10)LC260914A"))
         let json = try h.run(["label", "(01)06971230000013(10)LC260914A", "--png", h.path("m.png"), "--json", "--correction", "H"])
         #expect(json.status == 0, "\(json.stderr)")
         #expect(try json.json()["uri"]?.stringValue == "https://id.gs1.org/01/06971230000013/10/LC260914A")
         #expect(try json.json()["correction"]?.stringValue == "H")
-        #expect(try zbar(h.path("m.png")) == "https://id.gs1.org/01/06971230000013/10/LC260914A")
+        #expect(try ExternalPrograms.zbar(h.path("m.png")) == "https://id.gs1.org/01/06971230000013/10/LC260914A")
     }
 
     @Test("A malformed code or host is a usage error naming the part; an unwritable file exit 4; nothing half-written")

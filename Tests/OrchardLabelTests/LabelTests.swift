@@ -2,29 +2,11 @@ import Foundation
 import Testing
 import OrchardLabel
 import OrchardModel
+import OrchardTesting
 
 /// QR labels are read back by decoders nobody on the team wrote: zbarimg (ZBar) reads the PNG,
 /// and the SVG after librsvg renders it. Tools/setup installs both.
 struct LabelTests {
-    /// Runs a program and returns its standard output (nil when it fails).
-    static func run(_ path: String, _ arguments: [String]) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
-    }
-
-    /// What ZBar reads from a PNG file.
-    static func zbar(_ png: String) throws -> String? {
-        try run("/usr/bin/zbarimg", ["--raw", "-q", png]).map { $0.trimmingCharacters(in: .newlines) }
-    }
-
     static func temporary(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("orchard-label-\(UUID().uuidString)-\(name)").path
     }
@@ -37,7 +19,7 @@ struct LabelTests {
         let path = Self.temporary("l.png")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(try label.png(scale: 4)).write(to: URL(fileURLWithPath: path))
-        #expect(try Self.zbar(path) == label.uri)
+        #expect(try ExternalPrograms.zbar(path) == label.uri)
     }
 
     @Test("The SVG label, rendered by librsvg, reads back in ZBar; its caption names the code and the URI")
@@ -50,8 +32,8 @@ struct LabelTests {
         let file = Self.temporary("l.svg"), png = Self.temporary("l.png")
         defer { try? FileManager.default.removeItem(atPath: file); try? FileManager.default.removeItem(atPath: png) }
         try Data(svg.utf8).write(to: URL(fileURLWithPath: file))
-        #expect(try Self.run("/usr/bin/rsvg-convert", [file, "-o", png]) != nil, "rsvg-convert failed")
-        #expect(try Self.zbar(png) == label.uri)
+        #expect(try ExternalPrograms.output("/usr/bin/rsvg-convert", [file, "-o", png]) != nil, "rsvg-convert failed")
+        #expect(try ExternalPrograms.zbar(png) == label.uri)
     }
 
     @Test("A pallet's label holds its SSCC link; the symbol grows with the text and the correction level")
