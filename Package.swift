@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System-library shims: the only places that name C headers.
@@ -54,6 +55,12 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Object storage: AWS Signature Version 4 and a small S3 client over async-http-client
+        // (the only hand-written protocol piece; pinned to AWS's published test vectors).
+        .target(name: "OrchardObjectStore", dependencies: [
+            "OrchardCrypto",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardSimulation", "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
@@ -77,6 +84,7 @@ let package = Package(
         .testTarget(name: "OrchardStatsTests", dependencies: ["OrchardStats", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
+        .testTarget(name: "OrchardObjectStoreTests", dependencies: ["OrchardObjectStore", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting", "OrchardStats"], exclude: ["BadInput"]),
     ]
 )
