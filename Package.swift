@@ -61,11 +61,17 @@ let package = Package(
             "OrchardCrypto",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // Publishing the ledger as a static C2SP tlog-tiles log (tiles, entries, lot bundles, the
+        // consumer page) to object storage, and reading such a log back (mirrors, clients).
+        .target(name: "OrchardPublish", dependencies: [
+            "OrchardObjectStore", "OrchardNode", "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "OrchardSimulation", dependencies: ["OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .target(name: "OrchardTesting", dependencies: ["OrchardSimulation", "OrchardQuery", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto"]),
         .executableTarget(name: "orchard", dependencies: [
             "OrchardQuery", "OrchardStats", "OrchardTrace", "OrchardStore", "OrchardLedger", "OrchardModel", "OrchardCrypto", "OrchardSimulation",
-            "OrchardLabel", "OrchardNode",
+            "OrchardLabel", "OrchardNode", "OrchardPublish",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,6 +91,7 @@ let package = Package(
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardObjectStoreTests", dependencies: ["OrchardObjectStore", "OrchardTesting"]),
+        .testTarget(name: "OrchardPublishTests", dependencies: ["OrchardPublish", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting", "OrchardStats"], exclude: ["BadInput"]),
     ]
 )

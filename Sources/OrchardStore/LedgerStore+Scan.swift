@@ -70,3 +70,14 @@ extension LedgerStore {
         }
     }
 }
+
+extension LedgerStore {
+    /// The hashes of the perfect subtrees at tree `level` with indexes in `indexes` (level 0: the
+    /// leaf hashes, recomputed from the records): the hashes of a C2SP tile, for publishing.
+    public func perfectNodes(level: Int, indexes: Range<UInt64>) throws -> [SHA256Digest] {
+        try env.read { txn in
+            let reader = StoreNodeReader(txn: txn, db: db)
+            return try indexes.map { try reader.perfectNode(level: level, index: $0) }
+        }
+    }
+}

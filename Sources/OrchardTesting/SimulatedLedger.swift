@@ -9,10 +9,12 @@ import OrchardSimulation
 public struct SimulatedLedger {
     public let ledger: TestLedger
     public let truth: JSONValue
+    /// The season's last records, held back by `holdBack` (appended later, to grow the ledger).
+    public let heldBack: [[UInt8]]
 
     /// Simulates `events` records of `preset` with `seed` over `farms` growers and appends them in
     /// batches of `batch`.
-    public init(preset: String = "before", seed: UInt64, events: Int, farms: Int, batch: Int = 2000) throws {
+    public init(preset: String = "before", seed: UInt64, events: Int, farms: Int, batch: Int = 2000, holdBack: Int = 0) throws {
         var c = SimulationConfiguration()
         c.events = events
         c.farms = farms
@@ -26,6 +28,8 @@ public struct SimulatedLedger {
         var lines = [[UInt8]]()
         _ = try simulator.run(sink: { lines += $0.map(\.line) }, truth: writer)
         ledger = try Fixtures.makeLedger()
+        heldBack = Array(lines.suffix(holdBack))
+        lines.removeLast(min(holdBack, lines.count))
         var start = 0
         while start < lines.count {
             _ = try ledger.store.append(lines[start..<min(start + batch, lines.count)].map { RecordInput.bytes($0) }, nowMillis: Fixtures.now)
