@@ -46,6 +46,9 @@ public struct PublishOptions: Sendable {
     public var bundleMaxAge = 60
     /// Seconds the checkpoint may be cached.
     public var checkpointMaxAge = 5
+    /// Collects witness cosignatures on a checkpoint (nil: publish without witnesses). The
+    /// published checkpoint and every lot bundle at its tree size carry them.
+    public var cosign: (@Sendable (Checkpoint) async throws -> Checkpoint)?
     /// Called with a line of progress.
     public var progress: @Sendable (String) -> Void = { _ in }
 
@@ -118,17 +121,22 @@ public struct Publisher: Sendable {
         var published = previous
         var head = try store.head()
         var touched = Set<TraceKey>()
-        while true {
+        var cosigned: Checkpoint?
+        for round in 0 ..< 10 {
             let size = head.header.treeSize
+            if let cosign = options.cosign, cosigned?.treeSize != size {
+                cosigned = try await cosign(head.checkpoint)
+            }
             if size > published {
                 try await publishTiles(from: published, to: size, writer: writer, report: &report, touched: &touched)
                 try await publishBlocks(after: published, through: head.header.height, writer: writer, report: &report)
                 published = size
             }
-            try await publishLotBundles(touched, writer: writer, report: &report)
-            touched = []
+            // Bundles built after the ledger moved on are at a newer tree than the cosigned one:
+            // built again next round, against a checkpoint the witnesses have seen.
+            touched = try await publishLotBundles(touched, cosigned: cosigned, lastRound: round == 9, writer: writer, report: &report)
             let now = try store.head()
-            if now.header.treeSize == size { break }
+            if now.header.treeSize == size, touched.isEmpty { break }
             head = now
         }
         for object in options.staticObjects {
@@ -137,9 +145,10 @@ public struct Publisher: Sendable {
         try await writer.replace(PublishedLayout.verifierKey, Array((store.verifierKey.description + "\n").utf8), .mutable("text/plain; charset=utf-8", maxAge: 3600))
         try await writer.drain()
         if published > previous || previous == 0 {
-            try await sink.replace(PublishedLayout.checkpoint, body: Array(head.checkpoint.text.utf8),
+            let text = (cosigned ?? head.checkpoint).text
+            try await sink.replace(PublishedLayout.checkpoint, body: Array(text.utf8),
                                    metadata: .mutable("text/plain; charset=utf-8", maxAge: options.checkpointMaxAge))
-            writer.count(bytes: head.checkpoint.text.utf8.count)
+            writer.count(bytes: text.utf8.count)
         }
         report.treeSize = published
         (report.written, report.alreadyThere, report.bytesWritten) = writer.totals
@@ -213,31 +222,45 @@ public struct Publisher: Sendable {
         }
     }
 
-    /// Each touched lot's bundle: immutable at its tree size, and current at its Digital Link path.
-    func publishLotBundles(_ lots: Set<TraceKey>, writer: ObjectWriter, report: inout PublishReport) async throws {
+    /// Each touched lot's bundle: immutable at its tree size, and current at its Digital Link path;
+    /// with witnesses, carrying their cosignatures. Returns the lots whose bundle came out at
+    /// another tree size than the cosigned checkpoint's (unless `lastRound`: then published without).
+    func publishLotBundles(_ lots: Set<TraceKey>, cosigned: Checkpoint?, lastRound: Bool, writer: ObjectWriter,
+                           report: inout PublishReport) async throws -> Set<TraceKey> {
         let keys = lots.sorted()
-        guard !keys.isEmpty else { return }
+        var again = Set<TraceKey>()
+        guard !keys.isEmpty else { return again }
         let store = self.store
         let host = options.publicHost
         var next = 0
         while next < keys.count {
             let batch = Array(keys[next ..< min(keys.count, next + 64)])
             next += batch.count
-            let built = try await withThrowingTaskGroup(of: [(TraceKey, String, UInt64)].self) { group in
+            let built = try await withThrowingTaskGroup(of: [(TraceKey, TraceBundle, UInt64)].self) { group in
                 for part in batch.chunked(into: max(1, batch.count / options.bundleWorkers + 1)) {
                     group.addTask {
                         try part.map { key in
                             let path = try PublishedLayout.lotPath(key)
                             let bundle = try store.verifiedBundle(for: key, code: host.map { $0 + "/" + path } ?? "/" + path)
-                            return (key, bundle.text, try Checkpoint(text: bundle.checkpoint).treeSize)
+                            return (key, bundle, try Checkpoint(text: bundle.checkpoint).treeSize)
                         }
                     }
                 }
-                var out = [(TraceKey, String, UInt64)]()
+                var out = [(TraceKey, TraceBundle, UInt64)]()
                 for try await part in group { out += part }
                 return out
             }
-            for (key, text, size) in built {
+            for (key, built, size) in built {
+                var bundle = built
+                if let cosigned {
+                    if size == cosigned.treeSize {
+                        bundle.checkpoint = cosigned.text
+                    } else if !lastRound {
+                        again.insert(key)
+                        continue
+                    }
+                }
+                let text = bundle.text
                 let path = try PublishedLayout.lotPath(key)
                 let body = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
                 try await writer.create(PublishedLayout.lotBundle(path, treeSize: size), body, .immutable("application/json"))
@@ -246,6 +269,7 @@ public struct Publisher: Sendable {
             }
             options.progress("lot bundles \(next) of \(keys.count)")
         }
+        return again
     }
 }
 

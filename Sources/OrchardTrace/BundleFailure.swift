@@ -60,6 +60,10 @@ public struct BundleFailure: Error, CategorizedError, Hashable, Sendable {
         case newerCheckpoint = "newer-checkpoint"
         /// The consistency proof does not show the newer tree extending the bundle's.
         case consistencyProof = "proof.consistency"
+        /// Fewer registered witnesses cosigned the checkpoint than required.
+        case witnesses = "witness.cosignatures"
+        /// The log was rolled back or forked since a checkpoint the client remembers.
+        case logRollback = "log.consistency"
         /// libcrypto failed (not the bundle's fault).
         case system = "system.crypto"
     }

@@ -118,3 +118,18 @@ extension VerifiedBundle {
         return .object(m)
     }
 }
+
+extension VerifiedBundle {
+    /// The registered witnesses — participants whose registration (in genesis or a registry record
+    /// the bundle carries) names a witness key — with a valid cosignature on the bundle's
+    /// checkpoint, or on the newer checkpoint it was shown consistent with.
+    public var witnessCosignatures: [(participant: Participant, witness: CosignerKey, timestamp: UInt64)] {
+        registry.participants.values.sorted { $0.id < $1.id }.compactMap { p in
+            guard let w = p.witness else { return nil }
+            for c in [checkpoint] + (newerCheckpoint.map { [$0] } ?? []) {
+                if let t = try? Cosignature.timestamp(on: c, by: w) { return (p, w, t) }
+            }
+            return nil
+        }
+    }
+}

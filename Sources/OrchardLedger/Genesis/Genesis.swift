@@ -36,6 +36,9 @@ public struct Participant: Hashable, Sendable {
     public let json: JSONValue
     /// Keys listed when the participant was registered.
     public let keys: [Ed25519PublicKey]
+    /// The participant's witness key, when it cosigns the ledger's checkpoints (member `witness`,
+    /// a C2SP cosigner verifier key `<name>+<key ID>+<base64(0x04 ‖ key)>`; Docs/PUBLISH.md).
+    public var witness: CosignerKey? = nil
 }
 
 /// A product of the programme.
@@ -191,9 +194,14 @@ public struct Genesis: Sendable {
         if let gln = p["gln"]?.stringValue {
             do { _ = try GLN(gln) } catch { throw fail("gln", "\(error)") }
         }
-        return Participant(id: id, gln: p["gln"]?.stringValue, name: name, role: role,
-                           province: p["province"]?.stringValue, location: p["location"]?.stringValue,
-                           json: p, keys: keys)
+        var participant = Participant(id: id, gln: p["gln"]?.stringValue, name: name, role: role,
+                                      province: p["province"]?.stringValue, location: p["location"]?.stringValue,
+                                      json: p, keys: keys)
+        if let w = p["witness"] {
+            guard let text = w.stringValue else { throw fail("witness", "a witness key is a string <name>+<key ID>+<base64 key>") }
+            do { participant.witness = try CosignerKey(text) } catch { throw fail("witness", "\(error)") }
+        }
+        return participant
     }
 
     static func key(_ v: JSONValue?, _ path: String) throws(GenesisError) -> Ed25519PublicKey {
