@@ -13,13 +13,20 @@ import OrchardTrace
 
 /// Why a publish stopped. The bucket is left as it was except for immutable objects that were
 /// missing (harmless: a later publish writes the same bytes there).
-public enum PublishError: Error, Sendable, CustomStringConvertible {
+public enum PublishError: CategorizedError, Sendable {
     /// An immutable name holds different bytes: someone else wrote there. Never overwritten.
     case conflict(key: String, existing: Int, ours: Int)
     /// The bucket's checkpoint is not this ledger's, or not a tree this ledger extends.
     case foreignLog(reason: String)
     /// A record too large for a tlog-tiles entry bundle.
     case tile(TileError, leaf: UInt64)
+
+    public var category: FailureCategory {
+        switch self {
+        case .conflict, .foreignLog: .verificationFailed
+        case .tile: .ledgerError
+        }
+    }
 
     public var description: String {
         switch self {
@@ -112,7 +119,8 @@ public struct Publisher: Sendable {
     public func publish() async throws -> PublishReport {
         let started = Date()
         var report = PublishReport()
-        let previous = try await publishedCheckpoint()?.treeSize ?? 0
+        let bucketCheckpoint = try await publishedCheckpoint()
+        let previous = bucketCheckpoint?.treeSize ?? 0
         report.previousTreeSize = previous
         let writer = ObjectWriter(sink: sink, concurrency: options.concurrency)
 
@@ -144,8 +152,8 @@ public struct Publisher: Sendable {
         }
         try await writer.replace(PublishedLayout.verifierKey, Array((store.verifierKey.description + "\n").utf8), .mutable("text/plain; charset=utf-8", maxAge: 3600))
         try await writer.drain()
-        if published > previous || previous == 0 {
-            let text = (cosigned ?? head.checkpoint).text
+        let text = (cosigned ?? head.checkpoint).text
+        if text != bucketCheckpoint?.text {
             try await sink.replace(PublishedLayout.checkpoint, body: Array(text.utf8),
                                    metadata: .mutable("text/plain; charset=utf-8", maxAge: options.checkpointMaxAge))
             writer.count(bytes: text.utf8.count)

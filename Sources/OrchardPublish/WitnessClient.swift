@@ -9,10 +9,14 @@ import OrchardCrypto
 import OrchardLedger
 
 /// Why a witness did not cosign.
-public struct WitnessFailure: Error, Sendable, CustomStringConvertible {
+public struct WitnessFailure: CategorizedError, Sendable {
     public let witness: String
     public let reason: String
+    /// True when the witness answered and refused (it has seen another history, or a larger
+    /// tree); false when it could not be asked.
+    public var refused = true
     public var description: String { "witness \(witness): \(reason)" }
+    public var category: FailureCategory { refused ? .verificationFailed : .ledgerError }
 }
 
 public struct WitnessClient: Sendable {
@@ -43,7 +47,7 @@ public struct WitnessClient: Sendable {
             request.body = .bytes(ByteBuffer(string: body))
             let response: HTTPClientResponse
             do { response = try await http.execute(request, timeout: .seconds(30)) } catch {
-                throw WitnessFailure(witness: url, reason: "not reached: \(error)")
+                throw WitnessFailure(witness: url, reason: "not reached: \(error)", refused: false)
             }
             let text = String(buffer: try await response.body.collect(upTo: 1 << 16))
             switch response.status.code {

@@ -16,7 +16,7 @@ public struct CosignerKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads `<name>+<8 hex digits>+<base64(0x04 ‖ key)>`, the key ID checked.
     public init(_ text: String) throws(VerifierKey.Malformed) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw .init(reason: "expected <name>+<key ID>+<key>, three fields separated by \"+\"") }
         let name = String(parts[0])
         guard !name.isEmpty, !name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) else {

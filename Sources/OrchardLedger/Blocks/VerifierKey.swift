@@ -22,8 +22,8 @@ public struct VerifierKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads `<name>+<8 hex digits>+<base64>`; the key hash must match the name and key.
     public init(_ text: String) throws(Malformed) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
-        // The name may not contain "+", so a valid key has exactly three fields.
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        // The name may not contain "+"; the base64 key may: split at the first two.
         guard parts.count == 3 else {
             throw Malformed(reason: "expected <name>+<key hash>+<key>, three fields separated by \"+\"")
         }
