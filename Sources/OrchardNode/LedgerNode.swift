@@ -77,6 +77,8 @@ public enum LedgerNode {
         }
         router.post("/capture") { request, _ in
             try await answer {
+                // A mirror holds no sequencer key: it serves what the sequencer signed, and takes no records.
+                guard store.holdsSequencerKey else { throw ReadOnly(description: "this node is a read-only mirror of \(store.genesis.origin); capture at the sequencer's node") }
                 let bytes = try await body(request, limit: configuration.maxRequestBytes)
                 let inputs: [RecordInput]
                 do { inputs = try RecordInputs.split(bytes) } catch let problem as EventProblem {
@@ -129,6 +131,7 @@ public enum LedgerNode {
         let status: HTTPResponse.Status
         switch error {
         case is TooLarge: status = .contentTooLarge
+        case is ReadOnly: status = .methodNotAllowed
         case is Unavailable: status = .serviceUnavailable
         default:
             let report = FailureReport(error)
@@ -171,6 +174,12 @@ extension HTTPField.Name {
 
 /// A request over the node's limits (413).
 struct TooLarge: Error, CategorizedError {
+    let description: String
+    var category: FailureCategory { .usage }
+}
+
+/// A mirror refuses captures (405).
+struct ReadOnly: Error, CategorizedError {
     let description: String
     var category: FailureCategory { .usage }
 }

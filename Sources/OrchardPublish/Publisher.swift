@@ -287,16 +287,11 @@ public enum PublishedLayout {
     public static let verifierKey = "verifier-key"
     public static let page = "page/lot.html"
 
-    /// A block header and its signature, for mirrors: `block/<height>` (height in tile-path form).
+    /// A block (header, sequencer signature, checkpoint), for mirrors: `block/<height>` (height in tile-path form).
     public static func block(_ height: UInt64) -> String { "block/" + TlogTiles.encode(height) }
 
-    public static func blockObject(_ block: SignedBlock) -> [UInt8] {
-        Array(JSONWriter.pretty(.object([
-            JSONMember("height", .number(JSONNumber(Int(block.header.height)))),
-            JSONMember("header", .string(Base64.encode(block.header.canonicalBytes))),
-            JSONMember("signature", .string(Base64.encode(block.signature))),
-        ])).utf8) + [0x0a]
-    }
+    /// A block as the ledger stores it (`orchard show block N --json`): header, signature, checkpoint.
+    public static func blockObject(_ block: SignedBlock) -> [UInt8] { JSONWriter.canonical(block.json) + [0x0a] }
 
     /// A lot's Digital Link path without the leading slash: `01/<gtin>/10/<lot>`.
     public static func lotPath(_ key: TraceKey) throws -> String {

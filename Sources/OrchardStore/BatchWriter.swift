@@ -15,6 +15,12 @@ enum BlockSealing {
     /// caller says, the ledger's own headers stored, and records not written again (the audit
     /// reads them from the ledger it checks).
     case replay
+    /// A mirror's own ledger built from a published log: closed where the published headers say,
+    /// those headers stored, and the records written (the mirror has no other copy).
+    case mirror
+
+    /// Whether the writer stores the records themselves.
+    var writesRecords: Bool { if case .replay = self { false } else { true } }
 }
 
 struct BatchWriter {
@@ -53,7 +59,7 @@ struct BatchWriter {
         self.logger = logger
         self.sealing = sealing
         origin = genesis.origin
-        if case .replay = sealing { maxPerBlock = .max } else { maxPerBlock = genesis.rules.maxRecordsPerBlock }
+        if case .sign = sealing { maxPerBlock = genesis.rules.maxRecordsPerBlock } else { maxPerBlock = .max }
         frontier = head.frontier
         height = head.height
         previous = head.blockHash
@@ -73,7 +79,7 @@ struct BatchWriter {
     private mutating func add(_ r: UnsafePointer<PlannedRecord>, txn: LMDBTransaction) throws {
         let leaf = frontier.treeSize
         try Self.appendLeaf(r.pointee.leafHash, to: &frontier, tiles: &tiles, txn: txn, db: db)
-        if case .sign = sealing { try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db) }
+        if sealing.writesRecords { try segments.add(r.pointee.storedForm, leaf: leaf, txn: txn, db: db) }
         if let key = r.pointee.dedupKey { index.addEvent(key.digest, leaf: leaf, height: height + 1) }
         for name in r.pointee.names {
             index.addTrace(name.key, roles: name.roles, leaf: leaf)
@@ -159,6 +165,7 @@ struct BatchWriter {
     /// writes them (the blocks are closed by ``closeReplayedBlock(_:txn:)``).
     mutating func finishReplay(_ plan: AppendPlan, txn: LMDBTransaction) throws {
         try tiles.flush(txn: txn, db: db)
+        if sealing.writesRecords { try segments.flush(txn: txn, db: db) }
         try index.write(txn: txn, db: db)
         try IndexEntries.writeBalances(plan.lotBalances, txn: txn, db: db)
         try txn.put(db.meta, Array("head".utf8), HeadState(height: height, blockHash: previous, frontier: frontier).encoded)
