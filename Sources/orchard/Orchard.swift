@@ -29,6 +29,6 @@ struct Orchard: ParsableCommand {
         subcommands: [Init.self, Keygen.self, Sign.self, Append.self, Import.self, Show.self, CheckpointCommand.self,
                       Proof.self, Verify.self, TraceCommand.self, BundleCommand.self, VerifyBundle.self, RegistryCommand.self,
                       EventIDCommand.self, Simulate.self, Stats.self, Export.self, Audit.self, Label.self, Serve.self,
-                      Publish.self, WitnessCommand.self]
+                      Publish.self, MirrorCommand.self, WitnessCommand.self]
     )
 }

@@ -115,6 +115,68 @@ func makeSink(to: String, endpoint: String?) throws -> any ObjectSink {
     return DirectorySink(directory: to.hasPrefix("file://") ? String(to.dropFirst("file://".count)) : to)
 }
 
+struct MirrorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mirror",
+        abstract: "Follow a published log as a read replica, re-verifying everything it fetches.",
+        discussion: """
+        Fetches the log's checkpoint (it must be signed by --trust), proves that it extends what \
+        the mirror holds (a consistency proof from the tiles), checks the new entry bundles \
+        against the tiles, and appends the records in the published blocks to the mirror's own \
+        ledger as an append would check them: each signature with the key the registry gave its \
+        signer at its leaf, every append rule, and each block header (previous hash, tree root, \
+        lot map root) and its sequencer signature against what the records make. A log that does \
+        not verify is refused and reported (exit 2), and the mirror stays as it was. \
+        `orchard serve --ledger DIR` then serves the mirror read-only (capture answers 405).
+
+        With --follow SECONDS it keeps following, one checkpoint behind the source at most.
+
+        EXAMPLES
+          orchard mirror --from http://cdn.example/orchard --ledger replica --trust "$(cat anchor.txt)"
+          orchard mirror --from http://cdn.example/orchard --ledger replica --trust "$KEY" --follow 10
+        """)
+
+    @Option(help: ArgumentHelp("The published log: its URL prefix, or a directory.", valueName: "URL")) var from: String
+    @Option(help: ArgumentHelp("The mirror's ledger directory (created on the first run).", valueName: "DIR")) var ledger: String
+    @Option(help: ArgumentHelp("The ledger's verifier key (orchard checkpoint --verifier-key).", valueName: "VKEY")) var trust: String
+    @Option(help: ArgumentHelp("Keep following, checking every SECONDS.", valueName: "SECONDS"), transform: wholeNumber())
+    var follow: UInt64?
+    @Flag(help: "Print machine-readable JSON instead of text.") var json = false
+
+    func run() throws {
+        try runCommand(json: json) {
+            let key: VerifierKey
+            do { key = try VerifierKey(trust) } catch { throw UsageFailure(description: "--trust: \(error)") }
+            let source: any ObjectSource = from.hasPrefix("http://") || from.hasPrefix("https://")
+                ? HTTPObjectSource(base: from) : DirectorySink(directory: from)
+            let mirror = Mirror(source: source, trust: key, directory: ledger)
+            while true {
+                let report: MirrorReport
+                do { report = try awaitResult { try await mirror.follow() } } catch let failure as LogFailure {
+                    throw MirrorRefusal(height: nil, leaf: nil, reason: "the published log does not verify: \(failure)")
+                } catch let failure as FetchFailure {
+                    throw FileFailure(description: "cannot fetch from the log: \(failure)")
+                }
+                if json {
+                    outJSON(.object([
+                        JSONMember("format", .string("orchard-mirror/1")),
+                        JSONMember("created", .bool(report.created)),
+                        JSONMember("previousTreeSize", .number(JSONNumber(Int(report.previousTreeSize)))),
+                        JSONMember("treeSize", .number(JSONNumber(Int(report.treeSize)))),
+                        JSONMember("blocks", .number(JSONNumber(report.blocks))),
+                        JSONMember("records", .number(JSONNumber(report.records))),
+                    ]))
+                } else {
+                    out("mirror \(ledger): tree \(report.previousTreeSize) → \(report.treeSize) leaves (\(report.blocks) blocks, \(report.records) records verified and applied)")
+                }
+                guard let follow else { break }
+                fflush(nil)
+                Thread.sleep(forTimeInterval: Double(max(1, follow)))
+            }
+        }
+    }
+}
+
 struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "witness",
