@@ -6,6 +6,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import OrchardModel
 import OrchardStore
 
 func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
@@ -37,6 +38,10 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
         server.terminate(); throw BenchError("the node did not start: \(announce)")
     }
     let requests = stride(from: 0, to: lines.count, by: perRequest).map { lines[$0..<min(lines.count, $0 + perRequest)].joined(separator: "\n") + "\n" }
+    if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+        try captureWithWrk(wrk, port: port, requests: requests, clients: clients, n: n, bulk: bulk, server: server, dir: dir, work: work)
+        return
+    }
     // URLSession opens 6 connections a host by default: as many as the clients, here.
     let configuration = URLSessionConfiguration.ephemeral
     configuration.httpMaximumConnectionsPerHost = clients
@@ -67,4 +72,74 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
     print(String(format: "  orchard append (one bulk batch): %.2f s = %.0f events/s", bulk, bulkRate))
     print(String(format: "  orchard serve: %d of %d requests accepted in %.2f s = %.0f events/s; %d blocks (%.0f records a block); ratio to bulk append %.2f",
                  accepted, requests.count, seconds, rate, Int(head.height), Double(head.treeSize - 1) / Double(max(head.height, 1)), rate / bulkRate))
+}
+
+/// The same capture driven by wrk (C, event-driven: the client costs little of the 2 cores): each
+/// connection sends its share of the requests once, then stops. Throughput is the records
+/// committed over the time from wrk's start to the last block's sequencer time; latency is wrk's.
+func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, n: Int, bulk: Double, server: Process, dir: String, work: URL) throws {
+    let bodies = work.appendingPathComponent("node-bodies.txt")
+    // One request a line: its records joined by a NUL the script turns back into newlines.
+    try Data(requests.map { $0.replacingOccurrences(of: "\n", with: "\u{1}") }.joined(separator: "\n").utf8).write(to: bodies)
+    let script = work.appendingPathComponent("capture.lua")
+    try Data("""
+    local counter, threads = 0, {}
+    function setup(thread)
+      thread:set("id", counter)
+      thread:set("nthreads", THREADS)
+      counter = counter + 1
+      table.insert(threads, thread)
+    end
+    function init(args)
+      bodies, idx, bad = {}, 0, 0
+      local i = 0
+      for line in io.lines("\(bodies.path)") do
+        if i % nthreads == id then table.insert(bodies, (line:gsub("\\1", "\\n"))) end
+        i = i + 1
+      end
+    end
+    function request()
+      idx = idx + 1
+      if idx > #bodies then wrk.thread:stop(); return wrk.format("GET", "/health") end
+      return wrk.format("POST", "/capture", {["Content-Type"] = "application/x-ndjson"}, bodies[idx])
+    end
+    function response(status, headers, body)
+      if status ~= 200 then bad = bad + 1 end
+    end
+    function done(summary, latency, requests)
+      local refused = 0
+      for _, t in ipairs(threads) do refused = refused + t:get("bad") end
+      io.write(string.format("WRK requests=%d refused=%d p50=%d p99=%d max=%d\\n", summary.requests, refused,
+        latency:percentile(50), latency:percentile(99), latency.max))
+    end
+    """.replacingOccurrences(of: "THREADS", with: "2").utf8).write(to: script)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: wrk)
+    let seconds = max(8, Int(Double(n) / 2_000) + 4)
+    p.arguments = ["-t2", "-c\(clients)", "-d\(seconds)s", "--timeout", "30s", "-s", script.path, "http://127.0.0.1:\(port)"]
+    let out = Pipe()
+    p.standardOutput = out
+    let started = Date()
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    kill(server.processIdentifier, SIGTERM)
+    server.waitUntilExit()
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("WRK ") }) else { throw BenchError("wrk said: \(text)") }
+    var fields = [String: Int]()
+    for kv in line.dropFirst(4).split(separator: " ") {
+        let parts = kv.split(separator: "=")
+        if parts.count == 2 { fields[String(parts[0])] = Int(parts[1]) }
+    }
+    let store = try benchStore(dir)
+    let head = try store.head().header
+    let last = try EPCISTimestamp(head.time).millisecondsSinceEpoch
+    let elapsed = Double(last) / 1000 - started.timeIntervalSince1970
+    let committed = Double(head.treeSize - 1)
+    let rate = committed / elapsed, bulkRate = Double(n) / bulk
+    print(String(format: "  orchard append (one bulk batch): %.2f s = %.0f events/s", bulk, bulkRate))
+    print(String(format: "  orchard serve under wrk (%d connections): %.0f records committed in %.2f s = %.0f events/s; %d blocks (%.0f records a block); ratio to bulk append %.2f",
+                 clients, committed, elapsed, rate, Int(head.height), committed / Double(max(head.height, 1)), rate / bulkRate))
+    print(String(format: "  receipt latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d requests refused",
+                 Double(fields["p50"] ?? 0) / 1000, Double(fields["p99"] ?? 0) / 1000, Double(fields["max"] ?? 0) / 1000, fields["refused"] ?? -1))
 }
