@@ -28,8 +28,9 @@ public enum ObjectStoreHarnessError: Error, CustomStringConvertible {
 /// credentials and cache URL. ``stop()`` stops both and removes the directory.
 ///
 /// ```swift
-/// let store = try ObjectStoreHarness.start()
-/// defer { try? store.stop() }
+/// let store = try await ObjectStoreHarness.start()
+/// // … the test …
+/// try await store.stop()
 /// let client = try S3Client(endpoint: store.endpoint, bucket: store.bucket, credentials: …)
 /// ```
 public final class ObjectStoreHarness: Sendable {
@@ -61,11 +62,11 @@ public final class ObjectStoreHarness: Sendable {
     /// write before it counts as started).
     /// - Throws: ``ObjectStoreHarnessError``, or a Foundation error if the directory or the
     ///   script cannot be made or run.
-    public static func start() throws -> ObjectStoreHarness {
+    public static func start() async throws -> ObjectStoreHarness {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("orchard-objectstore-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let (status, output) = try run(["start", directory.path])
+        let (status, output) = try await run(["start", directory.path])
         guard status == 0 else {
             try? FileManager.default.removeItem(at: directory)
             throw ObjectStoreHarnessError.startFailed(status: status, output: output)
@@ -81,7 +82,7 @@ public final class ObjectStoreHarness: Sendable {
         let harness = ObjectStoreHarness(directory: directory, environment: environment)
         for name in ["ORCHARD_S3_ENDPOINT", "ORCHARD_S3_BUCKET", "ORCHARD_CACHE_URL", "AWS_ACCESS_KEY_ID",
                      "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] where environment[name] == nil {
-            try? harness.stop()
+            try? await harness.stop()
             throw ObjectStoreHarnessError.missingVariable(name)
         }
         return harness
@@ -90,15 +91,17 @@ public final class ObjectStoreHarness: Sendable {
     /// Stops nginx and SeaweedFS (SeaweedFS's filer takes up to 15 s to end gracefully) and
     /// removes the directory.
     /// - Throws: ``ObjectStoreHarnessError/stopFailed(status:output:)``.
-    public func stop() throws {
-        let (status, output) = try Self.run(["stop", directory.path])
+    public func stop() async throws {
+        let (status, output) = try await Self.run(["stop", directory.path])
         guard status == 0 else { throw ObjectStoreHarnessError.stopFailed(status: status, output: output) }
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Runs the script and returns its exit status and what it printed, standard error
-    /// included (one pipe, read to the end: the servers it starts hold neither open).
-    private static func run(_ arguments: [String]) throws -> (Int32, String) {
+    /// included (one pipe, read to the end: the servers it starts hold neither open). The exit
+    /// is awaited through the termination handler: `waitUntilExit()` on a task of the
+    /// cooperative pool was seen to wait forever here.
+    private static func run(_ arguments: [String]) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script.path] + arguments
@@ -106,9 +109,16 @@ public final class ObjectStoreHarness: Sendable {
         process.standardOutput = out
         process.standardError = out
         process.standardInput = FileHandle.nullDevice
+        let exited = AsyncStream<Int32> { continuation in
+            process.terminationHandler = { finished in
+                continuation.yield(finished.terminationStatus)
+                continuation.finish()
+            }
+        }
         try process.run()
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        var status: Int32 = -1
+        for await value in exited { status = value }
+        return (status, output)
     }
 }

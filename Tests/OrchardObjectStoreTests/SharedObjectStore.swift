@@ -26,14 +26,14 @@ enum SharedObjectStore {
 struct ObjectStoreTrait: SuiteTrait, TestScoping {
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
-        let store = try ObjectStoreHarness.start()
+        let store = try await ObjectStoreHarness.start()
         do {
             try await SharedObjectStore.$current.withValue(store) { try await function() }
         } catch {
-            try? store.stop()
+            try? await store.stop()
             throw error
         }
-        try store.stop()
+        try await store.stop()
     }
 }
 
