@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "OrchardStatsTests", dependencies: ["OrchardStats", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardQueryTests", dependencies: ["OrchardQuery", "OrchardTesting"]),
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
-        .testTarget(name: "OrchardObjectStoreTests", dependencies: ["OrchardObjectStore", "OrchardTesting"]),
+        .testTarget(name: "OrchardObjectStoreTests", dependencies: ["OrchardObjectStore", "OrchardTesting"], exclude: ["Vectors"]),
         .testTarget(name: "OrchardPublishTests", dependencies: ["OrchardPublish", "OrchardTesting"]),
         .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting", "OrchardStats"], exclude: ["BadInput"]),
     ]
