@@ -92,6 +92,6 @@ let package = Package(
         .testTarget(name: "OrchardSimulationTests", dependencies: ["OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardObjectStoreTests", dependencies: ["OrchardObjectStore", "OrchardTesting"], exclude: ["Vectors"]),
         .testTarget(name: "OrchardPublishTests", dependencies: ["OrchardPublish", "OrchardTesting"]),
-        .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting", "OrchardStats"], exclude: ["BadInput"]),
+        .testTarget(name: "OrchardCLITests", dependencies: ["OrchardTesting", "OrchardStats", "OrchardObjectStore"], exclude: ["BadInput"]),
     ]
 )

@@ -8,6 +8,7 @@ import OrchardCrypto
 import OrchardLedger
 import OrchardModel
 import OrchardNode
+import OrchardObjectStore
 import OrchardPublish
 import OrchardStore
 
@@ -109,7 +110,11 @@ struct Publish: ParsableCommand {
 /// The sink a `--to` names.
 func makeSink(to: String, endpoint: String?) throws -> any ObjectSink {
     if to.hasPrefix("s3://") {
-        throw UsageFailure(description: "MERGE: s3")
+        do { return try S3Sink.make(url: to, endpoint: endpoint) } catch let e as S3SinkUsage {
+            throw UsageFailure(description: "--to: \(e.description)")
+        } catch let e as S3LocationError {
+            throw UsageFailure(description: "--to: \(e)")
+        }
     }
     guard endpoint == nil else { throw UsageFailure(description: "--endpoint is for s3:// targets") }
     return DirectorySink(directory: to.hasPrefix("file://") ? String(to.dropFirst("file://".count)) : to)
