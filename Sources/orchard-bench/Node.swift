@@ -26,10 +26,17 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
     try tools.initLedger(dir)
     let server = Process()
     server.executableURL = tools.binDir.appendingPathComponent("orchard")
-    server.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", "warning"]
+    // ORCHARD_BENCH_NODE_LOG=FILE keeps the node's log at trace level (the append's stage timings).
+    let nodeLog = ProcessInfo.processInfo.environment["ORCHARD_BENCH_NODE_LOG"]
+    server.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", nodeLog == nil ? "warning" : "trace"]
     let out = Pipe()
     server.standardOutput = out
-    server.standardError = FileHandle.nullDevice
+    if let nodeLog {
+        FileManager.default.createFile(atPath: nodeLog, contents: nil)
+        server.standardError = FileHandle(forWritingAtPath: nodeLog)
+    } else {
+        server.standardError = FileHandle.nullDevice
+    }
     try server.run()
     var first = Data()
     while !first.contains(10) { let d = out.fileHandleForReading.availableData; if d.isEmpty { break }; first += d }

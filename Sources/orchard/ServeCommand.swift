@@ -86,6 +86,7 @@ struct Serve: ParsableCommand {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "orchard.node")
+            store.logger = logger   // the append's stage timings at --log-level trace
             let host = self.host
             let app = LedgerNode.application(store: store, configuration: configuration, metrics: registry, logger: logger) { port in
                 // The first line on standard output: where the node listens (tests read it).
