@@ -285,8 +285,10 @@ final class StaticServer: @unchecked Sendable {
 
     init(page: String, bundle: String, script: String) throws {
         try Self.source.write(toFile: script, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, page, bundle]
+        // Not through /usr/bin/env: a pyenv shim is a shell that would outlive its python.
+        let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/python3"
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, page, bundle]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -301,7 +303,8 @@ final class StaticServer: @unchecked Sendable {
         guard base.hasPrefix("http://127.0.0.1:") else { throw NodeTestError("the static server did not start: \(base)") }
     }
 
-    func stop() { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    /// SIGKILL: a program the test runner starts inherits SIGTERM ignored.
+    func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
     deinit { stop() }
 
     static let source = #"""
@@ -358,24 +361,34 @@ final class WebDriver: @unchecked Sendable {
         base = "http://127.0.0.1:\(port)"
     }
 
-    func stop() { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    /// SIGKILL: a program the test runner starts inherits SIGTERM ignored (its sessions were
+    /// closed by `quit`).
+    func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
     deinit { stop() }
 
-    /// One WebDriver command; the answer's `value`.
+    /// One WebDriver command; the answer's `value`. Sent with curl: FoundationNetworking's
+    /// URLSession never returns chromedriver's answer to POST /session on Linux (it spins).
     func command(_ method: String, _ path: String, _ body: [String: Any]? = nil) async throws -> Any? {
-        var r = URLRequest(url: URL(string: base + path)!)
-        r.httpMethod = method
-        r.timeoutInterval = 120
-        if let body {
-            r.httpBody = try JSONSerialization.data(withJSONObject: body)
-            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sS", "--max-time", "120", "-X", method, "-H", "Content-Type: application/json"]
+            + (body == nil ? [] : ["--data-binary", "@-"]) + [base + path]
+        let input = Pipe(), output = Pipe()
+        curl.standardInput = input
+        curl.standardOutput = output
+        curl.standardError = FileHandle.nullDevice
+        try curl.run()
+        if let body { input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: body)) }
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        guard curl.terminationStatus == 0, let answer = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw NodeTestError("WebDriver \(method) \(path): curl exit \(curl.terminationStatus): \(String(decoding: data, as: UTF8.self).prefix(600))")
         }
-        let (data, response) = try await URLSession.shared.data(for: r)
-        let answer = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-            throw NodeTestError("WebDriver \(method) \(path): \(String(decoding: data, as: UTF8.self).prefix(600))")
+        if let error = (answer["value"] as? [String: Any])?["error"] {
+            throw NodeTestError("WebDriver \(method) \(path): \(error): \(String(describing: (answer["value"] as? [String: Any])?["message"]).prefix(600))")
         }
-        return answer?["value"]
+        return answer["value"]
     }
 
     /// A new browser: headless Chromium, 390×844 CSS pixels at 2× (a phone), in `language`.
