@@ -113,7 +113,7 @@ public enum ConsumerPage {
     .ledger { overflow-wrap: anywhere; }
     .muted { color: var(--muted); }
     .small { font-size: 0.88rem; }
-    .code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 0.8rem; word-break: break-all; color: var(--muted); }
+    .code { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 0.8rem; overflow-wrap: anywhere; color: var(--muted); }
     .card { border-radius: 14px; padding: 0.9rem 1rem; margin: 1rem 0; border: 1px solid var(--line); background: #fff; }
     .status .badge { font-size: 1.35rem; font-weight: 700; margin: 0 0 0.2rem; }
     .status.ok { background: var(--ok-bg); border-color: #b9dcc2; } .status.ok .badge { color: var(--ok); }

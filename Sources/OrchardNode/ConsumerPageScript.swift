@@ -30,35 +30,35 @@ extension ConsumerPage {
   let lang = chooseLanguage();
   const W = {
     zh: { title: "产品溯源", loading: "正在读取批次记录…", verifying: "正在核验签名与证明…", verified: "已验证",
-      verifiedText: (n, size) => `本页已在您的浏览器中核验全部 ${n} 个事件：每个签名都来自当时登记的密钥，每条记录都在账本第 ${size} 号签名检查点的默克尔树中，且账本承诺的该批次事件一个不少。`,
+      verifiedText: (n, size) => `本页已在您的浏览器中核验全部 ${n} 个事件：每个签名都来自当时登记的密钥，每条记录都在账本第 ${size} 号签名检查点的默克尔树中。`,
       failed: "未通过核验", failedText: "以下检查未通过，请勿相信本页显示的内容：", notFound: "账本中没有这个批次",
       notFoundText: "账本中没有任何事件提到这个批次。请核对标签上的代码。", network: "无法连接账本",
       networkText: (why) => `未能读取批次记录（${why}）。请检查网络后重试。`, badAnswer: "账本的回答不是溯源证明包。",
       badLink: "这个链接不是批次的溯源链接（应为 /01/<GTIN>/10/<批号>）。",
       key: "账本密钥指纹", keyHelp: "可与包装或官网上印的指纹核对。", ledger: "账本", lot: "批号", gtin: "商品条码",
       journey: "从农场到货架", checks: "核验项目", leaf: "第 %s 条记录", atEvent: "出问题的事件：", farm: "农场", harvested: "采收日期", variety: "品种",
-      complete: (n) => `完整：账本中与本批次相关的 ${n} 个事件全部在此。`, downloaded: "下载溯源证明包（JSON）",
+      complete: (n) => `完整：账本承诺的这段旅程的事件（共 ${n} 个）全部在此，没有遗漏，也没有多余。`, downloaded: "下载溯源证明包（JSON）",
       signedBy: "签名方", at: "地点", fromTo: "路线", depart: "出发", arrive: "到达", temps: "温度",
       tempLine: (min, mean, max, n) => `最低 ${min} °C · 平均 ${mean} °C · 最高 ${max} °C（${n} 次读数）`,
       safe: (a, b) => `安全范围 ${a}–${b} °C`, within: "全程在安全范围内", outside: (m) => `⚠ 温度超出安全范围约 ${m} 分钟`,
-      sigOK: "签名 ✓ · 已入账 ✓", sigBad: "✗ 此事件未通过核验", plot: "地块", grades: "等级", cause: "原因",
+      sigOK: "签名 ✓ · 已入账 ✓", unchecked: "未核验（核验在出错处停止）", sigBad: "✗ 此事件未通过核验", plot: "地块", grades: "等级", cause: "原因",
       kinds: { harvest: "采收", transformation: "分级", packing: "装托", unpacking: "拆托", shipping: "发货", transport: "冷链运输",
         receiving: "收货", storing: "仓储", sale: "零售", loss: "损耗", correction: "更正", other: "事件" },
       fork: "此账本曾向本设备展示过另一段历史：同样大小的默克尔树却有不同的根。账本可能被分叉或篡改。",
       switchTo: "English", of: "的" },
     en: { title: "Where this came from", loading: "Reading the lot's records…", verifying: "Checking signatures and proofs…", verified: "Verified",
-      verifiedText: (n, size) => `Your browser checked all ${n} events on this page: each signature is by a key registered at the time, each record is in the tree of the ledger's signed checkpoint ${size}, and no event the ledger holds for this lot is missing.`,
+      verifiedText: (n, size) => `Your browser checked all ${n} events on this page: each signature is by a key registered at the time, and each record is in the tree of the ledger's signed checkpoint ${size}.`,
       failed: "Not verified", failedText: "This check failed; do not trust what this page shows:", notFound: "This lot is not in the ledger",
       notFoundText: "No event of this ledger names this lot. Check the code on the label.", network: "The ledger could not be reached",
       networkText: (why) => `The lot's records could not be read (${why}). Check the connection and try again.`, badAnswer: "The ledger's answer is not a provenance bundle.",
       badLink: "This link is not a lot's trace link (it should be /01/<GTIN>/10/<lot>).",
       key: "Ledger key fingerprint", keyHelp: "Compare it with the one printed on the pack or the programme's website.", ledger: "Ledger", lot: "Lot", gtin: "GTIN",
       journey: "From the farm to the shelf", checks: "Checks", leaf: "record %s", atEvent: "The event concerned: ", farm: "Farm", harvested: "Harvested", variety: "Variety",
-      complete: (n) => `Complete: all ${n} events the ledger holds for this lot are here.`, downloaded: "Download the provenance bundle (JSON)",
+      complete: (n) => `Complete: every event of this journey the ledger holds (${n}) is here, none left out and none added.`, downloaded: "Download the provenance bundle (JSON)",
       signedBy: "Signed by", at: "At", fromTo: "Route", depart: "Departed", arrive: "Arrived", temps: "Temperature",
       tempLine: (min, mean, max, n) => `min ${min} °C · mean ${mean} °C · max ${max} °C (${n} readings)`,
       safe: (a, b) => `safe ${a}–${b} °C`, within: "within the safe range throughout", outside: (m) => `⚠ outside the safe range for about ${m} min`,
-      sigOK: "signature ✓ · in the ledger ✓", sigBad: "✗ this event failed the checks", plot: "Plot", grades: "Grades", cause: "Cause",
+      sigOK: "signature ✓ · in the ledger ✓", unchecked: "not checked (checking stopped at the failure)", sigBad: "✗ this event failed the checks", plot: "Plot", grades: "Grades", cause: "Cause",
       kinds: { harvest: "Harvest", transformation: "Grading", packing: "Packing", unpacking: "Unpacking", shipping: "Shipping", transport: "Cold chain",
         receiving: "Receipt", storing: "Storage", sale: "Sale", loss: "Loss", correction: "Correction", other: "Event" },
       fork: "This ledger showed this device another history before: a tree of the same size with a different root. The ledger may have been forked or rewritten.",
@@ -382,7 +382,7 @@ extension ConsumerPage {
         h("p", { class: "who" }, w().signedBy + pick("：", ": "), who(st.actor)),
         st.lines.length ? h("dl", {}, st.lines.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
         st.leg ? legBox(st.leg) : null,
-        h("p", { class: bad ? "mark bad" : ok ? "mark ok" : "mark muted" }, bad ? w().sigBad : ok ? w().sigOK : "…", " · ", w().leaf.replace("%s", st.leaf))));
+        h("p", { class: bad ? "mark bad" : ok ? "mark ok" : "mark muted" }, bad ? w().sigBad : ok ? w().sigOK : c.result ? w().unchecked : "…", " · ", w().leaf.replace("%s", st.leaf))));
     }
     app.append(list);
     app.append(keyBox(c.result && c.result.checkpoint));
@@ -403,7 +403,7 @@ extension ConsumerPage {
     if (!c.result) return h("section", { class: "card status pending", id: "status" }, h("p", { class: "badge" }, "⏳ " + w().verifying));
     const r = c.result;
     if (r.ok) {
-      const total = (r.completeness || []).filter((x) => x.key === c.bundle.subject).reduce((a, x) => a + x.committed, 0);
+      const total = r.completeness ? r.events.length : 0;
       return h("section", { class: "card status ok", id: "status" },
         h("p", { class: "badge" }, "✓ " + w().verified),
         h("p", {}, w().verifiedText(r.events.length, r.checkpoint.size)),

@@ -122,6 +122,11 @@ struct ConsumerPageTests {
             let failedLeaf = try await session.execute("return document.querySelector('li.step.failed').dataset.leaf")
             #expect(failedLeaf == String(try Tamper.sensorLeaf(genuine)))
             try await shot(session, "tampered-\(language)")
+            _ = try await session.execute("document.querySelector('li.step.failed').scrollIntoView({block: 'center'}); return ''")
+            let card = h.path("tampered-\(language)-card.png")
+            try await session.screenshot(to: card, fullPage: false)
+            try? FileManager.default.removeItem(atPath: Self.screens + "/tampered-\(language)-card.png")
+            try FileManager.default.copyItem(atPath: card, toPath: Self.screens + "/tampered-\(language)-card.png")
             // A lot the bucket has no bundle for.
             try await session.go(bucket.base + "/01/06971230000013/10/NO-SUCH-LOT")
             #expect(try await session.waitForState() == "unknown-lot")
