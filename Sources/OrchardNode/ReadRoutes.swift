@@ -100,7 +100,10 @@ extension LedgerNode {
     }
 
     /// A Digital Link: the linkset (`linkType=all`), the bundle for an app (`Accept:
-    /// application/json` or `linkType=gs1:traceability`), or the consumer page for a browser.
+    /// application/json` or `linkType=gs1:traceability`), or the consumer page for a browser: the
+    /// same static page for every lot, which fetches the bundle from this path and verifies it
+    /// itself. The page is sent only for a lot the ledger has a bundle for (building it warms the
+    /// cache the page's own request reads); an unknown lot gets the node's 404 page.
     static func resolve(_ request: Request, context: BasicRequestContext, store: LedgerStore, bundles: BundleCache, publicHost: String) async -> Response {
         let path = request.uri.path
         let linkType = request.uri.queryParameters.get("linkType")
@@ -117,19 +120,24 @@ extension LedgerNode {
             return Response(status: .ok, headers: [.contentType: "application/linkset+json"],
                             body: .init(byteBuffer: ByteBuffer(string: JSONWriter.pretty(linkset(anchor: anchor)) + "\n")))
         }
+        // The page and the bundle share a URL: caches must keep them apart.
+        var response: Response
         if wantsJSON {
-            return await answerOffloaded { jsonText(try bundles.bundle(store, key: code.key, code: anchor, direction: .backward)) }
-        }
-        return await offload {
-            do {
-                let trace = try store.trace(code.key)
-                return html(ConsumerPage.journey(trace, code: code, language: language, bundleURL: path + "?linkType=gs1:traceability"))
-            } catch QueryError.unknownCode {
-                return html(ConsumerPage.problem(status: 404, language: language, detail: code.description), status: .notFound)
-            } catch {
-                return failure(error)
+            response = await answerOffloaded { jsonText(try bundles.bundle(store, key: code.key, code: anchor, direction: .backward)) }
+        } else {
+            response = await offload {
+                do {
+                    _ = try bundles.bundle(store, key: code.key, code: anchor, direction: .backward)
+                    return html(ConsumerPage.html(verifierKey: store.verifierKey.description, language: language))
+                } catch QueryError.unknownCode {
+                    return html(ConsumerPage.problem(status: 404, language: language, detail: code.description), status: .notFound)
+                } catch {
+                    return failure(error)
+                }
             }
         }
+        response.headers[.vary] = "Accept"
+        return response
     }
 
     /// The links the resolver offers for a code (RFC 9264 linkset, GS1 link types).
