@@ -66,7 +66,7 @@ struct Publish: ParsableCommand {
             let sink = try makeSink(to: to, endpoint: endpoint)
             var publishOptions = PublishOptions()
             publishOptions.publicHost = publicHost.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
-            // MERGE: consumer page objects
+            publishOptions.staticObjects = ConsumerPageFiles.objects(verifierKey: store.verifierKey)
             let quiet = options.json
             publishOptions.progress = { line in if !quiet { FileHandle.standardError.write(Data(("  " + line + "\n").utf8)) } }
             if !witnesses.isEmpty {

@@ -79,6 +79,24 @@ import OrchardTesting
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("log \(cache): checkpoint of \(Int(size1)) leaves"), "\(verified.stdout)")
 
+        // The consumer page from the cache verifies in a real browser, as the node's does; a lot
+        // whose bundle object was changed in the bucket (before the cache saw it) fails.
+        let otherLot = try #require(try await client.list(prefix: "01/").map(\.key).sorted().last)
+        var changed = try #require(try await client.get(key: otherLot)?.body)
+        try Self.changeLastRecord(&changed)
+        try await client.put(key: otherLot, body: changed, contentType: "application/json", cacheControl: "public, max-age=60")
+        let driver = try WebDriver()
+        let session = try await driver.session(language: "en-US", profile: h.path("profile-cache"))
+        try await session.go(cache + lotsDir)
+        let state = try await session.waitForState()
+        let status = try await session.text("#status")
+        #expect(state == "verified", "\(status)")
+        try await session.go(cache + "/" + otherLot)
+        #expect(try await session.waitForState() == "failed")
+        #expect(try await session.execute("return document.getElementById('app').dataset.failedCheck") == "record.signature")
+        try await session.quit()
+        driver.stop()
+
         // A mirror from the cache reaches the checkpoint and answers the same.
         let mirror = try h.run(["mirror", "--from", cache, "--ledger", h.path("replica"), "--trust", trust, "--json"])
         #expect(mirror.status == 0, "\(mirror.stderr)")
@@ -106,12 +124,7 @@ import OrchardTesting
         // cache has not kept the good copy): verify-bundle and the mirror refuse.
         let path = String(lotsDir.dropFirst())
         var tampered = try #require(try await client.get(key: path)?.body)
-        // A digit of the last record (a quantity, a time, a temperature) changed.
-        let text = String(decoding: tampered, as: UTF8.self)
-        let at = try #require(text.range(of: "\"record\": \"", options: .backwards)?.upperBound)
-        var offset = text.utf8.distance(from: text.startIndex, to: at) + 200
-        while !(UInt8(ascii: "0") ... UInt8(ascii: "8")).contains(tampered[offset]) { offset += 1 }
-        tampered[offset] += 1
+        try Self.changeLastRecord(&tampered)
         try await client.put(key: "tampered/" + path, body: tampered, contentType: "application/json")
         let refused = try h.run(["verify-bundle", cache + "/tampered/" + path, "--trust", trust])
         #expect(refused.status != 0, "a tampered bundle in the bucket verified")
@@ -128,6 +141,15 @@ import OrchardTesting
         #expect(forked.stderr.contains("log.consistency"), "\(forked.stderr)")
         let mirrorFork = try h.run(["mirror", "--from", cache + "/fork", "--ledger", h.path("replica"), "--trust", trust])
         #expect(mirrorFork.status == 2, "\(mirrorFork.stderr)")
+    }
+
+    /// A digit of a bundle's last record (a quantity, a time, a temperature) changed.
+    static func changeLastRecord(_ bundle: inout [UInt8]) throws {
+        let text = String(decoding: bundle, as: UTF8.self)
+        let at = try #require(text.range(of: "\"record\": \"", options: .backwards)?.upperBound)
+        var offset = text.utf8.distance(from: text.startIndex, to: at) + 200
+        while !(UInt8(ascii: "0") ... UInt8(ascii: "8")).contains(bundle[offset]) { offset += 1 }
+        bundle[offset] += 1
     }
 
     /// The Digital Link path (`/01/…/10/…`) of a lot published under `prefix`, from the bucket's listing.
