@@ -44,6 +44,12 @@ if let i = CommandLine.arguments.firstIndex(of: "--audit"), i + 1 < CommandLine.
     finish()
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--publish"), i + 1 < CommandLine.arguments.count {
+    // `--publish 100000[,1000000]`: publishing to SeaweedFS, and bundle reads through nginx against the node.
+    try publishBenchmarks(CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }, tools: tools, work: work)
+    finish()
+}
+
 if let i = CommandLine.arguments.firstIndex(of: "--node"), i + 1 < CommandLine.arguments.count {
     // `--node N[,clients[,records per request]]`: capture by many clients against the CLI's bulk append.
     let spec = CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }

@@ -67,8 +67,10 @@ struct Publish: ParsableCommand {
             var publishOptions = PublishOptions()
             publishOptions.publicHost = publicHost.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
             publishOptions.staticObjects = ConsumerPageFiles.objects(verifierKey: store.verifierKey)
-            let quiet = options.json
-            publishOptions.progress = { line in if !quiet { FileHandle.standardError.write(Data(("  " + line + "\n").utf8)) } }
+            // Progress on a terminal only, one line rewritten in place.
+            if !options.json, isatty(2) == 1 {
+                publishOptions.progress = { line in FileHandle.standardError.write(Data(("\r\u{1B}[K  " + line).utf8)) }
+            }
             if !witnesses.isEmpty {
                 let clients = witnesses.map { WitnessClient(url: $0) }
                 publishOptions.cosign = { checkpoint in
@@ -80,6 +82,7 @@ struct Publish: ParsableCommand {
                 }
             }
             let report = try awaitResult { [publishOptions] in try await Publisher(store: store, sink: sink, options: publishOptions).publish() }
+            if !options.json, isatty(2) == 1 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if options.json {
                 outJSON(.object([
                     JSONMember("format", .string("orchard-publish/1")),
