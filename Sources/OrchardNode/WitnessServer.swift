@@ -74,19 +74,9 @@ public final class Witness: @unchecked Sendable {
     /// `add-checkpoint`: the request body is `old <size>\n`, up to 63 base64 proof lines, an empty
     /// line, and the checkpoint.
     public func addCheckpoint(_ body: String, now: UInt64 = UInt64(Date().timeIntervalSince1970)) -> WitnessAnswer {
-        guard let split = body.range(of: "\n\n") else { return .badRequest("no empty line after the old size and proof lines") }
-        let head = body[..<split.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard let first = head.first, first.hasPrefix("old "), let old = UInt64(first.dropFirst(4)),
-              String(old) == first.dropFirst(4) else { return .badRequest("the first line must be \"old <size>\" in decimal") }
-        let proofLines = head.dropFirst()
-        guard proofLines.count <= 63 else { return .badRequest("at most 63 consistency proof lines") }
-        var proof = [SHA256Digest]()
-        for (i, line) in proofLines.enumerated() {
-            guard let bytes = Base64.decode(line), let h = try? SHA256Digest(bytes: bytes) else { return .badRequest("proof line \(i + 1) is not a base64 SHA-256 hash") }
-            proof.append(h)
-        }
-        let checkpoint: Checkpoint
-        do { checkpoint = try Checkpoint(text: String(body[split.upperBound...])) } catch { return .badRequest("the checkpoint does not read: \(error)") }
+        let request: AddCheckpointRequest
+        do { request = try AddCheckpointRequest(body: body) } catch { return .badRequest(error.reason) }
+        let (old, proof, checkpoint) = (request.oldSize, request.proof, request.checkpoint)
         guard checkpoint.origin == configuration.log.name else { return .unknownOrigin("this witness witnesses \(configuration.log.name), not \(checkpoint.origin)") }
         guard (try? checkpoint.isSigned(by: configuration.log.key)) == true else { return .forbidden("no signature by the log's key verifies") }
         guard old <= checkpoint.treeSize else { return .badRequest("old size \(old) is larger than the checkpoint's \(checkpoint.treeSize)") }

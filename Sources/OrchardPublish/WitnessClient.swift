@@ -38,9 +38,7 @@ public struct WitnessClient: Sendable {
                 throw WitnessFailure(witness: url, reason: "it has cosigned a tree of \(old) leaves, larger than this checkpoint's \(checkpoint.treeSize): the log was rolled back, or it was shown another history")
             }
             let hashes = old == 0 || old == checkpoint.treeSize ? [] : try proof(old)
-            var body = "old \(old)\n"
-            for h in hashes { body += Base64.encode(h.bytes) + "\n" }
-            body += "\n" + checkpoint.text
+            let body = AddCheckpointRequest(oldSize: old, proof: hashes, checkpoint: checkpoint).body
             var request = HTTPClientRequest(url: url + "/add-checkpoint")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")

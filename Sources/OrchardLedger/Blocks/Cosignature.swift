@@ -95,3 +95,47 @@ extension Checkpoint {
         return try Checkpoint(text: text)
     }
 }
+
+/// A C2SP tlog-witness `add-checkpoint` request body: `old <size>`, up to 63 base64 consistency
+/// proof lines, an empty line, and the checkpoint (c2sp.org/tlog-witness).
+public struct AddCheckpointRequest: Sendable, Equatable {
+    public let oldSize: UInt64
+    public let proof: [SHA256Digest]
+    public let checkpoint: Checkpoint
+
+    /// Why a body is not an add-checkpoint request (a 400).
+    public struct Malformed: Error, Sendable, Equatable, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    public init(oldSize: UInt64, proof: [SHA256Digest], checkpoint: Checkpoint) {
+        self.oldSize = oldSize
+        self.proof = proof
+        self.checkpoint = checkpoint
+    }
+
+    public init(body: String) throws(Malformed) {
+        guard let split = body.range(of: "\n\n") else { throw Malformed(reason: "no empty line after the old size and proof lines") }
+        let head = body[..<split.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = head.first, first.hasPrefix("old "), let old = UInt64(first.dropFirst(4)),
+              String(old) == first.dropFirst(4) else { throw Malformed(reason: "the first line must be \"old <size>\" in decimal, without leading zeroes") }
+        let lines = head.dropFirst()
+        guard lines.count <= 63 else { throw Malformed(reason: "at most 63 consistency proof lines") }
+        var proof = [SHA256Digest]()
+        for (i, line) in lines.enumerated() {
+            guard let bytes = Base64.decode(String(line)), let h = try? SHA256Digest(bytes: bytes) else {
+                throw Malformed(reason: "proof line \(i + 1) is not a base64 SHA-256 hash")
+            }
+            proof.append(h)
+        }
+        do { checkpoint = try Checkpoint(text: String(body[split.upperBound...])) } catch {
+            throw Malformed(reason: "the checkpoint does not read: \(error)")
+        }
+        oldSize = old
+        self.proof = proof
+    }
+
+    /// The body, as a client sends it.
+    public var body: String { "old \(oldSize)\n" + proof.map { Base64.encode($0.bytes) + "\n" }.joined() + "\n" + checkpoint.text }
+}

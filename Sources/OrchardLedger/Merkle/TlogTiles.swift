@@ -3,7 +3,7 @@
 // `tile/entries/<N>[.p/<W>]`. A tile at level L holds the hashes of perfect subtrees of 256^L
 // leaves (tree level 8·L); level 0 holds leaf hashes. The rightmost tiles of a tree are partial.
 import OrchardCrypto
-import OrchardLedger
+
 
 public enum TlogTiles {
     /// Hashes in a full tile, entries in a full bundle.

@@ -1,11 +1,8 @@
 import Foundation
 import Testing
 import OrchardCrypto
-import OrchardLedger
-import OrchardModel
-import OrchardStore
 import OrchardTesting
-@testable import OrchardPublish
+@testable import OrchardLedger
 
 @Suite struct TlogTilesTests {
     // The examples of c2sp.org/tlog-tiles.
