@@ -75,6 +75,7 @@ extension ConsumerPage {
     "checkpoint.origin": ["检查点属于本账本", "Checkpoint is this ledger's", "检查点属于另一个账本。", "The checkpoint belongs to another ledger."],
     "checkpoint.signature": ["检查点由账本签名", "Checkpoint signed by the ledger", "检查点没有账本的有效签名。", "The checkpoint has no valid signature by the ledger."],
     "checkpoint.fork": ["与此前看到的历史一致", "Consistent with what this device saw before", "此账本曾向本设备展示过另一段历史。", "The ledger showed this device another history before."],
+    "log.consistency": ["账本只增不改", "The ledger only grew", "账本当前的历史与此前看到的不一致（被回滚或分叉）。", "The ledger's history now does not extend what was seen before (rolled back or forked)."],
     "record.leaf": ["记录顺序正确", "Records in order", "记录顺序不对或超出账本范围。", "The records are out of order or outside the ledger."],
     "record.unreadable": ["记录可读", "Records readable", "有一条记录无法读取或不是规范格式。", "A record cannot be read or is not in canonical form."],
     "registry.signature": ["登记变更由管理方签名", "Registry changes signed by the authority", "一条参与方登记变更不是项目管理方签的。", "A registry change was not signed by the programme authority."],
@@ -454,6 +455,19 @@ extension ConsumerPage {
     return true;
   }
 
+  // The log checkpoints this device saw for the ledger (from /checkpoint), largest first: the log
+  // must extend every one of them.
+  function rememberedCheckpoints(origin) {
+    let seen = {};
+    try { seen = JSON.parse(store.get("orchard-log:" + origin) || "{}") || {}; } catch { seen = {}; }
+    return Object.keys(seen).map(Number).sort((a, b) => b - a).slice(0, 8).map((size) => ({ size, rootBase64: seen[size] }));
+  }
+  function rememberLog(log) {
+    const seen = Object.fromEntries(rememberedCheckpoints(log.origin).map((c) => [c.size, c.rootBase64]));
+    seen[log.size] = log.rootBase64;
+    store.set("orchard-log:" + log.origin, JSON.stringify(seen));
+  }
+
   async function fingerprint() {
     try {
       const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(KEY.trim())));
@@ -489,6 +503,24 @@ extension ConsumerPage {
     if (result.ok && !rememberCheckpoint(result.checkpoint)) {
       result.ok = false;
       result.failure = new OrchardVerifier.Failure("checkpoint.fork", `tree size ${result.checkpoint.size} was seen before with another root`, { path: "checkpoint" });
+    }
+    if (result.ok) {
+      // The log now: its checkpoint extends the bundle's and every one this device remembers.
+      const get = async (url) => {
+        const r = await fetch(url, { cache: "no-cache" });
+        if (r.status === 404) return null;
+        if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
+        return new Uint8Array(await r.arrayBuffer());
+      };
+      try {
+        const log = await OrchardVerifier.checkLog(address.prefix, KEY, result.checkpoint, rememberedCheckpoints(result.checkpoint.origin), get);
+        rememberLog(log);
+        result.passed.push("log.consistency");
+        result.log = log;
+      } catch (err) {
+        result.ok = false;
+        result.failure = err instanceof OrchardVerifier.Failure ? err : new OrchardVerifier.Failure("log.consistency", String(err && err.message || err), { path: "log" });
+      }
     }
     current.result = result;
     app.dataset.state = result.ok ? "verified" : "failed";

@@ -576,7 +576,63 @@ const OrchardVerifier = (() => {
     return { leaves: required, spans };
   }
 
-  return { verify, traceKey, jcs, named, edges, roleNames, Failure };
+  // ---- the log the bundle came from (the page's own step: Docs/PUBLISH.md "Clients verify") ----
+  // The log's current checkpoint at `prefix` (a node or a bucket: both serve /checkpoint and the
+  // C2SP tiles), signed by the trusted key; the tree those tiles describe must give that checkpoint's
+  // root, and at the bundle's size and every remembered size (smaller or equal) the roots they were
+  // seen with — so the log extends them. A remembered size larger than the log's is a rollback.
+  // `get(url)` returns the bytes of a GET, or null on 404.
+  async function checkLog(prefix, verifierKeyText, bundleCheckpoint, remembered, get) {
+    const anchor = await parseVerifierKey(verifierKeyText);
+    const origin = anchor.name;
+    const cpBytes = await get(prefix + "/checkpoint");
+    if (!cpBytes) fail("log.consistency", "the log publishes no checkpoint at " + (prefix || "/") + "/checkpoint", { path: "log" });
+    const cp = await checkpoint(new TextDecoder().decode(cpBytes), origin, anchor.key);
+    const tiles = new Map();
+    const encode = (n) => { const g = []; do { g.unshift(String(n % 1000).padStart(3, "0")); n = Math.floor(n / 1000); } while (n > 0); return g.map((x, i) => (i < g.length - 1 ? "x" + x : x)).join("/"); };
+    async function tile(level, index) {
+      const have = Math.floor(cp.size / 256 ** level);
+      const width = Math.min(256, have - index * 256);
+      const path = `/tile/${level}/${encode(index)}` + (width < 256 ? `.p/${width}` : "");
+      if (!tiles.has(path)) {
+        const bytes = await get(prefix + path);
+        if (!bytes || bytes.length !== width * 32) fail("log.consistency", `the log's tile ${path} is missing or not ${width} hashes`, { path: "log" + path });
+        tiles.set(path, bytes);
+      }
+      return tiles.get(path);
+    }
+    const node = (l, r) => sha256([1], l, r);
+    async function perfect(level, index) {
+      const L = Math.floor(level / 8), span = level % 8, first = index * 2 ** span, count = 2 ** span;
+      const bytes = await tile(L, Math.floor(first / 256));
+      let row = [];
+      for (let i = 0; i < count; i++) { const o = ((first % 256) + i) * 32; row.push(bytes.slice(o, o + 32)); }
+      while (row.length > 1) { const next = []; for (let i = 0; i < row.length; i += 2) next.push(await node(row[i], row[i + 1])); row = next; }
+      return row[0];
+    }
+    async function root(n) {   // RFC 9162 MTH of the first n leaves, from perfect subtrees
+      let acc = null;
+      for (let level = 0; 2 ** level <= n; level++) {
+        if (Math.floor(n / 2 ** level) % 2 === 0) continue;
+        const start = Math.floor(n / 2 ** (level + 1)) * 2 ** (level + 1);
+        const piece = await perfect(level, start / 2 ** level);
+        acc = acc ? await node(piece, acc) : piece;
+      }
+      return acc;
+    }
+    if (!equal(await root(cp.size), cp.root)) fail("log.consistency", "the log's tiles do not give its own checkpoint's root", { path: "log" });
+    // A bundle newer than the log's checkpoint is what a reader sees while a publish is under way
+    // (bundles are written before the checkpoint): nothing to compare yet.
+    const seen = (bundleCheckpoint.size <= cp.size ? [{ size: bundleCheckpoint.size, root: bundleCheckpoint.root, what: "the bundle's checkpoint" }] : [])
+      .concat(remembered.map((r) => ({ size: r.size, root: b64(r.rootBase64, "a remembered root", "log.consistency"), what: "a checkpoint this device saw" })));
+    for (const r of seen) {
+      if (r.size > cp.size) fail("log.consistency", `the log went back from ${r.size} records (${r.what}) to ${cp.size}: rolled back`, { path: "log" });
+      if (r.size > 0 && !equal(await root(r.size), r.root)) fail("log.consistency", `the log's tree does not extend ${r.what} of ${r.size} records: a forked history`, { path: "log" });
+    }
+    return { size: cp.size, rootBase64: cp.rootBase64, origin };
+  }
+
+  return { verify, checkLog, traceKey, jcs, named, edges, roleNames, Failure };
 })();
 if (typeof module !== "undefined") module.exports = OrchardVerifier;
 """#

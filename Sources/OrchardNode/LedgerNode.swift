@@ -75,6 +75,31 @@ public enum LedgerNode {
                 return json(try store.record(atLeaf: leaf).json)
             }
         }
+        // The tree and the records as C2SP tlog-tiles serves them (Docs/PUBLISH.md): what a
+        // published bucket holds, from the ledger itself, so clients (the consumer page) check
+        // consistency the same way against a node and against a bucket.
+        router.get("/tile/**") { request, _ in
+            try answer {
+                let path = String(request.uri.path.dropFirst("/tile/".count))
+                guard let tile = TlogTiles.Tile(path: path) else {
+                    throw UsageFailure("tile: \"\(path)\" is not a C2SP tile path (<L>/<N>[.p/<W>] or entries/<N>[.p/<W>], N in x001/234 form)")
+                }
+                let size = try store.head().header.treeSize
+                let have = TlogTiles.hashes(level: tile.level ?? 0, treeSize: size)
+                let first = tile.index * TlogTiles.width
+                guard first + UInt64(tile.width) <= have, tile.isPartial || tile.width == Int(TlogTiles.width) else {
+                    throw StoreError.notFound(.leaf(first + UInt64(tile.width) - 1, treeSize: have))
+                }
+                let body: [UInt8]
+                if let level = tile.level {
+                    body = try store.perfectNodes(level: level * TlogTiles.height, indexes: first ..< first + UInt64(tile.width)).flatMap(\.bytes)
+                } else {
+                    body = try TlogTiles.entryBundle(try store.recordBytes(leaves: Array(first ..< first + UInt64(tile.width))))
+                }
+                return Response(status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "public, max-age=31536000, immutable"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            }
+        }
         router.post("/capture") { request, _ in
             try await answer {
                 // A mirror holds no sequencer key: it serves what the sequencer signed, and takes no records.

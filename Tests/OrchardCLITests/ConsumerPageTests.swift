@@ -106,7 +106,8 @@ struct ConsumerPageTests {
         let pageFile = h.path("page.html"), bundleFile = h.path("served-bundle.json")
         try await node.request("GET", lot.path).body.write(to: URL(fileURLWithPath: pageFile))
         try genuine.write(toFile: bundleFile, atomically: true, encoding: .utf8)
-        let bucket = try StaticServer(page: pageFile, bundle: bundleFile, script: h.path("static-server.py"))
+        #expect(try h.run(["publish", "--to", h.path("site")]).status == 0)
+        let bucket = try StaticServer(page: pageFile, bundle: bundleFile, site: h.path("site"), script: h.path("static-server.py"))
         for language in ["en-US", "zh-CN"] {
             let session = try await driver.session(language: language, profile: h.path("profile-static-\(language)"))
             try genuine.write(toFile: bundleFile, atomically: true, encoding: .utf8)
@@ -134,6 +135,24 @@ struct ConsumerPageTests {
             if language == "zh-CN" { try await shot(session, "unknown-\(language)") }
             try await session.quit()
         }
+        // The log behind the bucket replaced by another history of the same ledger key (a fork):
+        // the page, remembering the log it saw, refuses even the genuine bundle.
+        let fork = try CLIHarness()
+        try fork.initSimulatedLedger(["--events", "1800", "--seed", "5"])
+        #expect(try fork.run(["publish", "--to", fork.path("site")]).status == 0)
+        let session = try await driver.session(language: "en-US", profile: h.path("profile-fork"))
+        try genuine.write(toFile: bundleFile, atomically: true, encoding: .utf8)
+        try await session.go(bucket.base + lot.path)
+        #expect(try await session.waitForState() == "verified")
+        try FileManager.default.moveItem(atPath: h.path("site"), toPath: h.path("site-genuine"))
+        try FileManager.default.moveItem(atPath: fork.path("site"), toPath: h.path("site"))
+        try await session.go(bucket.base + lot.path)
+        #expect(try await session.waitForState() == "failed")
+        #expect(try await session.execute("return document.getElementById('app').dataset.failedCheck") == "log.consistency")
+        let forkStatus = try await session.text("#status")
+        #expect(forkStatus.contains("forked") || forkStatus.contains("rolled back"), "\(forkStatus)")
+        try await shot(session, "forked-log-en-US")
+        try await session.quit()
         bucket.stop()
         driver.stop()
         #expect(node.stop() == 0)
@@ -288,12 +307,14 @@ final class StaticServer: @unchecked Sendable {
     let process = Process()
     let base: String
 
-    init(page: String, bundle: String, script: String) throws {
+    /// Serves the page for browsers and `bundle` for apps at any lot path, and the checkpoint and
+    /// tiles of the log published in `site` (`orchard publish --to SITE`), as the bucket does.
+    init(page: String, bundle: String, site: String, script: String) throws {
         try Self.source.write(toFile: script, atomically: true, encoding: .utf8)
         // Not through /usr/bin/env: a pyenv shim is a shell that would outlive its python.
         let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/python3"
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, page, bundle]
+        process.arguments = [script, page, bundle, site]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -313,12 +334,18 @@ final class StaticServer: @unchecked Sendable {
     deinit { stop() }
 
     static let source = #"""
-    import http.server, sys
-    page, bundle = sys.argv[1], sys.argv[2]
+    import http.server, os, sys
+    page, bundle, site = sys.argv[1], sys.argv[2], sys.argv[3]
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             path = self.path.split("?")[0]
-            if "application/json" in (self.headers.get("Accept") or ""):
+            if path == "/checkpoint" or path.startswith("/tile/"):
+                file = os.path.join(site, path[1:])
+                if ".." in path or not os.path.isfile(file):
+                    self.answer(404, "text/plain", b"not found")
+                else:
+                    self.answer(200, "text/plain; charset=utf-8" if path == "/checkpoint" else "application/octet-stream", open(file, "rb").read())
+            elif "application/json" in (self.headers.get("Accept") or ""):
                 if "NO-SUCH-LOT" in path:
                     self.answer(404, "application/json", b'{"error": "not found"}')
                 else:

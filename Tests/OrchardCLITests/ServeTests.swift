@@ -349,6 +349,7 @@ struct ServeTests {
         let code = lot.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let requests: [JSONValue] = [
             get("/health"), get("/metrics"), get("/checkpoint"), get("/head"), get("/blocks/0"), get("/blocks/999"), get("/blocks/x"),
+            get("/tile/0/000"), get("/tile/entries/001.p/145"), get("/tile/1/000.p/1"), get("/tile/0/0001"), get("/tile/0/002.p/3"),
             get("/leaves/1"), get("/leaves/99999"), get("/events?perPage=5"), get("/events?EQ_bizStep=shipping&perPage=2"), get("/events?perPage=0"),
             get("/events/" + id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!), get("/events/not-an-id"),
             get("/proofs/inclusion/1"), get("/proofs/consistency?from=2"), get("/proofs/consistency?from=0"),
@@ -372,7 +373,7 @@ struct ServeTests {
         let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         check.waitUntilExit()
         #expect(check.terminationStatus == 0, "\(report)")
-        #expect(report.contains("16 of 16 operations exercised"), "\(report)")
+        #expect(report.contains("18 of 18 operations exercised"), "\(report)")
         #expect(node.stop() == 0)
     }
 

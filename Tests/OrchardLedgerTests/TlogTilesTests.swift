@@ -26,6 +26,15 @@ import OrchardTesting
         #expect(TlogTiles.Tile(level: nil, index: 3, width: 256).path == "tile/entries/003")
     }
 
+    @Test func tilePathsReadBackAndOtherSpellingsAreRefused() {
+        for tile in TlogTiles.newTiles(from: 0, to: 70_000) + [TlogTiles.Tile(level: nil, index: 1234067, width: 12), TlogTiles.Tile(level: 3, index: 0, width: 256)] {
+            #expect(TlogTiles.Tile(path: String(tile.path.dropFirst("tile/".count))) == tile, "\(tile.path)")
+        }
+        for bad in ["0/1", "0/0001", "0/x000/001", "0/001/002", "01/000", "64/000", "0/000.p/0", "0/000.p/256", "0/000.p/012", "entries", "0/", "x/000", "0/x001"] {
+            #expect(TlogTiles.Tile(path: bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func growingWritesOnlyTilesThatChanged() {
         #expect(TlogTiles.newTiles(from: 300, to: 300).isEmpty)
         // 300 → 520: tile 0/1 grows from 44 to 256 wide, tile 0/2 is new (8), level 1 grows 1 → 2.

@@ -35,6 +35,36 @@ public enum TlogTiles {
 
         public var description: String { path }
 
+        /// Reads a tile path as the spec writes it, without the `tile/` head: `0/x001/x234/067`,
+        /// `entries/005.p/12` (nil for anything else: other spellings name no tile).
+        public init?(path: String) {
+            var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count >= 2 else { return nil }
+            let level: Int?
+            if parts[0] == "entries" { level = nil } else {
+                guard let l = Int(parts[0]), l >= 0, l <= 63, String(l) == parts[0] else { return nil }
+                level = l
+            }
+            parts.removeFirst()
+            var width = Int(TlogTiles.width)
+            if parts.count >= 2, parts[parts.count - 2].hasSuffix(".p") {
+                guard let w = Int(parts[parts.count - 1]), w >= 1, w <= 255, String(w) == parts[parts.count - 1] else { return nil }
+                width = w
+                parts.removeLast()
+                parts[parts.count - 1].removeLast(2)
+            }
+            var index: UInt64 = 0
+            for (i, group) in parts.enumerated() {
+                let digits = i < parts.count - 1 ? (group.hasPrefix("x") ? String(group.dropFirst()) : "") : group
+                guard digits.utf8.count == 3, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+                      index <= (UInt64.max - 999) / 1000 else { return nil }
+                index = index * 1000 + UInt64(digits)!
+            }
+            // The encoding is unique: no leading all-zero groups.
+            guard TlogTiles.encode(index).split(separator: "/").count == parts.count else { return nil }
+            self.init(level: level, index: index, width: width)
+        }
+
         /// The first leaf the tile covers.
         public var firstLeaf: UInt64 { index * TlogTiles.width << UInt64(TlogTiles.height * (level ?? 0)) }
     }
