@@ -98,7 +98,8 @@ import OrchardTesting
         driver.stop()
 
         // A mirror from the cache reaches the checkpoint and answers the same.
-        let mirror = try h.run(["mirror", "--from", cache, "--ledger", h.path("replica"), "--trust", trust, "--json"])
+        let replica = try CLIHarness()
+        let mirror = try h.run(["mirror", "--from", cache, "--ledger", replica.ledger, "--trust", trust, "--json"])
         #expect(mirror.status == 0, "\(mirror.stderr)")
         #expect(try mirror.json()["treeSize"]?.doubleValue == size1)
 
@@ -112,9 +113,24 @@ import OrchardTesting
         let third = try h.run(["publish", "--to", target, "--endpoint", store.endpoint, "--json"], via: env)
         #expect(try third.json()["tiles"]?.doubleValue == 0 && third.json()["lotBundles"]?.doubleValue == 0)
         try await Task.sleep(for: .seconds(6))   // the cache keeps the checkpoint 5 s (max-age=5)
-        let followed = try h.run(["mirror", "--from", cache, "--ledger", h.path("replica"), "--trust", trust, "--json"])
+        let followed = try h.run(["mirror", "--from", cache, "--ledger", replica.ledger, "--trust", trust, "--json"])
         #expect(followed.status == 0, "\(followed.stderr)")
         #expect(try followed.json()["treeSize"]?.doubleValue == size2)
+        // `orchard serve` on the mirror answers as the source's node does, and takes no records.
+        let sourceNode = try RunningNode(h), mirrorNode = try RunningNode(replica)
+        for (path, accept) in [("/checkpoint", "text/plain"), (lotsDir, "application/json"), ("/tile/0/000", "*/*"), ("/blocks/1", "application/json")] {
+            let a = try await Self.get("http://127.0.0.1:\(sourceNode.port)" + path, accept: accept)
+            let b = try await Self.get("http://127.0.0.1:\(mirrorNode.port)" + path, accept: accept)
+            // A bundle carries the code as asked for, with each node's own host: compared without it.
+            func comparable(_ d: Data) throws -> [UInt8] {
+                guard path == lotsDir, case .object(let m) = try JSONParser.parse([UInt8](d)) else { return [UInt8](d) }
+                return JSONWriter.canonical(.object(m.filter { $0.key != "code" }))
+            }
+            #expect(try a.status == 200 && comparable(a.body) == comparable(b.body), "\(path): the mirror's node answers otherwise")
+        }
+        let refusedCapture = try await mirrorNode.capture(["{}"])
+        #expect(refusedCapture.status == 405, "\(refusedCapture.text)")
+        #expect(sourceNode.stop() == 0 && mirrorNode.stop() == 0)
         // The remembered checkpoint is extended by the grown log.
         let later = try h.run(["verify-bundle", cache + lotsDir, "--trust", trust, "--remember", h.path("seen.txt")])
         #expect(later.status == 0, "\(later.stderr)")
@@ -139,7 +155,7 @@ import OrchardTesting
         let forked = try h.run(["verify-bundle", cache + "/fork" + forkLot, "--trust", trust, "--remember", h.path("seen.txt")])
         #expect(forked.status == 2, "\(forked.stdout)\(forked.stderr)")
         #expect(forked.stderr.contains("log.consistency"), "\(forked.stderr)")
-        let mirrorFork = try h.run(["mirror", "--from", cache + "/fork", "--ledger", h.path("replica"), "--trust", trust])
+        let mirrorFork = try h.run(["mirror", "--from", cache + "/fork", "--ledger", replica.ledger, "--trust", trust])
         #expect(mirrorFork.status == 2, "\(mirrorFork.stderr)")
     }
 
