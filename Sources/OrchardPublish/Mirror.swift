@@ -78,6 +78,17 @@ public struct Mirror: Sendable {
         }
         var records = [[UInt8]]()
         try await log.verify(from: have) { first, entries in records += entries }
+        // The blocks must hold exactly the new entries (each block's own fields are checked as it is applied).
+        var total: UInt64 = 0
+        for b in blocks {
+            let (sum, overflow) = total.addingReportingOverflow(b.header.recordCount)
+            guard !overflow else { throw LogFailure(key: PublishedLayout.block(b.header.height), reason: "its record count is impossible") }
+            total = sum
+        }
+        guard total == UInt64(records.count) else {
+            throw LogFailure(key: PublishedLayout.block(blocks.last!.header.height),
+                             reason: "the blocks hold \(total) records, but \(records.count) new entries were published")
+        }
         // Applied a few blocks at a time (each stretch all or nothing).
         var leafAt = 0, blockAt = 0
         while blockAt < blocks.count {

@@ -130,6 +130,8 @@ public struct Publisher: Sendable {
         var head = try store.head()
         var touched = Set<TraceKey>()
         var cosigned: Checkpoint?
+        // The head whose tiles, entries and blocks are all written: its checkpoint is published.
+        var complete = head
         for round in 0 ..< 10 {
             let size = head.header.treeSize
             if let cosign = options.cosign, cosigned?.treeSize != size {
@@ -140,6 +142,7 @@ public struct Publisher: Sendable {
                 try await publishBlocks(after: published, through: head.header.height, writer: writer, report: &report)
                 published = size
             }
+            complete = head
             // Bundles built after the ledger moved on are at a newer tree than the cosigned one:
             // built again next round, against a checkpoint the witnesses have seen.
             touched = try await publishLotBundles(touched, cosigned: cosigned, lastRound: round == 9, writer: writer, report: &report)
@@ -152,7 +155,7 @@ public struct Publisher: Sendable {
         }
         try await writer.replace(PublishedLayout.verifierKey, Array((store.verifierKey.description + "\n").utf8), .mutable("text/plain; charset=utf-8", maxAge: 3600))
         try await writer.drain()
-        let text = (cosigned ?? head.checkpoint).text
+        let text = (cosigned ?? complete.checkpoint).text
         if text != bucketCheckpoint?.text {
             try await sink.replace(PublishedLayout.checkpoint, body: Array(text.utf8),
                                    metadata: .mutable("text/plain; charset=utf-8", maxAge: options.checkpointMaxAge))

@@ -74,8 +74,9 @@ extension LedgerStore {
             try txn.put(schema.meta, Array("genesis".utf8), try h.hash.bytes)
             try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: try h.hash, frontier: frontier).encoded)
         }
+        let store = try LedgerStore(directory: directory, env: env, schema: schema)
         done = true
-        return try open(directory: directory)
+        return store
     }
 
     /// Appends a published stretch: `records` (record bytes, from the mirror's tree size on) in the

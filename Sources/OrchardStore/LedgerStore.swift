@@ -157,7 +157,7 @@ public final class LedgerStore: @unchecked Sendable {
         return try LedgerStore(directory: directory, env: env, schema: schema)
     }
 
-    private init(directory: String, env: LMDBEnvironment, schema: LedgerSchema) throws {
+    init(directory: String, env: LMDBEnvironment, schema: LedgerSchema) throws {
         self.directory = directory
         self.env = env
         self.db = schema

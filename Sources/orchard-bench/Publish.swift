@@ -16,6 +16,8 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
             print(String(format: "  (ledger of %d events built in %.0f s)", n, build))
         }
         let store = work.appendingPathComponent("objectstore-\(n)")
+        // 64 MB volumes: room for about 30 kB of bucket per event, 20 % to spare.
+        setenv("ORCHARD_OBJECTSTORE_VOLUMES", String(max(32, n * 30_000 / (64 << 20) * 6 / 5)), 1)
         let env = try shell(tools.repo.appendingPathComponent("Tools/objectstore").path, ["start", store.path])
         var vars = [String: String]()
         for line in env.split(separator: "\n") { let kv = line.split(separator: "=", maxSplits: 1); if kv.count == 2 { vars[String(kv[0])] = String(kv[1]) } }
@@ -28,15 +30,18 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in vars { environment[k] = v }
         p.environment = environment
-        let out = Pipe()
+        let out = Pipe(), err = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
+        p.standardError = err
         let started = Date()
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let seconds = Date().timeIntervalSince(started)
-        let report = try JSONParser.parse([UInt8](data))
+        guard p.terminationStatus == 0, let report = try? JSONParser.parse([UInt8](data)) else {
+            throw BenchError("orchard publish failed (exit \(p.terminationStatus)): \(String(decoding: errors, as: UTF8.self).suffix(2000))")
+        }
         func int(_ k: String) -> Int { Int(report[k]?.doubleValue ?? -1) }
         let objects = int("objectsWritten"), bytes = int("bytesWritten")
         print("publish: \(n) events, release, \(availableCores) cores, SeaweedFS \(endpoint) on the same machine")
@@ -76,8 +81,12 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
 /// The Digital Link path of a lot of the ledger (from `orchard export --epcis` is slow; the
 /// bucket's first lot object is what the reads ask for).
 func firstLotPath(_ dir: String, tools: BenchTools) throws -> String {
-    let out = try shell(tools.binDir.appendingPathComponent("orchard").path, ["show", "leaf", "2", "--ledger", dir, "--json"])
-    guard let r = out.range(of: "urn:epc:class:lgtin:") else { throw BenchError("no lot at leaf 2") }
+    var found: Range<String.Index>?, out = ""
+    for leaf in 1 ... 64 where found == nil {
+        out = try shell(tools.binDir.appendingPathComponent("orchard").path, ["show", "leaf", String(leaf), "--ledger", dir, "--json"])
+        found = out.range(of: "urn:epc:class:lgtin:")
+    }
+    guard let r = found else { throw BenchError("no lot among the first 64 leaves") }
     let urn = out[r.lowerBound...].prefix { $0 != "\"" && $0 != "\\" }
     // urn:epc:class:lgtin:<company prefix>.<indicator+item ref>.<lot>
     let parts = urn.dropFirst("urn:epc:class:lgtin:".count).split(separator: ".", maxSplits: 2).map(String.init)
