@@ -14,6 +14,7 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
             try tools.initLedger(dir)
             let build = try tools.timeOrchard(["simulate", "--events", String(n), "--seed", "1", "--append", "--quiet", "--ledger", dir])
             print(String(format: "  (ledger of %d events built in %.0f s)", n, build))
+            fflush(nil)   // a figure printed before a later failure is not lost in the buffer
         }
         let store = work.appendingPathComponent("objectstore-\(n)")
         // 64 MB volumes: room for about 30 kB of bucket per event, 20 % to spare.
@@ -45,12 +46,15 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
         func int(_ k: String) -> Int { Int(report[k]?.doubleValue ?? -1) }
         let objects = int("objectsWritten"), bytes = int("bytesWritten")
         print("publish: \(n) events, release, \(availableCores) cores, SeaweedFS \(endpoint) on the same machine")
+        fflush(nil)
         print(String(format: "  %d objects, %.1f MB in %.1f s = %.0f objects/s, %.1f MB/s", objects, Double(bytes) / 1e6, seconds,
                      Double(objects) / seconds, Double(bytes) / 1e6 / seconds))
         print("  the bucket: \(int("tiles")) tiles, \(int("entryBundles")) entry bundles, \(int("blocks")) block objects, \(int("lotBundles")) lots (each twice: current and at its tree size), the page, the key, the checkpoint")
+        fflush(nil)
         let again = try timeCommand(tools.binDir.appendingPathComponent("orchard").path,
                                     ["publish", "--ledger", dir, "--to", "s3://orchard/", "--endpoint", endpoint], environment: environment)
         print(String(format: "  a second publish with nothing new: %.2f s", again))
+        fflush(nil)
 
         // Reads: one lot's bundle, many clients, through the cache and from the node.
         let listing = try shell("/usr/bin/curl", ["-s", cache + "/checkpoint"])
@@ -74,6 +78,7 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
             _ = try shell("/usr/bin/curl", ["-s", "-o", "/dev/null", "-H", "Accept: application/json", base + lot])   // warm
             let (rate, p50, p99) = try wrkGet(base + lot, accept: "application/json", work: work)
             print(String(format: "  GET %@ (Accept: application/json) from the %@: %.0f requests/s, p50 %.1f ms, p99 %.1f ms", lot, name, rate, p50, p99))
+            fflush(nil)
         }
     }
 }

@@ -8,9 +8,6 @@ import OrchardLedger
 import OrchardModel
 import OrchardStore
 
-// Line by line, so a figure printed before a later failure is not lost in the buffer.
-nonisolated(unsafe) let standardOutput = stdout
-setvbuf(standardOutput, nil, _IOLBF, 0)
 let options = BenchOptions(CommandLine.arguments)
 let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let tools = try BenchTools(repo: repo, binDir: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
