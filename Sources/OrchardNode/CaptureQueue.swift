@@ -40,9 +40,6 @@ public final class CaptureQueue: Service, @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [Pending] = []
     private var stopping = false
-    /// Requests in the last block: when as many are waiting again, the clients of the last block
-    /// have come back and the block closes without waiting out the delay (written by the loop).
-    private var lastBatchRequests = 0
     private let finished = DispatchSemaphore(value: 0)
 
     private let batchRecords = Recorder(label: "orchard_capture_batch_records")
@@ -107,14 +104,12 @@ public final class CaptureQueue: Service, @unchecked Sendable {
         while pending.isEmpty && !stopping { condition.wait() }
         if pending.isEmpty { return nil }
         let deadline = pending[0].arrived.addingTimeInterval(Double(configuration.batchDelayMilliseconds) / 1000)
-        while !stopping, pending.reduce(0, { $0 + $1.inputs.count }) < configuration.batchRecords,
-              lastBatchRequests < 2 || pending.count < lastBatchRequests, condition.wait(until: deadline) {}
+        while !stopping, pending.reduce(0, { $0 + $1.inputs.count }) < configuration.batchRecords, condition.wait(until: deadline) {}
         var batch = [Pending](), records = 0
         while let next = pending.first, batch.isEmpty || records + next.inputs.count <= configuration.batchRecords {
             batch.append(pending.removeFirst())
             records += next.inputs.count
         }
-        lastBatchRequests = batch.count
         return batch
     }
 

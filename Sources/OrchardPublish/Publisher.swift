@@ -191,9 +191,11 @@ public struct Publisher: Sendable {
             try await writer.create(tile.path, hashes, .immutable("application/octet-stream"))
             report.tiles += 1
             report.entryBundles += 1
+            // Only the identifiers an event names: no event ID or full trace record is needed here.
             for (i, r) in records.enumerated() where first + UInt64(i) >= from {
-                guard let record = try? TraceRecord(leafIndex: first + UInt64(i), recordBytes: r) else { continue }
-                for named in record.event.namedIdentifiers where named.key.kind == .lot { touched.insert(named.key) }
+                guard let record = try? SignedRecord(recordBytes: r), record.kind == .event,
+                      let event = try? EPCISEvent(json: record.payload, index: 0) else { continue }
+                for named in event.namedIdentifiers where named.key.kind == .lot { touched.insert(named.key) }
             }
             options.progress("leaves \(end) of \(to)")
         }

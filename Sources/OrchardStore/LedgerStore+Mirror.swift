@@ -64,16 +64,7 @@ extension LedgerStore {
         defer { if !done { try? fm.removeItem(atPath: data) } }
         let env = try LMDBEnvironment(directory: data)
         let schema = try LedgerSchema(env: env)
-        try env.write { txn in
-            try txn.put(schema.records, [UInt8](bigEndian: 0), RecordSegments.encode([record.storedForm]), append: true)
-            var tiles = TileWriter()
-            for w in writes { try tiles.add(w, txn: txn, db: schema) }
-            try tiles.flush(txn: txn, db: schema)
-            try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block0.json), append: true)
-            try txn.put(schema.meta, Array("format".utf8), storageFormat)
-            try txn.put(schema.meta, Array("genesis".utf8), try h.hash.bytes)
-            try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: try h.hash, frontier: frontier).encoded)
-        }
+        try writeGenesis(record, block: block0, frontier: frontier, nodes: writes, env: env, schema: schema)
         let store = try LedgerStore(directory: directory, env: env, schema: schema)
         done = true
         return store

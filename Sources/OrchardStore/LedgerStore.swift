@@ -106,19 +106,27 @@ public final class LedgerStore: @unchecked Sendable {
                                  recordCount: 1, treeSize: 1, rootHash: try frontier.rootHash, sequencer: sequencerKey.publicKey.keyID)
         let block = SignedBlock(header: header, signature: try sequencerKey.signature(for: header.signingMessage(origin: genesis.origin)),
                                 checkpoint: try Checkpoint.sign(origin: genesis.origin, treeSize: 1, rootHash: try frontier.rootHash, key: sequencerKey))
-        try env.write { txn in
-            try txn.put(schema.records, [UInt8](bigEndian: 0), RecordSegments.encode([record.storedForm]), append: true)
-            var tiles = TileWriter()
-            for w in writes { try tiles.add(w, txn: txn, db: schema) }
-            try tiles.flush(txn: txn, db: schema)
-            try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
-            try txn.put(schema.meta, Array("format".utf8), storageFormat)
-            try txn.put(schema.meta, Array("genesis".utf8), try header.hash.bytes)
-            try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: try header.hash, frontier: frontier).encoded)
-        }
+        try writeGenesis(record, block: block, frontier: frontier, nodes: writes, env: env, schema: schema)
         let store = try LedgerStore(directory: directory, env: env, schema: schema)
         done = true
         return store
+    }
+
+    /// Writes a new ledger's first state: the genesis record at leaf 0, its tree nodes, block 0,
+    /// the storage format, the genesis hash and the head (`create`, and a mirror's `createMirror`).
+    static func writeGenesis(_ record: SignedRecord, block: SignedBlock, frontier: MerkleFrontier, nodes: [MerkleNodeWrite],
+                             env: LMDBEnvironment, schema: LedgerSchema) throws {
+        let hash = try block.header.hash
+        try env.write { txn in
+            try txn.put(schema.records, [UInt8](bigEndian: 0), RecordSegments.encode([record.storedForm]), append: true)
+            var tiles = TileWriter()
+            for node in nodes { try tiles.add(node, txn: txn, db: schema) }
+            try tiles.flush(txn: txn, db: schema)
+            try txn.put(schema.blocks, [UInt8](bigEndian: 0), JSONWriter.compact(block.json), append: true)
+            try txn.put(schema.meta, Array("format".utf8), storageFormat)
+            try txn.put(schema.meta, Array("genesis".utf8), hash.bytes)
+            try txn.put(schema.meta, Array("head".utf8), HeadState(height: 0, blockHash: hash, frontier: frontier).encoded)
+        }
     }
 
     /// The operating system's words for a Foundation file error (not "NSCocoaErrorDomain Code=512").

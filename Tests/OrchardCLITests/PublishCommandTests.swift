@@ -18,17 +18,7 @@ final class RunningWitness: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = [UInt8]()
-        while !line.contains(10) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "http://127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            process.terminate()
-            throw NodeTestError("the witness did not say where it listens: \(text)")
-        }
+        let port = try announcedPort(process, out, what: "the witness")
         url = "http://127.0.0.1:\(port)"
     }
 

@@ -23,19 +23,7 @@ final class RunningNode: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = stderr
         try process.run()
-        var line = [UInt8]()
-        let handle = out.fileHandleForReading
-        while !line.contains(10) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            process.terminate()
-            throw NodeTestError("the node did not say where it listens: \(text)")
-        }
-        self.port = port
+        port = try announcedPort(process, out, what: "the node")
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
@@ -71,6 +59,23 @@ final class RunningNode: @unchecked Sendable {
     func capture(_ lines: [String]) async throws -> Reply {
         try await request("POST", "/capture", body: Data((lines.joined(separator: "\n") + "\n").utf8))
     }
+}
+
+/// The loopback port a server started by a test names on its first line of standard output
+/// (`… listening on http://127.0.0.1:PORT …`); the process is ended when it names none.
+func announcedPort(_ process: Process, _ out: Pipe, what: String) throws -> Int {
+    var line = [UInt8]()
+    while !line.contains(10) {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        line += chunk
+    }
+    let text = String(decoding: line, as: UTF8.self)
+    guard let range = text.range(of: "127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
+        process.terminate()
+        throw NodeTestError("\(what) did not say where it listens: \(text)")
+    }
+    return port
 }
 
 struct NodeTestError: Error, CustomStringConvertible {
