@@ -1,7 +1,9 @@
-// Group commit: capture requests wait here; one writer thread takes every request that arrived
-// within a few milliseconds (up to a block's worth of records), appends them in one write
-// transaction — one block, one fsync — and answers each request with its own receipts only after
-// the commit. A request is all or nothing, and is refused alone: when the appended whole is
+// Group commit: capture requests wait here, their records already through stage A (parsed,
+// hashed, signatures checked) in the request handlers on all cores; one writer thread takes every
+// request that arrived within a few milliseconds (up to a block's worth of records), applies the
+// ordered rules and appends them in one write transaction — one block, one fsync — and answers
+// each request with its own receipts only after the commit. While it writes and fsyncs, the
+// handlers prepare the next requests. A request is all or nothing, and is refused alone: when the appended whole is
 // refused, the requests with problems are answered with them and the rest appended again.
 import Foundation
 import Logging
@@ -26,7 +28,7 @@ public enum CaptureOutcome: Sendable {
 /// Requests waiting for the next block, and the thread that commits them.
 public final class CaptureQueue: Service, @unchecked Sendable {
     private struct Pending {
-        let inputs: [RecordInput]
+        let batch: PreparedBatch
         let done: @Sendable (CaptureOutcome) -> Void
         /// When it arrived: a block waits for more requests at most the delay after its first one
         /// arrived (requests that came while the last block was being written have waited already).
@@ -56,10 +58,11 @@ public final class CaptureQueue: Service, @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a request's records and waits for the block that holds them to be committed.
-    public func submit(_ inputs: [RecordInput]) async -> CaptureOutcome {
+    /// Queues a request's records (prepared with `LedgerStore.prepare`) and waits for the block
+    /// that holds them to be committed.
+    public func submit(_ batch: PreparedBatch) async -> CaptureOutcome {
         await withCheckedContinuation { continuation in
-            enqueue(Pending(inputs: inputs, done: { continuation.resume(returning: $0) }))
+            enqueue(Pending(batch: batch, done: { continuation.resume(returning: $0) }))
         }
     }
 
@@ -104,11 +107,11 @@ public final class CaptureQueue: Service, @unchecked Sendable {
         while pending.isEmpty && !stopping { condition.wait() }
         if pending.isEmpty { return nil }
         let deadline = pending[0].arrived.addingTimeInterval(Double(configuration.batchDelayMilliseconds) / 1000)
-        while !stopping, pending.reduce(0, { $0 + $1.inputs.count }) < configuration.batchRecords, condition.wait(until: deadline) {}
+        while !stopping, pending.reduce(0, { $0 + $1.batch.count }) < configuration.batchRecords, condition.wait(until: deadline) {}
         var batch = [Pending](), records = 0
-        while let next = pending.first, batch.isEmpty || records + next.inputs.count <= configuration.batchRecords {
+        while let next = pending.first, batch.isEmpty || records + next.batch.count <= configuration.batchRecords {
             batch.append(pending.removeFirst())
-            records += next.inputs.count
+            records += next.batch.count
         }
         return batch
     }
@@ -118,16 +121,16 @@ public final class CaptureQueue: Service, @unchecked Sendable {
     private func commit(_ requests: [Pending]) {
         var left = requests
         while !left.isEmpty {
-            var starts = [Int](), inputs = [RecordInput]()
-            for r in left { starts.append(inputs.count); inputs += r.inputs }
+            var starts = [Int](), count = 0
+            for r in left { starts.append(count); count += r.batch.count }
             let t0 = DispatchTime.now().uptimeNanoseconds
             do {
-                let receipts = try store.append(inputs)
+                let receipts = try store.append(PreparedBatch(joining: left.map(\.batch)))
                 commitTimer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
-                batchRecords.record(inputs.count)
+                batchRecords.record(count)
                 if let last = receipts.last { treeSize.record(Int64(last.checkpoint.treeSize)) }
-                for (k, r) in left.enumerated() { r.done(.receipts(Array(receipts[starts[k]..<starts[k] + r.inputs.count]))) }
-                logger.debug("capture: \(left.count) requests, \(inputs.count) records committed")
+                for (k, r) in left.enumerated() { r.done(.receipts(Array(receipts[starts[k]..<starts[k] + r.batch.count]))) }
+                logger.debug("capture: \(left.count) requests, \(count) records committed")
                 return
             } catch let rejection as AppendRejection {
                 var problems = [Int: [EventProblem]]()

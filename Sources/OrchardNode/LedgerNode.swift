@@ -112,7 +112,8 @@ public enum LedgerNode {
                 guard inputs.count <= configuration.maxRequestRecords else {
                     throw TooLarge(description: "the request holds \(inputs.count) records; a capture request may hold at most \(configuration.maxRequestRecords) (send several)")
                 }
-                switch await queue.submit(inputs) {
+                // Stage A here, on all cores, while the writer commits earlier requests.
+                switch await queue.submit(await prepared(inputs, store: store)) {
                 case let .receipts(receipts):
                     var response = json(.object([JSONMember("receipts", .array(receipts.map(\.json)))]))
                     let blocks = Set(receipts.map(\.blockHeight)).sorted().map(String.init).joined(separator: ",")
@@ -123,6 +124,16 @@ public enum LedgerNode {
                 case let .failed(reason): throw StoreFailure(description: reason)
                 }
             }
+        }
+    }
+
+    /// Stage A of a capture request's records: on this task for a few records (cheaper than a
+    /// hop), on a dispatch worker (all cores) for more, so a large request does not hold one of
+    /// the server's threads.
+    static func prepared(_ inputs: [RecordInput], store: LedgerStore) async -> PreparedBatch {
+        if inputs.count <= 8 { return store.prepare(inputs) }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: store.prepare(inputs)) }
         }
     }
 

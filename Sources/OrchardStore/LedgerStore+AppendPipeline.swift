@@ -13,12 +13,40 @@ extension LedgerStore {
     /// record is refused.
     public func append(_ inputs: [RecordInput], nowMillis: Int64 = currentMillis()) throws -> [Receipt] {
         guard !inputs.isEmpty else { return [] }
+        return try append(count: inputs.count, nowMillis: nowMillis) { planner, registry in
+            PreparedStream(inputs, planner: planner, registry: registry)
+        }
+    }
+
+    /// Stage A of records to append later with ``append(_:nowMillis:)-(PreparedBatch,_)``, on the
+    /// calling thread (all cores for a large batch), with the registry this handle knows (the
+    /// append checks again any signature a later registry change concerns). A node prepares each
+    /// request as it arrives, so its one writer only applies the ordered rules and writes.
+    public func prepare(_ inputs: [RecordInput]) -> PreparedBatch {
+        registryLock.lock()
+        let registry = registryState
+        registryLock.unlock()
+        return planner.prepareBatch(inputs, registry: registry)
+    }
+
+    /// Appends records already through stage A (see ``prepare(_:)``): the same ordered rules,
+    /// writes, receipts and all-or-nothing refusal as appending them from their bytes.
+    public func append(_ batch: PreparedBatch, nowMillis: Int64 = currentMillis()) throws -> [Receipt] {
+        guard batch.count > 0 else { return [] }
+        return try append(count: batch.count, nowMillis: nowMillis) { _, _ in PreparedStream(prepared: batch) }
+    }
+
+    /// The append itself, stage A coming from `stream` (made with the planner and the registry
+    /// at the start of the batch).
+    private func append(count: Int, nowMillis: Int64,
+                        stream makeStream: (AppendPlanner, Registry) -> PreparedStream) throws -> [Receipt] {
         let logger = self.logger
         writerLock.lock()
         defer { writerLock.unlock() }
         let fileLock = try DirectoryLock(directory + "/write.lock")
         defer { fileLock.release() }
-        let planner = AppendPlanner(genesis: genesis, logger: logger)
+        var planner = self.planner
+        planner.logger = logger
         let key = try sequencerKey()
 
         let (receipts, registryAfter, sizeAfter) = try env.writeOrDiscard(logger: logger) { txn in
@@ -30,7 +58,7 @@ extension LedgerStore {
             var writer = BatchWriter(head: head, lotMapRoot: try Self.block(txn, db, height: head.height).header.lotMapRoot,
                                      key: key, genesis: genesis, nowMillis: nowMillis, db: db, logger: logger)
             let state = StoreStateReader(txn: txn, db: db)
-            let stream = PreparedStream(inputs, planner: planner, registry: start)
+            let stream = makeStream(planner, start)
             do {
                 while let block = stream.next() {
                     let before = plan.records.count
@@ -42,7 +70,7 @@ extension LedgerStore {
                 stream.cancel()
                 throw error
             }
-            trace.mark("stages A and B: \(inputs.count) records, checked in order and written as they came "
+            trace.mark("stages A and B: \(count) records, checked in order and written as they came "
                        + "(waited \(stream.waitedNanoseconds / 1_000_000) ms for stage A)")
             if !plan.problems.isEmpty { throw AppendRejection(problems: plan.problems.sorted { $0.index < $1.index }) }
             if plan.records.isEmpty {

@@ -15,9 +15,11 @@ public final class LedgerStore: @unchecked Sendable {
     public let genesis: Genesis
     /// The hash of block 0: the ledger's name.
     public let genesisHash: SHA256Digest
+    /// Validates records for this ledger (its rules and roles come from genesis).
+    let planner: AppendPlanner
     let writerLock = NSLockLite()
-    private let registryLock = NSLockLite()
-    private var registryState: Registry
+    let registryLock = NSLockLite()
+    var registryState: Registry
     /// The tree size up to which `registryState` has applied the registry log.
     var registrySyncedSize: UInt64
     /// The sequencer key, read from its file on the first append (under `writerLock`).
@@ -182,6 +184,7 @@ public final class LedgerStore: @unchecked Sendable {
         }
         let record = try SignedRecord(storedForm: genesisStored)
         genesis = try Genesis(json: record.payload)
+        planner = AppendPlanner(genesis: genesis)
         genesisHash = try SHA256Digest(bytes: hash)
         registryState = Registry(genesis: genesis)
         registrySyncedSize = 1

@@ -103,6 +103,15 @@ struct BenchTools {
         return t
     }
 
+    /// CPU seconds (user + system) of every child process waited for so far: the difference
+    /// around one child is what it cost, whatever else ran on the machine meanwhile.
+    var childCPUSeconds: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
+
     /// Peak resident memory of any child process so far.
     var peakChildMemoryMiB: Int {
         var usage = rusage()

@@ -20,7 +20,9 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
     // The CLI's bulk append of the same records: the limit beside the node's figure.
     let bulkDir = work.appendingPathComponent("node-bulk").path
     try tools.initLedger(bulkDir)
+    let cpu0 = tools.childCPUSeconds
     let bulk = try tools.timeOrchard(["append", "--ledger", bulkDir, file.path], quiet: true)
+    let bulkCPU = tools.childCPUSeconds - cpu0
 
     let dir = work.appendingPathComponent("node-served").path
     try tools.initLedger(dir)
@@ -46,7 +48,8 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
     }
     let requests = stride(from: 0, to: lines.count, by: perRequest).map { lines[$0..<min(lines.count, $0 + perRequest)].joined(separator: "\n") + "\n" }
     if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
-        try captureWithWrk(wrk, port: port, requests: requests, clients: clients, n: n, bulk: bulk, server: server, dir: dir, work: work)
+        try captureWithWrk(wrk, port: port, requests: requests, clients: clients, n: n, bulk: bulk, bulkCPU: bulkCPU,
+                           server: server, dir: dir, work: work, tools: tools)
         return
     }
     // URLSession opens 6 connections a host by default: as many as the clients, here.
@@ -84,7 +87,8 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
 /// The same capture driven by wrk (C, event-driven: the client costs little of the 2 cores): each
 /// connection sends its share of the requests once, then stops. Throughput is the records
 /// committed over the time from wrk's start to the last block's sequencer time; latency is wrk's.
-func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, n: Int, bulk: Double, server: Process, dir: String, work: URL) throws {
+func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, n: Int, bulk: Double, bulkCPU: Double,
+                    server: Process, dir: String, work: URL, tools: BenchTools) throws {
     let bodies = work.appendingPathComponent("node-bodies.txt")
     // One request a line: its records joined by a NUL the script turns back into newlines.
     try Data(requests.map { $0.replacingOccurrences(of: "\n", with: "\u{1}") }.joined(separator: "\n").utf8).write(to: bodies)
@@ -127,9 +131,13 @@ func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, 
     let out = Pipe()
     p.standardOutput = out
     let started = Date()
+    let serverCPU0 = processCPUSeconds(server.processIdentifier)
+    let cpu0 = tools.childCPUSeconds
     try p.run()
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
+    let wrkCPU = tools.childCPUSeconds - cpu0
+    let serverCPU = processCPUSeconds(server.processIdentifier) - serverCPU0
     kill(server.processIdentifier, SIGTERM)
     server.waitUntilExit()
     guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("WRK ") }) else { throw BenchError("wrk said: \(text)") }
@@ -149,4 +157,17 @@ func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, 
                  clients, committed, elapsed, rate, Int(head.height), committed / Double(max(head.height, 1)), rate / bulkRate))
     print(String(format: "  receipt latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d requests refused",
                  Double(fields["p50"] ?? 0) / 1000, Double(fields["p99"] ?? 0) / 1000, Double(fields["max"] ?? 0) / 1000, fields["refused"] ?? -1))
+    // CPU time per record does not depend on what else runs on the machine: where the cores go.
+    print(String(format: "  CPU per record: bulk append %.0f µs; node %.0f µs + wrk %.0f µs (the clients, on the same cores)",
+                 bulkCPU / Double(n) * 1e6, serverCPU / committed * 1e6, wrkCPU / committed * 1e6))
+}
+
+/// CPU seconds (user + system) a running process has used so far, from /proc.
+func processCPUSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return 0 }
+    // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -126,3 +126,63 @@ struct RegistryRetryTests {
         #expect(throws: AppendRejection.self) { try store.append([try add("2026-09-02T00:00:00.000Z").input], nowMillis: Fixtures.now) }
     }
 }
+
+/// A node prepares each request as it arrives (stage A in its handlers) and its writer appends
+/// the prepared batches later: the outcome must be what appending the records' bytes gives.
+struct PreparedBatchTests {
+    static func harvests(_ lots: ClosedRange<Int>) throws -> [SignedRecord] {
+        try lots.map { try Fixtures.sign(FixtureEvents.harvest(lot: "PB\($0)", kilograms: Double(40 + $0)), as: "farm-sn-luochuan-01") }
+    }
+
+    @Test("Records prepared ahead append as their bytes do: the same receipts, tree and blocks")
+    func sameAsBytes() throws {
+        let records = try Self.harvests(1...40).map(\.input)
+        let direct = try Fixtures.makeLedger(), prepared = try Fixtures.makeLedger()
+        let a = try direct.store.append(records, nowMillis: Fixtures.now)
+        let b = try prepared.store.append(prepared.store.prepare(records), nowMillis: Fixtures.now)
+        #expect(a.map(\.leafIndex) == b.map(\.leafIndex))
+        #expect(a.map(\.eventID) == b.map(\.eventID))
+        #expect(a.map(\.checkpoint.rootHash) == b.map(\.checkpoint.rootHash))
+        // A repeat prepared ahead is answered with the first receipts and writes nothing.
+        let before = try prepared.snapshot()
+        let again = try prepared.store.append(prepared.store.prepare(records), nowMillis: Fixtures.now)
+        #expect(again.allSatisfy(\.duplicate) && again.map(\.leafIndex) == b.map(\.leafIndex))
+        #expect(try prepared.snapshot().differences(from: before).isEmpty)
+    }
+
+    @Test("Joined batches number their records in order: a refusal names the record's place in the joined batch, and nothing is written")
+    func joinedPositions() throws {
+        let ledger = try Fixtures.makeLedger()
+        let before = try ledger.snapshot()
+        let first = ledger.store.prepare(try Self.harvests(1...2).map(\.input))
+        let stranger = try Fixtures.sign(FixtureEvents.harvest(lot: "PB-X", kilograms: 5), with: try Ed25519PrivateKey())
+        let second = ledger.store.prepare(try Self.harvests(3...3).map(\.input) + [stranger.input, .bytes(Array("{\"not\": ".utf8))])
+        let joined = PreparedBatch(joining: [first, second])
+        #expect(joined.count == 5)
+        let error = try #require(throws: AppendRejection.self) { try ledger.store.append(joined, nowMillis: Fixtures.now) }
+        #expect(error.problems.map(\.index) == [3, 4])
+        #expect(error.problems.last?.code == .syntax)
+        #expect(try ledger.snapshot().differences(from: before).isEmpty)
+        // The first batch alone is fine.
+        #expect(try ledger.store.append(first, nowMillis: Fixtures.now).map(\.leafIndex) == [1, 2])
+    }
+
+    @Test("A batch prepared before a key rotation is judged by the registry when it is appended")
+    func preparedBeforeRotation() throws {
+        let ledger = try Fixtures.makeLedger()
+        let old = try Ed25519PrivateKey(), new = try Ed25519PrivateKey()
+        try ledger.append([try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-sn-prepared-01", "name": "Prepared Farm", "role": "farm", "province": "Shaanxi",
+            "publicKeys": [.string(Base64.encode(old.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"])])
+        let byOld = ledger.store.prepare([try Fixtures.sign(FixtureEvents.harvest(lot: "PB-OLD", kilograms: 10, by: "farm-sn-prepared-01"), with: old).input])
+        // Signed by a key the registry does not hold yet: stage A cannot check it.
+        let byNew = ledger.store.prepare([try Fixtures.sign(FixtureEvents.harvest(lot: "PB-NEW", kilograms: 10, by: "farm-sn-prepared-01"), with: new).input])
+        try ledger.append([try Fixtures.signRegistryChange(["op": "rotate", "participant": "farm-sn-prepared-01",
+            "publicKey": .string(Base64.encode(new.publicKey.rawRepresentation)), "issuedAt": "2026-09-02T00:00:00.000Z"])])
+        let before = try ledger.snapshot()
+        let error = try #require(throws: AppendRejection.self) { try ledger.store.append(byOld, nowMillis: Fixtures.now) }
+        #expect(error.problems.map(\.index) == [0])
+        #expect(try ledger.snapshot().differences(from: before).isEmpty)
+        #expect(try ledger.store.append(byNew, nowMillis: Fixtures.now).map(\.leafIndex) == [3])
+    }
+}

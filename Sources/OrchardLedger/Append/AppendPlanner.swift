@@ -23,7 +23,7 @@ public enum RecordInput: Sendable {
 /// A record after stage A.
 public struct PreparedRecord: Sendable {
     /// Position in the submitted input.
-    let index: Int
+    var index: Int
     var result: Result<AppendPlanner.Prepared, EventProblem>
     /// For a stored record that stage A refused: the leaf hash of its bytes as they are, so a
     /// replay keeps the leaves where they are (nil otherwise).
@@ -34,6 +34,37 @@ public struct PreparedRecord: Sendable {
 
     /// The registry change this record carries, if it is a well-formed registry record.
     public var registryChange: JSONValue? { if case let .success(p) = result { p.registryChange } else { nil } }
+
+    /// The same record at another input position (its problem, if any, moved with it).
+    func offset(by n: Int) -> PreparedRecord {
+        var r = self
+        r.index += n
+        if case let .failure(problem) = r.result { r.result = .failure(problem.offset(by: n)) }
+        return r
+    }
+}
+
+/// Records through stage A, made where they arrive (a node's request handlers, on all cores) and
+/// appended later by one writer (``LedgerStore``'s `append(_:)` of a batch), which applies the
+/// ordered rules. Positions count from 0 within the batch.
+public struct PreparedBatch: Sendable {
+    public let records: [PreparedRecord]
+    public var count: Int { records.count }
+
+    init(records: [PreparedRecord]) { self.records = records }
+
+    /// Several batches as one, in order; each batch's positions move by the records before it
+    /// (a problem at position p of the k-th batch is then at p + the sizes of batches 0..<k).
+    public init(joining batches: [PreparedBatch]) {
+        if batches.count == 1 { records = batches[0].records; return }
+        var all = [PreparedRecord]()
+        all.reserveCapacity(batches.reduce(0) { $0 + $1.count })
+        for b in batches {
+            let start = all.count
+            all += start == 0 ? b.records : b.records.map { $0.offset(by: start) }
+        }
+        records = all
+    }
 }
 
 /// Validates batches for one ledger.
@@ -108,6 +139,14 @@ public struct AppendPlanner: Sendable {
         }
         trace.mark("stage A: \(inputs.count) records (parse, canonical JSON, event ID, leaf hash, signature; all cores)")
         return out
+    }
+
+    /// Stage A of a batch to be appended later, signatures checked with `registry`'s keys (a
+    /// registry that is stale by the time the batch is appended is harmless: the ordered stage
+    /// checks again any signature whose key is not the one checked here). Runs on all cores
+    /// when the batch is large, on the calling thread when it is small.
+    public func prepareBatch(_ inputs: [RecordInput], registry: Registry) -> PreparedBatch {
+        PreparedBatch(records: prepare(inputs[...], firstIndex: 0, registry: registry))
     }
 
     /// Stage A of one record, its signature checked with the key `key` finds for its signer, if

@@ -56,6 +56,19 @@ public final class PreparedStream: @unchecked Sendable {
         }
     }
 
+    /// A stream of records already through stage A (see ``PreparedBatch``): every block is ready.
+    public init(prepared batch: PreparedBatch) {
+        let records = batch.records
+        blocks = (records.count + Self.blockSize - 1) / Self.blockSize
+        slots = .allocate(capacity: max(blocks, 1))
+        state = .allocate(capacity: max(blocks, 1))
+        for k in 0..<blocks {
+            (slots + k).initialize(to: Array(records[k * Self.blockSize ..< min(records.count, (k + 1) * Self.blockSize)]))
+        }
+        state.initialize(repeating: 1, count: max(blocks, 1))
+        running = false
+    }
+
     deinit {
         for k in 0..<blocks where state[k] == 1 { (slots + k).deinitialize(count: 1) }
         slots.deallocate()
