@@ -256,6 +256,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func log(_ request: Request, status: Int, start: UInt64, blocks: String?) {
+        // The line's fields are built only when it is written (not at the bench's warning level).
+        guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
                                          "ms": "\(String(format: "%.1f", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))"]
         if let blocks { metadata["blocks"] = "\(blocks)" }

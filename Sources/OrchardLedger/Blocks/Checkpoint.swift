@@ -38,9 +38,13 @@ public struct Checkpoint: Hashable, Sendable {
 
     /// Parses a checkpoint note (does not check signatures: see ``isSigned(by:)``).
     public init(text: String) throws {
-        let parts = text.components(separatedBy: "\n\n")
-        guard parts.count >= 2 else { throw LedgerFormatError("checkpoint: no blank line before signatures") }
-        let lines = parts[0].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // The body ends at the first blank line (byte search: a block read from the ledger
+        // parses its checkpoint, so this is on every read of the head).
+        let utf8 = Array(text.utf8)
+        guard let blank = (1..<max(utf8.count, 1)).first(where: { utf8[$0] == 0x0A && utf8[$0 - 1] == 0x0A }) else {
+            throw LedgerFormatError("checkpoint: no blank line before signatures")
+        }
+        let lines = utf8[..<(blank - 1)].split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         guard lines.count >= 3, let size = UInt64(lines[1]), let rootBytes = Base64.decode(lines[2]),
               let root = try? SHA256Digest(bytes: rootBytes) else { throw LedgerFormatError("checkpoint: malformed body") }
         self.init(origin: lines[0], treeSize: size, rootHash: root, text: text)
