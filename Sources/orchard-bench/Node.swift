@@ -19,12 +19,14 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
 
     // The CLI's bulk append of the same records: the limit beside the node's figure.
     let bulkDir = work.appendingPathComponent("node-bulk").path
+    try? FileManager.default.removeItem(atPath: bulkDir)
     try tools.initLedger(bulkDir)
     let cpu0 = tools.childCPUSeconds
     let bulk = try tools.timeOrchard(["append", "--ledger", bulkDir, file.path], quiet: true)
     let bulkCPU = tools.childCPUSeconds - cpu0
 
     let dir = work.appendingPathComponent("node-served").path
+    try? FileManager.default.removeItem(atPath: dir)
     try tools.initLedger(dir)
     let server = Process()
     server.executableURL = tools.binDir.appendingPathComponent("orchard")

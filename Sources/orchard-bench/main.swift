@@ -51,13 +51,18 @@ if let i = CommandLine.arguments.firstIndex(of: "--publish"), i + 1 < CommandLin
 }
 
 if let i = CommandLine.arguments.firstIndex(of: "--node"), i + 1 < CommandLine.arguments.count {
-    // `--node N[,clients[,records per request]]`: capture by many clients against the CLI's bulk append.
+    // `--node N[,clients[,records per request…]]`: capture by many clients against the CLI's bulk
+    // append; several request sizes (`20000,64,1,10,50`) run one after the other.
     let spec = CommandLine.arguments[i + 1].split(separator: ",").compactMap { Int($0) }
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var failure: (any Error)?
     // Detached: top-level code runs on the main actor, which waits on the semaphore below.
     Task.detached {
-        do { try await nodeBenchmark(spec, tools: tools, work: work) } catch { failure = error }
+        do {
+            for size in spec.count > 3 ? Array(spec[2...]) : [spec.count > 2 ? spec[2] : 1] {
+                try await nodeBenchmark(Array(spec.prefix(2)) + [size], tools: tools, work: work)
+            }
+        } catch { failure = error }
         done.signal()
     }
     done.wait()
