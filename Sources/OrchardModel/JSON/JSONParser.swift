@@ -55,6 +55,19 @@ public struct JSONParser {
                             memberValueIsCanonical: p.topLevelCanonical)
     }
 
+    /// The value of `bytes[start...]` when that text is one JSON value in RFC 8785 canonical
+    /// form, as the parser judges it (``JSONDocument/isCanonical``), read as if nested `depth`
+    /// levels deep in a larger document (so the nesting limit is the larger document's). Nil
+    /// when it is not valid JSON or not canonical: the caller then reads it the long way, which
+    /// says why.
+    public static func parseCanonical(_ bytes: [UInt8], from start: Int, depth: Int) -> JSONValue? {
+        var p = JSONParser(bytes)
+        p.i = start
+        p.depth = depth
+        guard let v = try? p.value(), p.canonical, p.i == p.bytes.count else { return nil }
+        return v
+    }
+
     /// Parses a string of JSON text.
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
         try parse(Array(text.utf8))
