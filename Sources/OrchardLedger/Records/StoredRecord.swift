@@ -65,7 +65,7 @@ extension SignedRecord {
         case 2: kind = .registry
         default: return nil
         }
-        guard let signer = KeyID("ed25519:" + Hex.encode(b[1..<17])) else { return nil }
+        guard let signer = KeyID(idBytes: b[1..<17]) else { return nil }
         // Depth 1: inside the record object, as the long way parses it (the same nesting limit).
         guard let payload = JSONParser.parseCanonical(b, from: storedPayloadOffset, depth: 1) else { return nil }
         return (kind, signer, Array(b[17..<storedPayloadOffset]), payload)

@@ -261,7 +261,8 @@ public struct JSONParser {
             guard i < bytes.count, isDigit(bytes[i]) else { throw error("digit expected in exponent") }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
-        let text = String(decoding: bytes[start..<i], as: UTF8.self)
+        let end = i
+        let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
         let n = Self.exactDecimal(bytes, start..<i).map { JSONNumber(text: text, value: $0) } ?? JSONNumber(validatedText: text)
         guard n.value.isFinite else {
             i = start
