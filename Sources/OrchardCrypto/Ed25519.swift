@@ -98,13 +98,19 @@ public struct Ed25519PublicKey: Hashable, Sendable {
 
     /// Verifies an Ed25519 signature over a message buffer (see ``isValidSignature(_:for:)-([UInt8],[UInt8])``).
     public func isValidSignature(_ signature: [UInt8], for message: UnsafeRawBufferPointer) throws(CryptoError) -> Bool {
+        try signature.withUnsafeBytes { sig in
+            Result { () throws(CryptoError) in try isValidSignature(sig, for: message) }
+        }.get()
+    }
+
+    /// Verifies an Ed25519 signature held in a buffer (a slice of a stored record, say) over a
+    /// message buffer (see ``isValidSignature(_:for:)-([UInt8],[UInt8])``).
+    public func isValidSignature(_ signature: UnsafeRawBufferPointer, for message: UnsafeRawBufferPointer) throws(CryptoError) -> Bool {
         guard signature.count == 64 else { return false }
         let contexts = VerifyContexts.current
         let ctx = try contexts.context(for: handle)
-        let ok = signature.withUnsafeBufferPointer { sig in
-            EVP_DigestVerify(ctx, sig.baseAddress, 64,
-                             message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
-        }
+        let ok = EVP_DigestVerify(ctx, signature.baseAddress?.assumingMemoryBound(to: UInt8.self), 64,
+                                  message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
         switch ok {
         case 1: return true
         case 0:

@@ -68,7 +68,6 @@ public struct AppendPlanner: Sendable {
     final class Prepared: Sendable {
         let kind: RecordKind
         let signer: KeyID?
-        let signature: [UInt8]
         /// What the signer signed: the domain prefix for the ledger's origin, then the RFC 8785
         /// bytes of the payload (built once, for however many keys check it).
         let signingMessage: [UInt8]
@@ -83,11 +82,10 @@ public struct AppendPlanner: Sendable {
         let storedForm: [UInt8]
         let leafHash: SHA256Digest
 
-        init(kind: RecordKind, signer: KeyID?, signature: [UInt8], signingMessage: [UInt8], facts: EventFacts?,
+        init(kind: RecordKind, signer: KeyID?, signingMessage: [UInt8], facts: EventFacts?,
              eventID: EventID?, registryChange: JSONValue?, dedupKey: EventID?, storedForm: [UInt8], leafHash: SHA256Digest) {
             self.kind = kind
             self.signer = signer
-            self.signature = signature
             self.signingMessage = signingMessage
             self.facts = facts
             self.eventID = eventID
@@ -97,8 +95,16 @@ public struct AppendPlanner: Sendable {
             self.leafHash = leafHash
         }
 
+        /// Whether the record's signature — read where the stored form keeps it, after the kind
+        /// and the key ID — verifies with `key`.
         func hasValidSignature(by key: Ed25519PublicKey) throws(CryptoError) -> Bool {
-            try key.isValidSignature(signature, for: signingMessage)
+            let at = SignedRecord.storedSignatureRange
+            guard signer != nil, storedForm.count >= at.upperBound else { return false }
+            return try storedForm.withUnsafeBytes { stored in
+                signingMessage.withUnsafeBytes { message in
+                    Result { () throws(CryptoError) in try key.isValidSignature(UnsafeRawBufferPointer(rebasing: stored[at]), for: message) }
+                }
+            }.get()
         }
     }
 
@@ -275,11 +281,11 @@ public struct AppendPlanner: Sendable {
         do {
             // The record's parts: its payload parsed, and its stored form with the canonical
             // payload bytes at `payloadStart` (the signed bytes and the leaf are made from them).
-            let kind: RecordKind, signer: KeyID?, signature: [UInt8], payload: JSONValue
+            let kind: RecordKind, signer: KeyID?, payload: JSONValue
             let storedForm: [UInt8], payloadStart: Int
             if case let .stored(stored) = input, let read = SignedRecord.readCanonicalStored(stored) {
                 // A replayed record as an append stores it: canonical already, read where it lies.
-                (kind, signer, signature, payload) = read
+                (kind, signer, payload) = read
                 storedForm = stored
                 payloadStart = SignedRecord.storedPayloadOffset
             } else {
@@ -301,7 +307,7 @@ public struct AppendPlanner: Sendable {
                                                      reason: "the stored \(record.kind.payloadKey) is not in RFC 8785 canonical form (an append stores only canonical bytes)"))
                     }
                 }
-                (kind, signer, signature, payload) = (record.kind, record.signer, record.signature, record.payload)
+                (kind, signer, payload) = (record.kind, record.signer, record.payload)
                 storedForm = record.storedForm
                 payloadStart = storedForm.count - record.canonicalPayload.count
             }
@@ -316,6 +322,9 @@ public struct AppendPlanner: Sendable {
             }
             return try storedForm.withUnsafeBytes { whole throws in
                 let canonicalPayload = UnsafeRawBufferPointer(rebasing: whole[payloadStart...])
+                // The stored form of a signed record keeps the signature after the kind and the key ID.
+                let signature = signer != nil && whole.count >= SignedRecord.storedSignatureRange.upperBound
+                    ? UnsafeRawBufferPointer(rebasing: whole[SignedRecord.storedSignatureRange]) : UnsafeRawBufferPointer(start: nil, count: 0)
                 func recordBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
                     SignedRecord.forEachRecordBytesPart(kind: kind, canonicalPayload: canonicalPayload, signer: signer,
                                                         signature: signature, body)
@@ -325,7 +334,7 @@ public struct AppendPlanner: Sendable {
                 let dedupKey = byBytes ? EventID(digest: try SHA256.hash { recordBytes($0) }) : id
                 var message = SignedRecord.signingPrefix(kind: kind, origin: origin, reserving: canonicalPayload.count)
                 message.append(contentsOf: canonicalPayload)
-                return .success(Prepared(kind: kind, signer: signer, signature: signature, signingMessage: message,
+                return .success(Prepared(kind: kind, signer: signer, signingMessage: message,
                                          facts: facts, eventID: id, registryChange: kind == .registry ? payload : nil,
                                          dedupKey: dedupKey, storedForm: storedForm, leafHash: try MerkleHash.leaf { recordBytes($0) }))
             }

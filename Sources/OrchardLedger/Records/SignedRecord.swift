@@ -127,7 +127,9 @@ public struct SignedRecord: Sendable {
     /// Hands the record bytes to `body` in consecutive parts.
     private func forEachRecordBytesPart(_ body: (UnsafeRawBufferPointer) -> Void) {
         canonicalPayload.withUnsafeBytes { payload in
-            Self.forEachRecordBytesPart(kind: kind, canonicalPayload: payload, signer: signer, signature: signature, body)
+            signature.withUnsafeBytes { signature in
+                Self.forEachRecordBytesPart(kind: kind, canonicalPayload: payload, signer: signer, signature: signature, body)
+            }
         }
     }
 
@@ -135,7 +137,7 @@ public struct SignedRecord: Sendable {
     /// parts: the head, the canonical payload, and the tail (members in RFC 8785 order:
     /// change/event/genesis, sig, signer, type).
     static func forEachRecordBytesPart(kind: RecordKind, canonicalPayload: UnsafeRawBufferPointer, signer: KeyID?,
-                                       signature: [UInt8], _ body: (UnsafeRawBufferPointer) -> Void) {
+                                       signature: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         var head = "{\"\(kind.payloadKey)\":"
         head.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         body(canonicalPayload)
@@ -144,12 +146,12 @@ public struct SignedRecord: Sendable {
 
     /// `,"sig":"<base64>","signer":"<key ID>","type":"<kind>"}` (without sig and signer when
     /// there is no signer), written as bytes in one buffer.
-    static func recordBytesTail(kind: RecordKind, signer: KeyID?, signature: [UInt8]) -> [UInt8] {
+    static func recordBytesTail(kind: RecordKind, signer: KeyID?, signature: UnsafeRawBufferPointer) -> [UInt8] {
         var tail = [UInt8]()
         tail.reserveCapacity(192)
         if let signer {
             tail.append(contentsOf: #","sig":""#.utf8)
-            signature.withUnsafeBytes { Base64.encode($0, appendingTo: &tail) }
+            Base64.encode(signature, appendingTo: &tail)
             tail.append(contentsOf: #"","signer":""#.utf8)
             tail.append(contentsOf: signer.rawValue.utf8)
             tail.append(UInt8(ascii: "\""))
