@@ -12,6 +12,46 @@ final class PKeyHandle: @unchecked Sendable {
     deinit { EVP_PKEY_free(pointer) }
 }
 
+/// Verification contexts kept per thread, one per key: `EVP_DigestVerifyInit` (which looks up
+/// the algorithm in the provider and builds its context) costs a few percent of a verification,
+/// and a context set up for a key verifies any number of messages with it (as `openssl speed`
+/// does). A context holds its key, so a handle's identity cannot be reused while it is cached.
+final class VerifyContexts {
+    private var byKey: [ObjectIdentifier: (key: PKeyHandle, ctx: OpaquePointer)] = [:]
+    /// More keys than this on one thread: the cache starts again (a ledger has a few hundred).
+    private static let limit = 4096
+
+    private static let perThread = PerThread { VerifyContexts() }
+
+    /// This thread's contexts.
+    static var current: VerifyContexts { perThread.current }
+
+    /// A context ready to verify with `key`.
+    func context(for key: PKeyHandle) throws(CryptoError) -> OpaquePointer {
+        if let hit = byKey[ObjectIdentifier(key)] { return hit.ctx }
+        guard let ctx = EVP_MD_CTX_new() else { throw .openSSLFailure("EVP_MD_CTX_new") }
+        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, key.pointer) == 1 else {
+            EVP_MD_CTX_free(ctx)
+            throw .openSSLFailure("EVP_DigestVerifyInit")
+        }
+        if byKey.count >= Self.limit { removeAll() }
+        byKey[ObjectIdentifier(key)] = (key, ctx)
+        return ctx
+    }
+
+    /// Drops the context of `key` (after OpenSSL failed with it).
+    func discard(_ key: PKeyHandle) {
+        if let entry = byKey.removeValue(forKey: ObjectIdentifier(key)) { EVP_MD_CTX_free(entry.ctx) }
+    }
+
+    private func removeAll() {
+        for entry in byKey.values { EVP_MD_CTX_free(entry.ctx) }
+        byKey.removeAll()
+    }
+
+    deinit { removeAll() }
+}
+
 /// An Ed25519 public key.
 public struct Ed25519PublicKey: Hashable, Sendable {
     /// The 32 raw key bytes (RFC 8032 encoding).
@@ -58,23 +98,28 @@ public struct Ed25519PublicKey: Hashable, Sendable {
 
     /// Verifies an Ed25519 signature over a message buffer (see ``isValidSignature(_:for:)-([UInt8],[UInt8])``).
     public func isValidSignature(_ signature: [UInt8], for message: UnsafeRawBufferPointer) throws(CryptoError) -> Bool {
+        try signature.withUnsafeBytes { sig in
+            Result { () throws(CryptoError) in try isValidSignature(sig, for: message) }
+        }.get()
+    }
+
+    /// Verifies an Ed25519 signature held in a buffer (a slice of a stored record, say) over a
+    /// message buffer (see ``isValidSignature(_:for:)-([UInt8],[UInt8])``).
+    public func isValidSignature(_ signature: UnsafeRawBufferPointer, for message: UnsafeRawBufferPointer) throws(CryptoError) -> Bool {
         guard signature.count == 64 else { return false }
-        guard let ctx = EVP_MD_CTX_new() else { throw .openSSLFailure("EVP_MD_CTX_new") }
-        defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, handle.pointer) == 1 else {
-            throw .openSSLFailure("EVP_DigestVerifyInit")
-        }
-        let ok = signature.withUnsafeBufferPointer { sig in
-            EVP_DigestVerify(ctx, sig.baseAddress, 64,
-                             message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
-        }
+        let contexts = VerifyContexts.current
+        let ctx = try contexts.context(for: handle)
+        let ok = EVP_DigestVerify(ctx, signature.baseAddress?.assumingMemoryBound(to: UInt8.self), 64,
+                                  message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count)
         switch ok {
         case 1: return true
         case 0:
             // A signature that does not verify (OpenSSL may queue why): an answer, not a failure.
             ERR_clear_error()
             return false
-        default: throw .openSSLFailure("EVP_DigestVerify")
+        default:
+            contexts.discard(handle)
+            throw .openSSLFailure("EVP_DigestVerify")
         }
     }
 

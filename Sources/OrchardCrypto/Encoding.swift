@@ -52,23 +52,38 @@ public enum Base64 {
     /// Encodes bytes as padded standard base64.
     public static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)],
-                    alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], 61, 61]
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], 61]
-        }
+        bytes.withUnsafeBytes { encode($0, appendingTo: &out) }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the padded standard base64 of `bytes` to `out` (no intermediate string).
+    public static func encode(_ bytes: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
+        alphabet.withUnsafeBufferPointer { a in
+            var i = 0
+            while i + 3 <= bytes.count {
+                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                out.append(a[Int(n >> 18 & 63)])
+                out.append(a[Int(n >> 12 & 63)])
+                out.append(a[Int(n >> 6 & 63)])
+                out.append(a[Int(n & 63)])
+                i += 3
+            }
+            let rest = bytes.count - i
+            if rest == 1 {
+                let n = UInt32(bytes[i]) << 16
+                out.append(a[Int(n >> 18 & 63)])
+                out.append(a[Int(n >> 12 & 63)])
+                out.append(61)
+                out.append(61)
+            } else if rest == 2 {
+                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+                out.append(a[Int(n >> 18 & 63)])
+                out.append(a[Int(n >> 12 & 63)])
+                out.append(a[Int(n >> 6 & 63)])
+                out.append(61)
+            }
+        }
     }
 
     /// Decodes padded standard base64 strictly; nil on any other input.

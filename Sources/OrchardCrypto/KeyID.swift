@@ -12,6 +12,13 @@ public struct KeyID: Hashable, Sendable, Comparable, CustomStringConvertible, Co
         rawValue = "ed25519:" + Hex.encode(try SHA256.hash(raw).bytes.prefix(16))
     }
 
+    /// The key ID whose 16 bytes (the start of the key's SHA-256) are `bytes`, as a stored record
+    /// keeps it; nil unless there are 16.
+    package init?(idBytes bytes: ArraySlice<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        rawValue = "ed25519:" + Hex.encode(bytes)
+    }
+
     /// Parses a key ID's text; nil unless it has the exact form.
     public init?(_ text: String) {
         guard text.hasPrefix("ed25519:") else { return nil }

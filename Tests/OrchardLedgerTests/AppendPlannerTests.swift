@@ -67,6 +67,37 @@ struct AppendPlannerTests {
         #expect(p.records[0].names.map(\.roles) == [.subject])
     }
 
+    @Test("A stored record replays as the record it was made from; a stored payload not canonical or not JSON is refused as before")
+    func storedForms() throws {
+        let record = try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000))
+        func planStored(_ bytes: [UInt8]) throws -> AppendPlan {
+            try planner.plan([.stored(bytes)], treeSize: 2, registry: registry, state: MemoryState(), nowMillis: Fixtures.now)
+        }
+        let direct = try plan([record]), stored = try planStored(record.storedForm)
+        #expect(stored.records.map(\.leafHash) == direct.records.map(\.leafHash))
+        #expect(stored.records.map(\.eventID) == direct.records.map(\.eventID))
+        #expect(stored.records.map(\.storedForm) == [record.storedForm])
+
+        func refusal(_ bytes: [UInt8]) -> [EventProblem] {
+            let error = #expect(throws: AppendRejection.self) { try planStored(bytes) }
+            return error?.problems ?? []
+        }
+        let head = Array(record.storedForm.prefix(81)), payload = Array(record.storedForm.dropFirst(81))
+        // A space inside the payload: valid JSON, but not the canonical bytes an append stores.
+        let spaced = refusal(head + [UInt8(ascii: "{"), 0x20] + payload.dropFirst())
+        #expect(spaced.map(\.code) == [.recordForm])
+        #expect(spaced.first?.path == "event")
+        // A cut payload: a syntax error, placed in the record bytes the stored form stands for.
+        let cut = head + payload.dropLast()
+        var expected = ""
+        let recordBytes = try SignedRecord.recordBytes(storedForm: cut)
+        do { _ = try JSONParser.parse(recordBytes) } catch { expected = error.description }
+        let cutProblems = refusal(cut)
+        #expect(cutProblems.map(\.code) == [.syntax])
+        #expect(cutProblems.first?.reason == expected)
+        #expect(!expected.isEmpty)
+    }
+
     @Test("A harvest opens a balance whose first leaf is the record's leaf")
     func harvestBalance() throws {
         let p = try plan([try sign(FixtureEvents.harvest(lot: "LC20260915A", kilograms: 1000))], treeSize: 9)

@@ -28,6 +28,9 @@ public struct PreparedRecord: Sendable {
     /// For a stored record that stage A refused: the leaf hash of its bytes as they are, so a
     /// replay keeps the leaves where they are (nil otherwise).
     var refusedLeafHash: SHA256Digest? = nil
+    /// The key the signature was checked with in stage A, if it was, and the outcome.
+    var checkedKey: Ed25519PublicKey?
+    var signatureValid = false
 
     /// Whether stage A read the record (its signature can then be checked).
     public var isReadable: Bool { if case .success = result { true } else { false } }
@@ -91,12 +94,14 @@ public struct AppendPlanner: Sendable {
     }
 
     /// Stage-A result of one record: what stage B and the store need, without the parsed JSON.
-    struct Prepared: Sendable {
+    /// A class: the result is handed from stage A's block to the ordered stage and read there,
+    /// and one reference is cheaper to copy than the dozen references it holds.
+    final class Prepared: Sendable {
         let kind: RecordKind
         let signer: KeyID?
-        let signature: [UInt8]
-        /// RFC 8785 bytes of the payload (the signed part).
-        let canonicalPayload: [UInt8]
+        /// What the signer signed: the domain prefix for the ledger's origin, then the RFC 8785
+        /// bytes of the payload (built once, for however many keys check it).
+        let signingMessage: [UInt8]
         /// Set for event records.
         let facts: EventFacts?
         let eventID: EventID?
@@ -107,12 +112,30 @@ public struct AppendPlanner: Sendable {
         let dedupKey: EventID?
         let storedForm: [UInt8]
         let leafHash: SHA256Digest
-        /// The key the signature was checked with in stage A, and the outcome.
-        var checkedKey: Ed25519PublicKey?
-        var signatureValid = false
 
-        func hasValidSignature(by key: Ed25519PublicKey, origin: String) throws(CryptoError) -> Bool {
-            try key.isValidSignature(signature, for: SignedRecord.signingMessage(kind: kind, origin: origin, canonicalPayload: canonicalPayload))
+        init(kind: RecordKind, signer: KeyID?, signingMessage: [UInt8], facts: EventFacts?,
+             eventID: EventID?, registryChange: JSONValue?, dedupKey: EventID?, storedForm: [UInt8], leafHash: SHA256Digest) {
+            self.kind = kind
+            self.signer = signer
+            self.signingMessage = signingMessage
+            self.facts = facts
+            self.eventID = eventID
+            self.registryChange = registryChange
+            self.dedupKey = dedupKey
+            self.storedForm = storedForm
+            self.leafHash = leafHash
+        }
+
+        /// Whether the record's signature — read where the stored form keeps it, after the kind
+        /// and the key ID — verifies with `key`.
+        func hasValidSignature(by key: Ed25519PublicKey) throws(CryptoError) -> Bool {
+            let at = SignedRecord.storedSignatureRange
+            guard signer != nil, storedForm.count >= at.upperBound else { return false }
+            return try storedForm.withUnsafeBytes { stored in
+                signingMessage.withUnsafeBytes { message in
+                    Result { () throws(CryptoError) in try key.isValidSignature(UnsafeRawBufferPointer(rebasing: stored[at]), for: message) }
+                }
+            }.get()
         }
     }
 
@@ -162,7 +185,7 @@ public struct AppendPlanner: Sendable {
     /// that prepares several records and then checks their signatures back to back keeps the
     /// signature code and tables hot in the core's caches.
     public func prepareUnchecked(_ input: RecordInput, index: Int) -> PreparedRecord {
-        var prepared = PreparedRecord(index: index, result: Self.prepare(input, index: index))
+        var prepared = PreparedRecord(index: index, result: Self.prepare(input, index: index, origin: origin))
         if case .failure = prepared.result, case let .stored(b) = input {
             prepared.refusedLeafHash = try? MerkleHash.leaf((try? SignedRecord.recordBytes(storedForm: b)) ?? b)
         }
@@ -171,12 +194,11 @@ public struct AppendPlanner: Sendable {
 
     /// Checks a prepared event's signature with the key `key` finds for its signer, if any.
     public func checkSignature(_ record: inout PreparedRecord, key: (KeyID) -> Ed25519PublicKey?) {
-        guard case var .success(p) = record.result, p.kind == .event, let signer = p.signer, let k = key(signer) else { return }
+        guard case let .success(p) = record.result, p.kind == .event, let signer = p.signer, let k = key(signer) else { return }
         // If OpenSSL fails, the key stays unchecked: stage B checks it again and throws the error.
-        guard let valid = try? p.hasValidSignature(by: k, origin: origin) else { return }
-        p.checkedKey = k
-        p.signatureValid = valid
-        record.result = .success(p)
+        guard let valid = try? p.hasValidSignature(by: k) else { return }
+        record.checkedKey = k
+        record.signatureValid = valid
     }
 
     /// Stage B: applies prepared records, in input order, to `plan`, recording problems in
@@ -217,7 +239,7 @@ public struct AppendPlanner: Sendable {
             let knownKey = byAuthority ? plan.registry.authorityKey
                 : p.kind == .registry ? nil : p.signer.flatMap { plan.registry.keys[$0]?.key }
             let signedByKnownKey = try knownKey.map { (key) throws(CryptoError) in
-                key == p.checkedKey ? p.signatureValid : try p.hasValidSignature(by: key, origin: origin)
+                key == item.checkedKey ? item.signatureValid : try p.hasValidSignature(by: key)
             } ?? false
             if let key = p.dedupKey, signedByKnownKey {
                 var earlierLeaf: UInt64?
@@ -294,42 +316,67 @@ public struct AppendPlanner: Sendable {
         }
     }
 
-    static func prepare(_ input: RecordInput, index: Int) -> Result<Prepared, EventProblem> {
+    static func prepare(_ input: RecordInput, index: Int, origin: String) -> Result<Prepared, EventProblem> {
         do {
-            let record: SignedRecord
-            switch input {
-            case let .json(v): record = try SignedRecord(json: v, index: index)
-            case let .bytes(b): record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
-            case let .slice(s):
-                let b = Array(s)
-                record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
-            case let .stored(stored):
-                let b: [UInt8]
-                do { b = try SignedRecord.recordBytes(storedForm: stored) } catch {
-                    return .failure(EventProblem(index: index, code: .recordForm, path: "", reason: "the stored record does not decode: \(error)"))
+            // The record's parts: its payload parsed, and its stored form with the canonical
+            // payload bytes at `payloadStart` (the signed bytes and the leaf are made from them).
+            let kind: RecordKind, signer: KeyID?, payload: JSONValue
+            let storedForm: [UInt8], payloadStart: Int
+            if case let .stored(stored) = input, let read = SignedRecord.readCanonicalStored(stored) {
+                // A replayed record as an append stores it: canonical already, read where it lies.
+                (kind, signer, payload) = read
+                storedForm = stored
+                payloadStart = SignedRecord.storedPayloadOffset
+            } else {
+                let record: SignedRecord
+                switch input {
+                case let .json(v): record = try SignedRecord(json: v, index: index)
+                case let .bytes(b): record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
+                case let .slice(s):
+                    let b = Array(s)
+                    record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
+                case let .stored(stored):
+                    let b: [UInt8]
+                    do { b = try SignedRecord.recordBytes(storedForm: stored) } catch {
+                        return .failure(EventProblem(index: index, code: .recordForm, path: "", reason: "the stored record does not decode: \(error)"))
+                    }
+                    record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
+                    if record.storedForm != stored {
+                        return .failure(EventProblem(index: index, code: .recordForm, path: record.kind.payloadKey,
+                                                     reason: "the stored \(record.kind.payloadKey) is not in RFC 8785 canonical form (an append stores only canonical bytes)"))
+                    }
                 }
-                record = try SignedRecord(document: try parsed(b, index: index), text: b, index: index)
-                if record.storedForm != stored {
-                    return .failure(EventProblem(index: index, code: .recordForm, path: record.kind.payloadKey,
-                                                 reason: "the stored \(record.kind.payloadKey) is not in RFC 8785 canonical form (an append stores only canonical bytes)"))
-                }
+                (kind, signer, payload) = (record.kind, record.signer, record.payload)
+                storedForm = record.storedForm
+                payloadStart = storedForm.count - record.canonicalPayload.count
             }
             var facts: EventFacts? = nil
             var id: EventID? = nil
-            if record.kind == .event {
-                let e = try EPCISEvent(json: record.payload, index: index)
-                do { id = try EventID.compute(for: record.payload, context: record.payload["@context"]) } catch {
+            if kind == .event {
+                let e = try EPCISEvent(json: payload, index: index)
+                do { id = try EventID.compute(for: payload, context: payload["@context"]) } catch {
                     return .failure(EventProblem(index: index, code: .eventID, path: "event", reason: "cannot compute the CBV event ID: \(error)"))
                 }
                 facts = EventFacts(e)
             }
-            // A declaration shares its event's ID: it is recognised as a repeat by its own bytes.
-            let byBytes = record.kind == .registry || facts?.errorDeclaration != nil
-            let dedupKey = byBytes ? EventID(digest: try SHA256.hash(record.recordBytes)) : id
-            return .success(Prepared(kind: record.kind, signer: record.signer, signature: record.signature,
-                                     canonicalPayload: record.canonicalPayload, facts: facts, eventID: id,
-                                     registryChange: record.kind == .registry ? record.payload : nil,
-                                     dedupKey: dedupKey, storedForm: record.storedForm, leafHash: try record.leafHash))
+            return try storedForm.withUnsafeBytes { whole throws in
+                let canonicalPayload = UnsafeRawBufferPointer(rebasing: whole[payloadStart...])
+                // The stored form of a signed record keeps the signature after the kind and the key ID.
+                let signature = signer != nil && whole.count >= SignedRecord.storedSignatureRange.upperBound
+                    ? UnsafeRawBufferPointer(rebasing: whole[SignedRecord.storedSignatureRange]) : UnsafeRawBufferPointer(start: nil, count: 0)
+                func recordBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+                    SignedRecord.forEachRecordBytesPart(kind: kind, canonicalPayload: canonicalPayload, signer: signer,
+                                                        signature: signature, body)
+                }
+                // A declaration shares its event's ID: it is recognised as a repeat by its own bytes.
+                let byBytes = kind == .registry || facts?.errorDeclaration != nil
+                let dedupKey = byBytes ? EventID(digest: try SHA256.hash { recordBytes($0) }) : id
+                var message = SignedRecord.signingPrefix(kind: kind, origin: origin, reserving: canonicalPayload.count)
+                message.append(contentsOf: canonicalPayload)
+                return .success(Prepared(kind: kind, signer: signer, signingMessage: message,
+                                         facts: facts, eventID: id, registryChange: kind == .registry ? payload : nil,
+                                         dedupKey: dedupKey, storedForm: storedForm, leafHash: try MerkleHash.leaf { recordBytes($0) }))
+            }
         } catch let p as EventProblem {
             return .failure(p)
         } catch {

@@ -36,7 +36,22 @@ public struct SignedRecord: Sendable {
 
     /// The bytes an actor signs: `orchard-v1:<kind>\n<origin>\n` followed by the canonical payload.
     public static func signingMessage(kind: RecordKind, origin: String, canonicalPayload: [UInt8]) -> [UInt8] {
-        Array("orchard-v1:\(kind.rawValue)\n\(origin)\n".utf8) + canonicalPayload
+        var message = signingPrefix(kind: kind, origin: origin, reserving: canonicalPayload.count)
+        message.append(contentsOf: canonicalPayload)
+        return message
+    }
+
+    /// `orchard-v1:<kind>\n<origin>\n`, the start of every signed message, in a buffer with room
+    /// for `extra` more bytes (the payload).
+    static func signingPrefix(kind: RecordKind, origin: String, reserving extra: Int) -> [UInt8] {
+        var message = [UInt8]()
+        message.reserveCapacity(12 + kind.rawValue.utf8.count + origin.utf8.count + extra)
+        message.append(contentsOf: "orchard-v1:".utf8)
+        message.append(contentsOf: kind.rawValue.utf8)
+        message.append(0x0A)
+        message.append(contentsOf: origin.utf8)
+        message.append(0x0A)
+        return message
     }
 
     /// Signs a payload with `key` for the ledger named `origin`.
@@ -111,12 +126,40 @@ public struct SignedRecord: Sendable {
 
     /// Hands the record bytes to `body` in consecutive parts.
     private func forEachRecordBytesPart(_ body: (UnsafeRawBufferPointer) -> Void) {
+        canonicalPayload.withUnsafeBytes { payload in
+            signature.withUnsafeBytes { signature in
+                Self.forEachRecordBytesPart(kind: kind, canonicalPayload: payload, signer: signer, signature: signature, body)
+            }
+        }
+    }
+
+    /// Hands the record bytes of a record made of these parts to `body` in three consecutive
+    /// parts: the head, the canonical payload, and the tail (members in RFC 8785 order:
+    /// change/event/genesis, sig, signer, type).
+    static func forEachRecordBytesPart(kind: RecordKind, canonicalPayload: UnsafeRawBufferPointer, signer: KeyID?,
+                                       signature: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         var head = "{\"\(kind.payloadKey)\":"
         head.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-        canonicalPayload.withUnsafeBytes(body)
-        var tail = signer.map { ",\"sig\":\"\(Base64.encode(signature))\",\"signer\":\"\($0.rawValue)\"" } ?? ""
-        tail += ",\"type\":\"\(kind.rawValue)\"}"
-        tail.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        body(canonicalPayload)
+        recordBytesTail(kind: kind, signer: signer, signature: signature).withUnsafeBytes(body)
+    }
+
+    /// `,"sig":"<base64>","signer":"<key ID>","type":"<kind>"}` (without sig and signer when
+    /// there is no signer), written as bytes in one buffer.
+    static func recordBytesTail(kind: RecordKind, signer: KeyID?, signature: UnsafeRawBufferPointer) -> [UInt8] {
+        var tail = [UInt8]()
+        tail.reserveCapacity(192)
+        if let signer {
+            tail.append(contentsOf: #","sig":""#.utf8)
+            Base64.encode(signature, appendingTo: &tail)
+            tail.append(contentsOf: #"","signer":""#.utf8)
+            tail.append(contentsOf: signer.rawValue.utf8)
+            tail.append(UInt8(ascii: "\""))
+        }
+        tail.append(contentsOf: #","type":""#.utf8)
+        tail.append(contentsOf: kind.rawValue.utf8)
+        tail.append(contentsOf: #""}"#.utf8)
+        return tail
     }
 
     /// The record as a JSON value (for output).

@@ -48,4 +48,28 @@ extension SignedRecord {
         }
         return SignedRecord(kind: kind, payload: .null, canonicalPayload: Array(b[81...]), signer: signer, signature: Array(b[17..<81])).recordBytes
     }
+
+    /// Offset of the payload in the stored form of a signed record (after kind, key ID, signature).
+    static let storedPayloadOffset = 81
+    /// Where the signature sits in the stored form of a signed record.
+    static let storedSignatureRange = 17..<81
+
+    /// Reads a stored event or registry record whose payload is in canonical form (as an append
+    /// stores every payload) straight from the stored bytes: its payload parsed where it lies,
+    /// nothing rebuilt. Nil for anything else — a genesis record, a truncated one, a payload that
+    /// is not canonical JSON — which the caller reads the long way (record bytes rebuilt and
+    /// parsed whole), so that what is wrong is reported exactly as before.
+    static func readCanonicalStored(_ b: [UInt8]) -> (kind: RecordKind, signer: KeyID, payload: JSONValue)? {
+        guard b.count > storedPayloadOffset else { return nil }
+        let kind: RecordKind
+        switch b[0] {
+        case 1: kind = .event
+        case 2: kind = .registry
+        default: return nil
+        }
+        guard let signer = KeyID(idBytes: b[1..<17]) else { return nil }
+        // Depth 1: inside the record object, as the long way parses it (the same nesting limit).
+        guard let payload = JSONParser.parseCanonical(b, from: storedPayloadOffset, depth: 1) else { return nil }
+        return (kind, signer, payload)
+    }
 }

@@ -140,13 +140,12 @@ public struct EPCISEvent: Sendable {
         }
 
         var quantities = [QuantityElement]()
-        for role in [EPCISListRole.subject, .child, .input, .output] {
-            quantities += try Self.quantityList(json, role, problem)
+        for role in Self.listRoles {
+            try Self.quantityList(json, role, into: &quantities, problem)
         }
         self.quantities = quantities
         var epcs = [(role: EPCISListRole, epc: String)]()
-        for (key, role) in [("epcList", EPCISListRole.subject), ("childEPCs", .child),
-                            ("inputEPCList", .input), ("outputEPCList", .output)] {
+        for (key, role) in Self.epcLists {
             guard let list = json[key] else { continue }
             guard let items = list.arrayValue else { throw problem(.identifier, key, "must be an array of EPC URIs") }
             for (i, item) in items.enumerated() {
@@ -161,24 +160,44 @@ public struct EPCISEvent: Sendable {
         errorDeclaration = try ErrorDeclaration.read(json, problem)
     }
 
+    /// The list roles in the order their quantity lists are read.
+    private static let listRoles: [EPCISListRole] = [.subject, .child, .input, .output]
+    /// The EPC lists and the role of their EPCs, in the order they are read.
+    private static let epcLists: [(String, EPCISListRole)] = [("epcList", .subject), ("childEPCs", .child),
+                                                              ("inputEPCList", .input), ("outputEPCList", .output)]
+
     /// Lots and objects are keys of the ledger's indexes: they must be absolute URIs (so that no
     /// two spellings can meet in one key) of a sensible length (LMDB keys hold at most 511 bytes).
     static func checkIdentifier(_ s: String, _ path: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         guard s.utf8.count <= 400 else { throw problem(.identifier, path, "identifier longer than 400 bytes") }
-        let u = Array(s.utf8)
-        if let bad = u.firstIndex(where: { $0 <= 0x20 || $0 == 0x7F }) {
-            throw problem(.identifier, path, "\"\(s.prefix(60))\" contains \(u[bad] == 0x20 ? "a space" : "a control character") at byte \(bad + 1): identifiers are URIs, which have none")
-        }
-        var i = 0
-        while i < u.count, (0x41...0x5A).contains(u[i]) || (0x61...0x7A).contains(u[i]) || (i > 0 && ((0x30...0x39).contains(u[i]) || u[i] == 0x2B || u[i] == 0x2D || u[i] == 0x2E)) { i += 1 }
-        guard i > 0, i < u.count, u[i] == 0x3A else {
+        // Scanned in the string's own storage (an identifier is checked for every list entry).
+        let flaw = s.utf8.withContiguousStorageIfAvailable(identifierFlaw) ?? Array(s.utf8).withUnsafeBufferPointer(identifierFlaw)
+        switch flaw {
+        case nil: return
+        case let .invalidByte(bad, byte)?:
+            throw problem(.identifier, path, "\"\(s.prefix(60))\" contains \(byte == 0x20 ? "a space" : "a control character") at byte \(bad + 1): identifiers are URIs, which have none")
+        case .notAbsolute?:
             throw problem(.identifier, path, "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
         }
     }
 
+    /// What is wrong with an identifier's bytes for ``checkIdentifier(_:_:_:)``, if anything.
+    private enum IdentifierFlaw { case invalidByte(Int, UInt8), notAbsolute }
+
+    private static func identifierFlaw(_ u: UnsafeBufferPointer<UInt8>) -> IdentifierFlaw? {
+        if let bad = u.firstIndex(where: { $0 <= 0x20 || $0 == 0x7F }) { return .invalidByte(bad, u[bad]) }
+        var i = 0
+        while i < u.count, (0x41...0x5A).contains(u[i]) || (0x61...0x7A).contains(u[i]) || (i > 0 && ((0x30...0x39).contains(u[i]) || u[i] == 0x2B || u[i] == 0x2D || u[i] == 0x2E)) { i += 1 }
+        guard i > 0, i < u.count, u[i] == 0x3A else { return .notAbsolute }
+        return nil
+    }
+
     /// `±hh:mm` with hh ≤ 14 and mm < 60 (the offsets in use run from -12:00 to +14:00).
     static func isTimeZoneOffset(_ s: String) -> Bool {
-        let u = Array(s.utf8)
+        s.utf8.withContiguousStorageIfAvailable(isTimeZoneOffset) ?? Array(s.utf8).withUnsafeBufferPointer(isTimeZoneOffset)
+    }
+
+    private static func isTimeZoneOffset(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         func digit(_ i: Int) -> Int? { (0x30...0x39).contains(u[i]) ? Int(u[i] - 0x30) : nil }
         guard u.count == 6, u[0] == 0x2B || u[0] == 0x2D, u[3] == 0x3A,
               let h1 = digit(1), let h2 = digit(2), let m1 = digit(4), let m2 = digit(5) else { return false }
@@ -237,12 +256,11 @@ public struct EPCISEvent: Sendable {
         return id
     }
 
-    private static func quantityList(_ json: JSONValue, _ role: EPCISListRole,
-                                     _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> [QuantityElement] {
+    private static func quantityList(_ json: JSONValue, _ role: EPCISListRole, into out: inout [QuantityElement],
+                                     _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         let key = role.quantityListName
-        guard let list = json[key] else { return [] }
+        guard let list = json[key] else { return }
         guard let items = list.arrayValue else { throw problem(.quantity, key, "must be an array of quantity elements") }
-        var out = [QuantityElement]()
         for (i, item) in items.enumerated() {
             var at: String { "\(key)[\(i)]" }
             guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
@@ -264,7 +282,6 @@ public struct EPCISEvent: Sendable {
             }
             out.append(QuantityElement(role: role, epcClass: cls, lot: TraceKey(cls), quantity: amount, unit: unit, index: i))
         }
-        return out
     }
 
     private static func checkSensorElements(_ json: JSONValue, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {

@@ -30,6 +30,9 @@ public struct EventHashContext: Sendable, Hashable {
     /// the reference implementation's `ignoreFields` extension; normally empty.
     public var ignoredFields: Set<String>
 
+    /// The context of an event without one of its own: the standard prefixes only.
+    static let standard = EventHashContext()
+
     /// The predefined prefixes of the EPCIS 2.0 context.
     public static let standardNamespaces = ["cbv": CBV.cbvNamespace, "gs1": CBV.gs1Namespace]
 
@@ -43,6 +46,8 @@ public struct EventHashContext: Sendable, Hashable {
     /// value: a string, an object, or an array of both. Term definitions that are not plain
     /// strings are skipped.
     public init(jsonLDContext: JSONValue?, ignoredFields: Set<String> = []) {
+        // Most events carry no context: their context is the standard one, made once.
+        if jsonLDContext == nil && ignoredFields.isEmpty { self = Self.standard; return }
         var ns: [String: String] = [:]
         func read(_ v: JSONValue) {
             switch v {

@@ -35,6 +35,11 @@ public struct JSONParser {
     /// Value ranges of the top-level object's members, and whether each is canonical text.
     private var topLevelRanges = [Range<Int>]()
     private var topLevelCanonical = [Bool]()
+    /// The members and elements of the objects and arrays being read (nested ones above their
+    /// parents'): each is moved into an array of its exact size when it closes, instead of
+    /// growing one array per object step by step.
+    private var memberStack = [JSONMember]()
+    private var itemStack = [JSONValue]()
 
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -53,6 +58,19 @@ public struct JSONParser {
         guard p.i == p.bytes.count else { throw p.error("unexpected text after the value") }
         return JSONDocument(value: v, isCanonical: p.canonical, memberValueRanges: p.topLevelRanges,
                             memberValueIsCanonical: p.topLevelCanonical)
+    }
+
+    /// The value of `bytes[start...]` when that text is one JSON value in RFC 8785 canonical
+    /// form, as the parser judges it (``JSONDocument/isCanonical``), read as if nested `depth`
+    /// levels deep in a larger document (so the nesting limit is the larger document's). Nil
+    /// when it is not valid JSON or not canonical: the caller then reads it the long way, which
+    /// says why.
+    public static func parseCanonical(_ bytes: [UInt8], from start: Int, depth: Int) -> JSONValue? {
+        var p = JSONParser(bytes)
+        p.i = start
+        p.depth = depth
+        guard let v = try? p.value(), p.canonical, p.i == p.bytes.count else { return nil }
+        return v
     }
 
     /// Parses a string of JSON text.
@@ -125,7 +143,8 @@ public struct JSONParser {
         guard depth <= Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
         defer { depth -= 1 }
         i += 1
-        var members = [JSONMember]()
+        let mark = memberStack.count
+        defer { memberStack.removeSubrange(mark...) }
         let topLevel = depth == 1
         var previousKey: Range<Int>? = nil
         // Names in strictly increasing order (as canonical text has them) cannot repeat; only
@@ -133,7 +152,7 @@ public struct JSONParser {
         var ordered = true
         var previousRaw: Range<Int>? = nil
         skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object([]) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a member name") }
@@ -148,7 +167,7 @@ public struct JSONParser {
             }
             // I-JSON (RFC 7493 §2.3), which RFC 8785 assumes: a repeated name would be read as
             // its first value by some readers and its last by others.
-            if !ordered, members.contains(where: { $0.key == key }) {
+            if !ordered, memberStack[mark...].contains(where: { $0.key == key }) {
                 i = nameAt
                 throw error("duplicate member name \"\(key)\" (names in an object must be unique: RFC 7493)")
             }
@@ -169,17 +188,19 @@ public struct JSONParser {
                 // Judge this member's value by itself, then fold the verdict into the whole.
                 let before = canonical
                 canonical = true
-                members.append(JSONMember(key, try value()))
+                let v = try value()
+                memberStack.append(JSONMember(key, v))
                 topLevelRanges.append(valueStart..<i)
                 topLevelCanonical.append(canonical)
                 canonical = before && canonical
             } else {
-                members.append(JSONMember(key, try value()))
+                let v = try value()
+                memberStack.append(JSONMember(key, v))
             }
             skipWhitespace()
             guard i < bytes.count else { throw error("unterminated object") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(Array(memberStack[mark...])) }
             throw error("expected ',' or '}'")
         }
     }
@@ -204,16 +225,18 @@ public struct JSONParser {
         guard depth <= Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
         defer { depth -= 1 }
         i += 1
-        var items = [JSONValue]()
+        let mark = itemStack.count
+        defer { itemStack.removeSubrange(mark...) }
         skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array([]) }
         while true {
             skipWhitespace()
-            items.append(try value())
+            let v = try value()
+            itemStack.append(v)
             skipWhitespace()
             guard i < bytes.count else { throw error("unterminated array") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(Array(itemStack[mark...])) }
             throw error("expected ',' or ']'")
         }
     }
@@ -238,7 +261,8 @@ public struct JSONParser {
             guard i < bytes.count, isDigit(bytes[i]) else { throw error("digit expected in exponent") }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
-        let text = String(decoding: bytes[start..<i], as: UTF8.self)
+        let end = i
+        let text = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
         let n = Self.exactDecimal(bytes, start..<i).map { JSONNumber(text: text, value: $0) } ?? JSONNumber(validatedText: text)
         guard n.value.isFinite else {
             i = start
@@ -280,22 +304,26 @@ public struct JSONParser {
         i += 1
         let start = i
         var ascii = true
-        // Fast path: no escapes.
-        while i < bytes.count {
-            let b = bytes[i]
-            if b == UInt8(ascii: "\"") {
-                let s = bytes[start..<i]
-                i += 1
-                // ASCII needs no UTF-8 validation (the generic validator is a measurable cost).
-                if ascii { return String(decoding: s, as: UTF8.self) }
-                guard let str = String(validating: s, as: UTF8.self) else { i = start; throw error("invalid UTF-8 in string") }
-                return str
+        // Fast path: no escapes, scanned through a buffer pointer (no bounds checks per byte).
+        let (end, stop) = bytes.withUnsafeBufferPointer { p -> (Int, UInt8) in
+            var k = start
+            while k < p.count {
+                let b = p[k]
+                if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { return (k, b) }
+                if b >= 0x80 { ascii = false }
+                k += 1
             }
-            if b >= 0x80 { ascii = false }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("control character in string") }
-            i += 1
+            return (k, 0)
         }
+        i = end
+        if end < bytes.count, stop == UInt8(ascii: "\"") {
+            i += 1
+            // ASCII needs no UTF-8 validation (the generic validator is a measurable cost).
+            if ascii { return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) } }
+            guard let str = String(validating: bytes[start..<end], as: UTF8.self) else { i = start; throw error("invalid UTF-8 in string") }
+            return str
+        }
+        if end < bytes.count, stop < 0x20 { throw error("control character in string") }
         var out = Array(bytes[start..<i])
         while i < bytes.count {
             let b = bytes[i]
