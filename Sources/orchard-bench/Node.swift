@@ -32,7 +32,9 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
     server.executableURL = tools.binDir.appendingPathComponent("orchard")
     // ORCHARD_BENCH_NODE_LOG=FILE keeps the node's log at trace level (the append's stage timings).
     let nodeLog = ProcessInfo.processInfo.environment["ORCHARD_BENCH_NODE_LOG"]
-    server.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", nodeLog == nil ? "warning" : "trace"]
+    // ORCHARD_BENCH_SERVE_ARGS="--batch-wait-ms 1 …" passes group-commit settings to the node.
+    let extra = ProcessInfo.processInfo.environment["ORCHARD_BENCH_SERVE_ARGS"].map { $0.split(separator: " ").map(String.init) } ?? []
+    server.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", nodeLog == nil ? "warning" : "trace"] + extra
     let out = Pipe()
     server.standardOutput = out
     if let nodeLog {
