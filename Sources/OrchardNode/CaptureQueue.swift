@@ -3,8 +3,9 @@
 // request that arrived within a few milliseconds (up to a block's worth of records), applies the
 // ordered rules and appends them in one write transaction — one block, one fsync — and answers
 // each request with its own receipts only after the commit. While it writes and fsyncs, the
-// handlers prepare the next requests. A request is all or nothing, and is refused alone: when the appended whole is
-// refused, the requests with problems are answered with them and the rest appended again.
+// handlers prepare the next requests. A request is all or nothing, and is refused alone: when
+// the appended whole is refused, the requests with problems are answered with them and the rest
+// appended again.
 import Foundation
 import Logging
 import Metrics

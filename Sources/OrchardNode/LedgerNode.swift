@@ -116,8 +116,9 @@ public enum LedgerNode {
                 switch await queue.submit(await prepared(inputs, store: store)) {
                 case let .receipts(receipts):
                     // Compact: a program reads receipts, and a large request's answer is half the size.
+                    let body = JSONWriter.compact(.object([JSONMember("receipts", .array(receipts.map(\.json)))])) + [0x0A]
                     var response = Response(status: .ok, headers: [.contentType: "application/json"],
-                                            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.compact(.object([JSONMember("receipts", .array(receipts.map(\.json)))])) + [0x0A])))
+                                            body: .init(byteBuffer: ByteBuffer(bytes: body)))
                     let blocks = Set(receipts.map(\.blockHeight)).sorted().map(String.init).joined(separator: ",")
                     response.headers[.orchardBlocks] = blocks
                     return response
