@@ -28,28 +28,11 @@ func nodeBenchmark(_ spec: [Int], tools: BenchTools, work: URL) async throws {
     let dir = work.appendingPathComponent("node-served").path
     try? FileManager.default.removeItem(atPath: dir)
     try tools.initLedger(dir)
-    let server = Process()
-    server.executableURL = tools.binDir.appendingPathComponent("orchard")
     // ORCHARD_BENCH_NODE_LOG=FILE keeps the node's log at trace level (the append's stage timings).
     let nodeLog = ProcessInfo.processInfo.environment["ORCHARD_BENCH_NODE_LOG"]
     // ORCHARD_BENCH_SERVE_ARGS="--batch-wait-ms 1 …" passes group-commit settings to the node.
     let extra = ProcessInfo.processInfo.environment["ORCHARD_BENCH_SERVE_ARGS"].map { $0.split(separator: " ").map(String.init) } ?? []
-    server.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", nodeLog == nil ? "warning" : "trace"] + extra
-    let out = Pipe()
-    server.standardOutput = out
-    if let nodeLog {
-        FileManager.default.createFile(atPath: nodeLog, contents: nil)
-        server.standardError = FileHandle(forWritingAtPath: nodeLog)
-    } else {
-        server.standardError = FileHandle.nullDevice
-    }
-    try server.run()
-    var first = Data()
-    while !first.contains(10) { let d = out.fileHandleForReading.availableData; if d.isEmpty { break }; first += d }
-    let announce = String(decoding: first, as: UTF8.self)
-    guard let r = announce.range(of: "127.0.0.1:"), let port = Int(announce[r.upperBound...].prefix { $0.isNumber }) else {
-        server.terminate(); throw BenchError("the node did not start: \(announce)")
-    }
+    let (server, port) = try startNode(tools: tools, ledger: dir, arguments: extra, log: nodeLog)
     let requests = stride(from: 0, to: lines.count, by: perRequest).map { lines[$0..<min(lines.count, $0 + perRequest)].joined(separator: "\n") + "\n" }
     if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
         try captureWithWrk(wrk, port: port, requests: requests, clients: clients, n: n, bulk: bulk, bulkCPU: bulkCPU,
@@ -174,4 +157,29 @@ func processCPUSeconds(_ pid: Int32) -> Double {
     let fields = stat[stat.index(after: close)...].split(separator: " ")
     guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Starts `orchard serve` on the ledger at `dir` on a free loopback port and returns it with the
+/// port it announced. `log`: a file for its log at trace level (else warnings, dropped).
+func startNode(tools: BenchTools, ledger dir: String, arguments: [String] = [], log: String? = nil) throws -> (Process, Int) {
+    let server = Process()
+    server.executableURL = tools.binDir.appendingPathComponent("orchard")
+    server.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", log == nil ? "warning" : "trace"] + arguments
+    let out = Pipe()
+    server.standardOutput = out
+    if let log {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        server.standardError = FileHandle(forWritingAtPath: log)
+    } else {
+        server.standardError = FileHandle.nullDevice
+    }
+    try server.run()
+    var first = Data()
+    while !first.contains(10) { let d = out.fileHandleForReading.availableData; if d.isEmpty { break }; first += d }
+    let announce = String(decoding: first, as: UTF8.self)
+    guard let r = announce.range(of: "127.0.0.1:"), let port = Int(announce[r.upperBound...].prefix { $0.isNumber }) else {
+        server.terminate()
+        throw BenchError("the node did not start: \(announce)")
+    }
+    return (server, port)
 }

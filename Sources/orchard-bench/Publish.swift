@@ -57,22 +57,8 @@ func publishBenchmarks(_ sizes: [Int], tools: BenchTools, work: URL) throws {
         fflush(nil)
 
         // Reads: one lot's bundle, many clients, through the cache and from the node.
-        let listing = try shell("/usr/bin/curl", ["-s", cache + "/checkpoint"])
-        _ = listing
         let lot = try firstLotPath(dir, tools: tools)
-        let node = Process()
-        node.executableURL = tools.binDir.appendingPathComponent("orchard")
-        node.arguments = ["serve", "--ledger", dir, "--port", "0", "--log-level", "warning"]
-        let nodeOut = Pipe()
-        node.standardOutput = nodeOut
-        node.standardError = FileHandle.nullDevice
-        try node.run()
-        var first = Data()
-        while !first.contains(10) { let d = nodeOut.fileHandleForReading.availableData; if d.isEmpty { break }; first += d }
-        let announce = String(decoding: first, as: UTF8.self)
-        guard let r = announce.range(of: "127.0.0.1:"), let port = Int(announce[r.upperBound...].prefix { $0.isNumber }) else {
-            node.terminate(); throw BenchError("the node did not start: \(announce)")
-        }
+        let (node, port) = try startNode(tools: tools, ledger: dir)
         defer { kill(node.processIdentifier, SIGTERM); node.waitUntilExit() }
         for (name, base) in [("nginx cache in front of the bucket", cache), ("orchard serve (its bundle cache warm)", "http://127.0.0.1:\(port)")] {
             _ = try shell("/usr/bin/curl", ["-s", "-o", "/dev/null", "-H", "Accept: application/json", base + lot])   // warm
