@@ -6,12 +6,18 @@ import OrchardModel
 
 extension SignedRecord {
     private static let kindCodes: [RecordKind: UInt8] = [.genesis: 0, .event: 1, .registry: 2]
+    /// Where the signer's key ID sits in the stored form of a signed record (after the kind).
+    static let storedKeyIDRange = 1..<17
+    /// Where the signature sits in the stored form of a signed record.
+    static let storedSignatureRange = 17..<81
+    /// Offset of the payload in the stored form of a signed record (after kind, key ID, signature).
+    static let storedPayloadOffset = 81
 
     /// `kind (1 byte) ‖ [signer key ID (16 raw bytes) ‖ signature (64)] ‖ canonical payload`;
     /// the bracketed part is absent for genesis.
     public var storedForm: [UInt8] {
         var out = [Self.kindCodes[kind]!]
-        out.reserveCapacity(canonicalPayload.count + 81)
+        out.reserveCapacity(canonicalPayload.count + Self.storedPayloadOffset)
         if let signer { out += Hex.decode(String(signer.rawValue.dropFirst(8))) ?? []; out += signature }
         out += canonicalPayload
         return out
@@ -27,12 +33,12 @@ extension SignedRecord {
             self.init(kind: .genesis, payload: try JSONParser.parse(payload), canonicalPayload: payload, signer: nil, signature: [])
             return
         }
-        guard b.count > 81, let signer = KeyID("ed25519:" + Hex.encode(b[1..<17])) else {
+        guard b.count > Self.storedPayloadOffset, let signer = KeyID(idBytes: b[Self.storedKeyIDRange]) else {
             throw LedgerFormatError("stored record: truncated")
         }
-        let payload = Array(b[81...])
+        let payload = Array(b[Self.storedPayloadOffset...])
         self.init(kind: kind, payload: try JSONParser.parse(payload), canonicalPayload: payload, signer: signer,
-                  signature: Array(b[17..<81]))
+                  signature: Array(b[Self.storedSignatureRange]))
     }
 
     /// The canonical record bytes of a stored record, without parsing its payload.
@@ -43,16 +49,12 @@ extension SignedRecord {
         if kind == .genesis {
             return SignedRecord(kind: .genesis, payload: .null, canonicalPayload: Array(b.dropFirst()), signer: nil, signature: []).recordBytes
         }
-        guard b.count > 81, let signer = KeyID("ed25519:" + Hex.encode(b[1..<17])) else {
+        guard b.count > storedPayloadOffset, let signer = KeyID(idBytes: b[storedKeyIDRange]) else {
             throw LedgerFormatError("stored record: truncated")
         }
-        return SignedRecord(kind: kind, payload: .null, canonicalPayload: Array(b[81...]), signer: signer, signature: Array(b[17..<81])).recordBytes
+        return SignedRecord(kind: kind, payload: .null, canonicalPayload: Array(b[storedPayloadOffset...]), signer: signer,
+                            signature: Array(b[storedSignatureRange])).recordBytes
     }
-
-    /// Offset of the payload in the stored form of a signed record (after kind, key ID, signature).
-    static let storedPayloadOffset = 81
-    /// Where the signature sits in the stored form of a signed record.
-    static let storedSignatureRange = 17..<81
 
     /// Reads a stored event or registry record whose payload is in canonical form (as an append
     /// stores every payload) straight from the stored bytes: its payload parsed where it lies,
@@ -61,13 +63,8 @@ extension SignedRecord {
     /// parsed whole), so that what is wrong is reported exactly as before.
     static func readCanonicalStored(_ b: [UInt8]) -> (kind: RecordKind, signer: KeyID, payload: JSONValue)? {
         guard b.count > storedPayloadOffset else { return nil }
-        let kind: RecordKind
-        switch b[0] {
-        case 1: kind = .event
-        case 2: kind = .registry
-        default: return nil
-        }
-        guard let signer = KeyID(idBytes: b[1..<17]) else { return nil }
+        guard let kind = kindCodes.first(where: { $0.value == b[0] })?.key, kind != .genesis,
+              let signer = KeyID(idBytes: b[storedKeyIDRange]) else { return nil }
         // Depth 1: inside the record object, as the long way parses it (the same nesting limit).
         guard let payload = JSONParser.parseCanonical(b, from: storedPayloadOffset, depth: 1) else { return nil }
         return (kind, signer, payload)
