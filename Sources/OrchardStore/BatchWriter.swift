@@ -110,14 +110,13 @@ struct BatchWriter {
         guard !mapPending.isEmpty else { return }
         var trace = StageTrace(logger)
         // One walk: each key's value is extended where the walk reaches its leaf (no separate
-        // value reads); each node is read from LMDB and decoded once.
-        let reader = CachingLotMapReader(StoreLotMapReader(txn: txn, db: db))
+        // value reads), and the walk reads each node once (so no cache in front of LMDB).
         var appends = [SHA256Digest: LotMap.Appends]()
         appends.reserveCapacity(mapPending.count)
         for (traceKey, events) in mapPending { appends[try LotMapHash.key(traceKey)] = events }
-        let (root, writes) = try LotMap.append(appends, reader: reader)
+        let (root, writes) = try LotMap.append(appends, reader: StoreLotMapReader(txn: txn, db: db))
         trace.mark("lot map: \(appends.count) keys extended in one walk, \(writes.count) nodes changed")
-        for (path, node) in writes.sorted(by: { $0.key < $1.key }) {
+        for (path, node) in writes {
             // Keys are never removed, so a path that held a node keeps one (LotMap.update).
             guard let node else { throw StoreError.corrupt(.other("lot map update removes the node at \(Hex.encode(path.encoded))")) }
             try txn.put(db.lotMap, path.encoded, node.encoded)
@@ -208,9 +207,8 @@ struct BatchWriter {
     }
 }
 
-/// A lot map reader that keeps every node it has read (or found absent), for one block's value
-/// walks and batch update: they run before the block's nodes are put, so the store does not
-/// change under it. Dropped when the block's update is done.
+/// A lot map reader that keeps every node it has read (or found absent), for the walks of many
+/// keys in one read snapshot (a bundle's openings), whose paths share their upper levels.
 final class CachingLotMapReader: LotMapNodeReader {
     private let base: StoreLotMapReader
     private var nodes: [LotMapPath: LotMapNode?] = [:]

@@ -433,6 +433,9 @@ struct LotMapAppendTests {
                 leaf += 1 + next(3)
             }
             let a = try LotMap.append(appends, reader: viaAppend)
+            // In the stored keys' order, each path once.
+            #expect(zip(a.writes, a.writes.dropFirst()).allSatisfy { $0.path < $1.path })
+            #expect(zip(a.writes, a.writes.dropFirst()).allSatisfy { $0.path.encoded.lexicographicallyPrecedes($1.path.encoded) })
             viaAppend.apply(a.writes)
             var changes = [LotMap.Change]()
             for (key, events) in appends {
@@ -446,6 +449,7 @@ struct LotMapAppendTests {
             #expect(a.rootHash == u.rootHash)
             #expect(a.rootHash == (try LotMap.rootHash(of: values)))
             #expect(viaAppend.nodes == viaUpdate.nodes)
+            #expect(a.writes.count == u.writes.count)
         }
         // An event out of order for a stored key is refused.
         let old = try #require(keys.first)

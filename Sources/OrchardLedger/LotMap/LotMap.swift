@@ -44,8 +44,12 @@ public enum LotMap {
         }
         var updater = Updater(reader: reader)
         let root = try updater.subtree(.root, existing: try reader.node(at: .root), sorted[...])
-        return (root, updater.writes)
+        return (root, Dictionary(updater.writes.lazy.map { ($0.path, $0.node) }, uniquingKeysWith: { $1 }))
     }
+
+    /// A batch's writes in path order (``LotMapPath/<``, the order of the stored keys): each
+    /// changed path once, with its new node, or nil where no node may stay.
+    public typealias OrderedWrites = [(path: LotMapPath, node: LotMapNode?)]
 
     /// Events to fold into one key's value: leaf and leaf hash, in increasing leaf order.
     public typealias Appends = [(leaf: UInt64, leafHash: SHA256Digest)]
@@ -53,17 +57,21 @@ public enum LotMap {
     /// Extends the value of every key in `appends` by its events (a key not yet in the map starts
     /// from ``LotMapValue/empty``) in the same single walk as ``update(_:reader:)``: each key's
     /// current value is read from the leaf the walk reaches anyway, not by a walk of its own.
-    /// The result equals `update` with each key's extended value.
+    /// The result equals `update` with each key's extended value; the writes come in path order,
+    /// ready to be put in a store keyed by ``LotMapPath/encoded`` (a block's thousands of nodes
+    /// are collected in a list, not hashed into a dictionary).
     /// - Throws: as ``update(_:reader:)``, and ``LotMapError/leafOutOfOrder`` when an event's
     ///   leaf does not follow the key's last one.
     public static func append(_ appends: [SHA256Digest: Appends], reader: some LotMapNodeReader) throws
-        -> (rootHash: SHA256Digest, writes: [LotMapPath: LotMapNode?]) {
-        guard !appends.isEmpty else { return (try rootHash(reader: reader), [:]) }
+        -> (rootHash: SHA256Digest, writes: OrderedWrites) {
+        guard !appends.isEmpty else { return (try rootHash(reader: reader), []) }
         // Placeholder values: the walk replaces each with the extended value where it finds the
         // key's leaf, or extends the empty value where it builds a new one.
         let sorted = appends.keys.sorted().map { (key: $0, value: LotMapValue.empty) }
         var updater = Updater(reader: reader, appends: appends)
         let root = try updater.subtree(.root, existing: try reader.node(at: .root), sorted[...])
+        // The walk visits each path once (children before their parent), so no path repeats.
+        updater.writes.sort { $0.path < $1.path }
         return (root, updater.writes)
     }
 
@@ -151,7 +159,8 @@ public enum LotMap {
 /// One batch update's walk: the reader and the writes collected so far.
 private struct Updater<Reader: LotMapNodeReader> {
     let reader: Reader
-    var writes: [LotMapPath: LotMapNode?] = [:]
+    /// Each path the walk changed, once, in the order the walk left it.
+    var writes: LotMap.OrderedWrites = []
     /// In append mode, the events to fold into each changed key's value; the changes' values
     /// are placeholders until ``resolve(_:existing:)`` extends the value found in the tree.
     var appends: [SHA256Digest: LotMap.Appends]? = nil
@@ -181,7 +190,7 @@ private struct Updater<Reader: LotMapNodeReader> {
             guard path.contains(key) else { throw LotMapError.corruptNode(path, "leaf key \(key.hex) is not beneath this path") }
             if changes.count == 1, let only = changes.first, only.key == key {
                 let newValue = try resolve(only, existing: value)
-                if newValue != value { writes[path] = .some(.leaf(key: key, value: newValue)) }
+                if newValue != value { writes.append((path, .some(.leaf(key: key, value: newValue)))) }
                 return try hashing { () throws(CryptoError) in try LotMapHash.leaf(key: key, valueHash: newValue.valueHash()) }
             }
             // New keys arrive under a lone leaf: it moves down with them unless it is changed too.
@@ -199,7 +208,7 @@ private struct Updater<Reader: LotMapNodeReader> {
                 : try child(path.child(right: false), stored: left, changes[..<split])
             let newRight = split == changes.endIndex ? right
                 : try child(path.child(right: true), stored: right, changes[split...])
-            if (newLeft, newRight) != (left, right) { writes[path] = .some(.internal(left: newLeft, right: newRight)) }
+            if (newLeft, newRight) != (left, right) { writes.append((path, .some(.internal(left: newLeft, right: newRight)))) }
             return try hashing { () throws(CryptoError) in try LotMapHash.node(newLeft, newRight) }
         }
     }
@@ -219,7 +228,7 @@ private struct Updater<Reader: LotMapNodeReader> {
     private mutating func build(_ path: LotMapPath, _ keys: ArraySlice<LotMap.Change>, resolved: SHA256Digest?) throws -> SHA256Digest {
         if keys.count == 1, let only = keys.first {
             let value = only.key == resolved ? only.value : try resolve(only, existing: nil)
-            writes[path] = .some(.leaf(key: only.key, value: value))
+            writes.append((path, .some(.leaf(key: only.key, value: value))))
             return try hashing { () throws(CryptoError) in try LotMapHash.leaf(key: only.key, valueHash: value.valueHash()) }
         }
         // Distinct keys differ before bit 256; reaching it means the keys were not distinct.
@@ -227,7 +236,7 @@ private struct Updater<Reader: LotMapNodeReader> {
         let split = Self.firstRight(keys, depth: path.depth)
         let left = split == keys.startIndex ? LotMapHash.empty : try build(path.child(right: false), keys[..<split], resolved: resolved)
         let right = split == keys.endIndex ? LotMapHash.empty : try build(path.child(right: true), keys[split...], resolved: resolved)
-        writes[path] = .some(.internal(left: left, right: right))
+        writes.append((path, .some(.internal(left: left, right: right))))
         return try hashing { () throws(CryptoError) in try LotMapHash.node(left, right) }
     }
 

@@ -84,6 +84,11 @@ public struct LotMapMemoryStore: LotMapNodeReader, Sendable {
         for (path, node) in writes { nodes[path] = node }
     }
 
+    /// Puts the nodes of ``LotMap/append(_:reader:)``, in their order.
+    public mutating func apply(_ writes: LotMap.OrderedWrites) {
+        for (path, node) in writes { nodes[path] = node }
+    }
+
     /// Applies `changes` and returns the new root hash.
     /// - Throws: as ``LotMap/update(_:reader:)``.
     @discardableResult
