@@ -111,6 +111,7 @@ func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, 
         latency:percentile(50), latency:percentile(99), latency.max))
     end
     """.replacingOccurrences(of: "THREADS", with: "2").utf8).write(to: script)
+    let floor = try httpFloor(wrk, port: port, clients: clients, server: server, tools: tools)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: wrk)
     let seconds = max(8, Int(Double(n) / 2_000) + 4)
@@ -147,6 +148,36 @@ func captureWithWrk(_ wrk: String, port: Int, requests: [String], clients: Int, 
     // CPU time per record does not depend on what else runs on the machine: where the cores go.
     print(String(format: "  CPU per record: bulk append %.0f µs; node %.0f µs + wrk %.0f µs (the clients, on the same cores)",
                  bulkCPU / Double(n) * 1e6, serverCPU / committed * 1e6, wrkCPU / committed * 1e6))
+    // The most any capture could reach here: every core busy, each record costing what bulk
+    // append spends on it, each request what the cheapest request costs (node and wrk).
+    let perRequest = Double(n) / Double(requests.count)
+    let ceilingRate = Double(ProcessInfo.processInfo.activeProcessorCount) / (bulkCPU / Double(n) + floor.cpuPerRequest / perRequest)
+    print(String(format: "  HTTP floor (GET /health, %d connections): %.0f requests/s, CPU per request node %.0f µs + wrk %.0f µs; "
+                 + "at %.0f record(s) a request no capture can pass %.2f of bulk append on these %d cores",
+                 clients, floor.rate, floor.nodeCPU * 1e6, floor.wrkCPU * 1e6, perRequest, ceilingRate / bulkRate,
+                 ProcessInfo.processInfo.activeProcessorCount))
+}
+
+/// The cheapest request the node answers (`GET /health`: one LMDB read), driven by wrk with as
+/// many connections as the capture: its rate and the CPU a request costs the node and wrk.
+func httpFloor(_ wrk: String, port: Int, clients: Int, server: Process, tools: BenchTools) throws
+    -> (rate: Double, nodeCPU: Double, wrkCPU: Double, cpuPerRequest: Double) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: wrk)
+    p.arguments = ["-t2", "-c\(clients)", "-d3s", "http://127.0.0.1:\(port)/health"]
+    let out = Pipe()
+    p.standardOutput = out
+    let node0 = processCPUSeconds(server.processIdentifier), wrk0 = tools.childCPUSeconds
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    let node = processCPUSeconds(server.processIdentifier) - node0, client = tools.childCPUSeconds - wrk0
+    // wrk: "  123456 requests in 3.00s, …"
+    guard let line = text.split(separator: "\n").first(where: { $0.contains(" requests in ") }),
+          let count = Double(line.split(separator: " ").first ?? ""),
+          let secondsText = line.split(separator: " ").dropFirst(3).first,
+          let seconds = Double(secondsText.dropLast(2)), count > 0 else { throw BenchError("wrk said: \(text)") }
+    return (count / seconds, node / count, client / count, (node + client) / count)
 }
 
 /// CPU seconds (user + system) a running process has used so far, from /proc.
