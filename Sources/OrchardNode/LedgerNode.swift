@@ -100,10 +100,12 @@ public enum LedgerNode {
                                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
             }
         }
+        // A mirror holds no sequencer key: it serves what the sequencer signed, and takes no
+        // records. Decided once, when the node starts (not a file lookup a request).
+        let sequencer = store.holdsSequencerKey
         router.post("/capture") { request, _ in
             try await answer {
-                // A mirror holds no sequencer key: it serves what the sequencer signed, and takes no records.
-                guard store.holdsSequencerKey else { throw ReadOnly(description: "this node is a read-only mirror of \(store.genesis.origin); capture at the sequencer's node") }
+                guard sequencer else { throw ReadOnly(description: "this node is a read-only mirror of \(store.genesis.origin); capture at the sequencer's node") }
                 let bytes = try await body(request, limit: configuration.maxRequestBytes)
                 let inputs: [RecordInput]
                 do { inputs = try RecordInputs.split(bytes) } catch let problem as EventProblem {

@@ -40,6 +40,13 @@ public enum RecordInputs {
             }
             return lines
         }
+        // One line shaped like an object goes on as a slice, parsed once in stage A as a line of
+        // JSON Lines is (a syntax error there names the record, line and column); anything else
+        // is parsed here, to say how records must be laid out.
+        if lines.count == 1, case let .slice(line) = lines[0], line.last(where: { !isBlank($0) }) == UInt8(ascii: "}"),
+           line.first(where: { !isBlank($0) }) == UInt8(ascii: "{") {
+            return lines
+        }
         do { return [.json(try JSONParser.parse(bytes))] } catch {
             throw EventProblem(index: 0, code: .syntax, path: "", reason: "\(error) (records are JSON objects, one per line, or a JSON array of them)")
         }
@@ -57,6 +64,8 @@ public enum RecordInputs {
         }
         return true
     }
+
+    private static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0D || b == 0x09 }
 
     /// The non-blank lines of `bytes`, as slices.
     static func cutLines(_ bytes: [UInt8]) -> [RecordInput] {
