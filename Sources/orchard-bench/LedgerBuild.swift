@@ -9,7 +9,9 @@ import Glibc
 /// Runs a program and returns its wall time, peak resident memory (wait4's rusage: heap plus
 /// the ledger's memory-mapped pages it touched) and peak anonymous memory (heap and stacks,
 /// sampled from /proc every 20 ms: what the process itself allocates).
-func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, maxRSSMiB: Int, maxAnonMiB: Int) {
+/// Runs a program to its end: wall seconds, peak resident and anonymous memory, and the CPU
+/// seconds (user + system, all its threads) the kernel charged it.
+func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, maxRSSMiB: Int, maxAnonMiB: Int, cpuSeconds: Double) {
     var pid: pid_t = 0
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
@@ -32,14 +34,15 @@ func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     guard status == 0 else { throw BenchError("\(executable) \(arguments.first ?? "") failed (status \(status))") }
-    return (seconds, usage.ru_maxrss / 1024, maxAnonKiB / 1024)
+    func cpuSeconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return (seconds, usage.ru_maxrss / 1024, maxAnonKiB / 1024, cpuSeconds(usage.ru_utime) + cpuSeconds(usage.ru_stime))
 }
 
 func ledgerBuilds(_ sizes: [Int], tools: BenchTools, work: URL) throws {
     for n in sizes {
         let dir = work.appendingPathComponent("build-\(n)").path
         try tools.initLedger(dir)
-        let (t, rss, anon) = try runMeasured(tools.binDir.appendingPathComponent("orchard").path,
+        let (t, rss, anon, _) = try runMeasured(tools.binDir.appendingPathComponent("orchard").path,
                                        ["simulate", "--events", String(n), "--seed", "1", "--append", "--quiet", "--ledger", dir])
         let bytes = (try? FileManager.default.attributesOfItem(atPath: dir + "/data/data.mdb")[.size] as? Int) ?? 0
         print(String(format: "ledger build: %d events with `orchard simulate --append` in %.1f s = %.0f events/s; data file %.0f bytes/event; peak memory %d MiB anonymous (%d MiB resident incl. mapped ledger pages)",
