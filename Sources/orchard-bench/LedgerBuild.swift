@@ -8,9 +8,8 @@ import Glibc
 
 /// Runs a program and returns its wall time, peak resident memory (wait4's rusage: heap plus
 /// the ledger's memory-mapped pages it touched) and peak anonymous memory (heap and stacks,
-/// sampled from /proc every 20 ms: what the process itself allocates).
-/// Runs a program to its end: wall seconds, peak resident and anonymous memory, and the CPU
-/// seconds (user + system, all its threads) the kernel charged it.
+/// sampled from /proc every 20 ms: what the process itself allocates), and the CPU seconds the
+/// kernel charged it (user + system, all its threads).
 func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, maxRSSMiB: Int, maxAnonMiB: Int, cpuSeconds: Double) {
     var pid: pid_t = 0
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
