@@ -108,8 +108,7 @@ struct BenchTools {
     var childCPUSeconds: Double {
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return s(usage.ru_utime) + s(usage.ru_stime)
+        return cpuSeconds(usage)
     }
 
     /// Peak resident memory of any child process so far.
@@ -175,4 +174,10 @@ func benchStore(_ directory: String) throws -> LedgerStore {
         store.logger = logger
     }
     return store
+}
+
+/// CPU seconds (user + system) an `rusage` counts.
+func cpuSeconds(_ usage: rusage) -> Double {
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

@@ -33,8 +33,7 @@ func runMeasured(_ executable: String, _ arguments: [String]) throws -> (seconds
     }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     guard status == 0 else { throw BenchError("\(executable) \(arguments.first ?? "") failed (status \(status))") }
-    func cpuSeconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    return (seconds, usage.ru_maxrss / 1024, maxAnonKiB / 1024, cpuSeconds(usage.ru_utime) + cpuSeconds(usage.ru_stime))
+    return (seconds, usage.ru_maxrss / 1024, maxAnonKiB / 1024, cpuSeconds(usage))
 }
 
 func ledgerBuilds(_ sizes: [Int], tools: BenchTools, work: URL) throws {
