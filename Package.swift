@@ -83,7 +83,7 @@ let package = Package(
 
         .testTarget(name: "OrchardCryptoTests", dependencies: ["OrchardCrypto", "OrchardTesting"]),
         .testTarget(name: "OrchardLabelTests", dependencies: ["OrchardLabel", "OrchardTesting"]),
-        .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardTesting"]),
+        .testTarget(name: "OrchardModelTests", dependencies: ["OrchardModel", "OrchardSimulation", "OrchardTesting"]),
         .testTarget(name: "OrchardLedgerTests", dependencies: ["OrchardLedger", "OrchardTesting"]),
         .testTarget(name: "OrchardStoreTests", dependencies: ["OrchardStore", "OrchardTesting"]),
         .testTarget(name: "OrchardTraceTests", dependencies: ["OrchardTrace", "OrchardQuery", "OrchardSimulation", "OrchardTesting"]),

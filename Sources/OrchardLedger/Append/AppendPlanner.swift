@@ -320,11 +320,11 @@ public struct AppendPlanner: Sendable {
         do {
             // The record's parts: its payload parsed, and its stored form with the canonical
             // payload bytes at `payloadStart` (the signed bytes and the leaf are made from them).
-            let kind: RecordKind, signer: KeyID?, payload: JSONValue
+            let kind: RecordKind, signer: KeyID?, payload: Payload
             let storedForm: [UInt8], payloadStart: Int
             if case let .stored(stored) = input, let read = SignedRecord.readCanonicalStored(stored) {
                 // A replayed record as an append stores it: canonical already, read where it lies.
-                (kind, signer, payload) = read
+                (kind, signer, payload) = (read.kind, read.signer, .tape(read.payload))
                 storedForm = stored
                 payloadStart = SignedRecord.storedPayloadOffset
             } else {
@@ -346,15 +346,26 @@ public struct AppendPlanner: Sendable {
                                                      reason: "the stored \(record.kind.payloadKey) is not in RFC 8785 canonical form (an append stores only canonical bytes)"))
                     }
                 }
-                (kind, signer, payload) = (record.kind, record.signer, record.payload)
+                (kind, signer, payload) = (record.kind, record.signer, .tree(record.payload))
                 storedForm = record.storedForm
                 payloadStart = storedForm.count - record.canonicalPayload.count
             }
             var facts: EventFacts? = nil
             var id: EventID? = nil
             if kind == .event {
-                let e = try EPCISEvent(json: payload, index: index)
-                do { id = try EventID.compute(for: payload, context: payload["@context"]) } catch {
+                let e: EPCISEvent
+                do {
+                    switch payload {
+                    case let .tree(v):
+                        e = try EPCISEvent(json: v, index: index)
+                        id = try EventID.compute(for: v, context: v["@context"])
+                    case let .tape(t):
+                        e = try EPCISEvent(tape: t, index: index)
+                        id = try EventID.compute(tape: t)
+                    }
+                } catch let p as EventProblem {
+                    throw p
+                } catch {
                     return .failure(EventProblem(index: index, code: .eventID, path: "event", reason: "cannot compute the CBV event ID: \(error)"))
                 }
                 facts = EventFacts(e)
@@ -374,13 +385,25 @@ public struct AppendPlanner: Sendable {
                 var message = SignedRecord.signingPrefix(kind: kind, origin: origin, reserving: canonicalPayload.count)
                 message.append(contentsOf: canonicalPayload)
                 return .success(Prepared(kind: kind, signer: signer, signingMessage: message,
-                                         facts: facts, eventID: id, registryChange: kind == .registry ? payload : nil,
+                                         facts: facts, eventID: id, registryChange: kind == .registry ? payload.json : nil,
                                          dedupKey: dedupKey, storedForm: storedForm, leafHash: try MerkleHash.leaf { recordBytes($0) }))
             }
         } catch let p as EventProblem {
             return .failure(p)
         } catch {
             return .failure(EventProblem(index: index, code: .recordShape, path: "", reason: "\(error)"))
+        }
+    }
+
+    /// A record's payload: parsed, or (a stored canonical payload) on a tape.
+    enum Payload {
+        case tree(JSONValue), tape(JSONTape)
+
+        var json: JSONValue {
+            switch self {
+            case let .tree(v): v
+            case let .tape(t): t.value(t.root)
+            }
         }
     }
 

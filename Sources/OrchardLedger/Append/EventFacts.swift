@@ -38,7 +38,7 @@ final class EventFacts: Sendable {
         canonicalBizStep = event.bizStep.map(CBV.canonicalBizStep)
         quantities = event.quantities
         effects = event.lotEffects
-        destinations = (event.json["destinationList"]?.arrayValue ?? []).compactMap { $0["destination"]?.stringValue }
+        destinations = event.destinations
         names = event.namedIdentifiers
         instanceNames = event.epcs.isEmpty && event.parentID == nil ? []
             : names.filter { name in !event.quantities.contains { $0.lot == name.key } }

@@ -57,16 +57,16 @@ extension SignedRecord {
     }
 
     /// Reads a stored event or registry record whose payload is in canonical form (as an append
-    /// stores every payload) straight from the stored bytes: its payload parsed where it lies,
-    /// nothing rebuilt. Nil for anything else — a genesis record, a truncated one, a payload that
-    /// is not canonical JSON — which the caller reads the long way (record bytes rebuilt and
-    /// parsed whole), so that what is wrong is reported exactly as before.
-    static func readCanonicalStored(_ b: [UInt8]) -> (kind: RecordKind, signer: KeyID, payload: JSONValue)? {
+    /// stores every payload) straight from the stored bytes: its payload read onto a tape where
+    /// it lies, nothing rebuilt. Nil for anything else — a genesis record, a truncated one, a
+    /// payload that is not canonical JSON — which the caller reads the long way (record bytes
+    /// rebuilt and parsed whole), so that what is wrong is reported exactly as before.
+    static func readCanonicalStored(_ b: [UInt8]) -> (kind: RecordKind, signer: KeyID, payload: JSONTape)? {
         guard b.count > storedPayloadOffset else { return nil }
         guard let kind = kindCodes.first(where: { $0.value == b[0] })?.key, kind != .genesis,
               let signer = KeyID(idBytes: b[storedKeyIDRange]) else { return nil }
         // Depth 1: inside the record object, as the long way parses it (the same nesting limit).
-        guard let payload = JSONParser.parseCanonical(b, from: storedPayloadOffset, depth: 1) else { return nil }
+        guard let payload = JSONTape(canonical: b, from: storedPayloadOffset, depth: 1) else { return nil }
         return (kind, signer, payload)
     }
 }

@@ -71,8 +71,18 @@ public struct SensorReading: Hashable, Sendable {
 
 /// An EPCIS event: the captured JSON and the fields the ledger's rules use.
 public struct EPCISEvent: Sendable {
-    /// The event exactly as captured (member order and number text kept).
-    public let json: JSONValue
+    /// Where the event was read from: a parsed tree, or the tape of its stored canonical text.
+    enum Source: Sendable { case tree(JSONValue), tape(JSONTape) }
+    let source: Source
+
+    /// The event exactly as captured (member order and number text kept); built from the tape
+    /// when the event was read from one.
+    public var json: JSONValue {
+        switch source {
+        case let .tree(v): v
+        case let .tape(t): t.value(t.root)
+        }
+    }
     public let type: EPCISEventType
     public let action: EPCISAction?
     /// `eventTime` text (RFC 3339 with offset).
@@ -90,32 +100,44 @@ public struct EPCISEvent: Sendable {
     /// The `errorDeclaration`, when the event declares the event with its ID erroneous (EPCIS 2.0
     /// §7.4.1.3).
     public let errorDeclaration: ErrorDeclaration?
+    /// The `destination`s of `destinationList`, as written (a shipment's receiver).
+    public let destinations: [String]
     /// Numeric sensor readings (read from `json` when asked: appending checks only their shape).
     public var sensorReadings: [SensorReading] { Self.readings(json) }
 
     /// Reads and checks the structure of one event. `index` is its position in the input, used
     /// in errors.
     public init(json: JSONValue, index: Int) throws(EventProblem) {
+        try self.init(JSONValueReader(), json, source: .tree(json), index: index)
+    }
+
+    /// Reads and checks one event from the tape of its canonical text (the same checks and
+    /// problems as ``init(json:index:)``, without building the tree).
+    public init(tape: JSONTape, index: Int) throws(EventProblem) {
+        self = try tape.withView { (view) throws(EventProblem) in try EPCISEvent(view, tape.root, source: .tape(tape), index: index) }
+    }
+
+    private init<R: JSONReader>(_ r: R, _ json: R.Node, source: Source, index: Int) throws(EventProblem) {
         func problem(_ code: ProblemCode, _ path: String, _ reason: String) -> EventProblem {
             EventProblem(index: index, code: code, path: path, reason: reason)
         }
-        guard case .object = json else { throw problem(.eventType, "", "an event must be a JSON object") }
-        self.json = json
-        guard let typeText = json["type"]?.stringValue else { throw problem(.eventType, "type", "missing event type") }
+        guard r.kind(json) == .object else { throw problem(.eventType, "", "an event must be a JSON object") }
+        self.source = source
+        guard let typeText = r.stringMember(json, "type") else { throw problem(.eventType, "type", "missing event type") }
         guard let type = EPCISEventType(rawValue: typeText) else {
             throw problem(.eventType, "type", "unknown event type \"\(typeText)\" (expected ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent or AssociationEvent)")
         }
         self.type = type
-        guard let time = json["eventTime"]?.stringValue else { throw problem(.eventTime, "eventTime", "missing eventTime") }
+        guard let time = r.stringMember(json, "eventTime") else { throw problem(.eventTime, "eventTime", "missing eventTime") }
         eventTime = time
-        guard let offset = json["eventTimeZoneOffset"]?.stringValue else {
+        guard let offset = r.stringMember(json, "eventTimeZoneOffset") else {
             throw problem(.timeZone, "eventTimeZoneOffset", "missing eventTimeZoneOffset (e.g. \"+08:00\")")
         }
         guard Self.isTimeZoneOffset(offset) else {
             throw problem(.timeZone, "eventTimeZoneOffset", "\"\(offset.prefix(40))\" is not a time-zone offset: ±hh:mm from -14:00 to +14:00, e.g. \"+08:00\"")
         }
-        if let a = json["action"] {
-            guard let text = a.stringValue, let action = EPCISAction(rawValue: text) else {
+        if let a = r.member(json, "action") {
+            guard let text = r.string(a), let action = EPCISAction(rawValue: text) else {
                 throw problem(.action, "action", "action must be ADD, OBSERVE or DELETE")
             }
             self.action = action
@@ -123,17 +145,17 @@ public struct EPCISEvent: Sendable {
             if type != .transformation { throw problem(.action, "action", "missing action (ADD, OBSERVE or DELETE)") }
             action = nil
         }
-        bizStep = try Self.optionalString(json, "bizStep", .bizStep, problem)
+        bizStep = try Self.optionalString(r, json, "bizStep", .bizStep, problem)
         if let step = bizStep, !CBV.isStandard(bizStep: step), !Self.isExtensionURI(step) {
             throw problem(.bizStep, "bizStep", "\"\(step)\" is not a CBV 2.0 business step (e.g. shipping, receiving, commissioning) nor an extension URI")
         }
-        disposition = try Self.optionalString(json, "disposition", .disposition, problem)
+        disposition = try Self.optionalString(r, json, "disposition", .disposition, problem)
         if let d = disposition, !CBV.isStandard(disposition: d), !Self.isExtensionURI(d) {
             throw problem(.disposition, "disposition", "\"\(d)\" is not a CBV 2.0 disposition (e.g. active, in_transit, destroyed) nor an extension URI")
         }
-        readPoint = try Self.locationID(json, "readPoint", problem)
-        bizLocation = try Self.locationID(json, "bizLocation", problem)
-        parentID = try Self.optionalString(json, "parentID", .identifier, problem)
+        readPoint = try Self.locationID(r, json, "readPoint", problem)
+        bizLocation = try Self.locationID(r, json, "bizLocation", problem)
+        parentID = try Self.optionalString(r, json, "parentID", .identifier, problem)
         if let parentID {
             try Self.checkIdentifier(parentID, "parentID", problem)
             try Self.checkKind(parentID, instance: true, "parentID", problem)
@@ -141,23 +163,30 @@ public struct EPCISEvent: Sendable {
 
         var quantities = [QuantityElement]()
         for role in Self.listRoles {
-            try Self.quantityList(json, role, into: &quantities, problem)
+            try Self.quantityList(r, json, role, into: &quantities, problem)
         }
         self.quantities = quantities
         var epcs = [(role: EPCISListRole, epc: String)]()
         for (key, role) in Self.epcLists {
-            guard let list = json[key] else { continue }
-            guard let items = list.arrayValue else { throw problem(.identifier, key, "must be an array of EPC URIs") }
-            for (i, item) in items.enumerated() {
-                guard let s = item.stringValue, !s.isEmpty else { throw problem(.identifier, "\(key)[\(i)]", "must be an EPC URI string") }
+            guard let list = r.member(json, key) else { continue }
+            guard r.kind(list) == .array else { throw problem(.identifier, key, "must be an array of EPC URIs") }
+            var i = 0
+            try r.forEachItem(list) { (item) throws(EventProblem) in
+                guard let s = r.string(item), !s.isEmpty else { throw problem(.identifier, "\(key)[\(i)]", "must be an EPC URI string") }
                 try Self.checkIdentifier(s, "\(key)[\(i)]", problem)
                 try Self.checkKind(s, instance: true, "\(key)[\(i)]", problem)
                 epcs.append((role, s))
+                i += 1
             }
         }
         self.epcs = epcs
-        try Self.checkSensorElements(json, problem)
-        errorDeclaration = try ErrorDeclaration.read(json, problem)
+        try Self.checkSensorElements(r, json, problem)
+        errorDeclaration = try ErrorDeclaration.read(r, json, problem)
+        var destinations = [String]()
+        if let list = r.member(json, "destinationList") {
+            r.forEachItem(list) { d in if let s = r.member(d, "destination").flatMap(r.string) { destinations.append(s) } }
+        }
+        self.destinations = destinations
     }
 
     /// The list roles in the order their quantity lists are read.
@@ -243,37 +272,40 @@ public struct EPCISEvent: Sendable {
             && !s.hasPrefix("https://ref.gs1.org/cbv/")
     }
 
-    private static func optionalString(_ json: JSONValue, _ key: String, _ code: ProblemCode, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
-        guard let v = json[key] else { return nil }
-        guard let s = v.stringValue, !s.isEmpty else { throw problem(code, key, "must be a non-empty string") }
+    private static func optionalString<R: JSONReader>(_ r: R, _ json: R.Node, _ key: String, _ code: ProblemCode, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
+        guard let v = r.member(json, key) else { return nil }
+        guard let s = r.string(v), !s.isEmpty else { throw problem(code, key, "must be a non-empty string") }
         return s
     }
 
-    private static func locationID(_ json: JSONValue, _ key: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
-        guard let v = json[key] else { return nil }
-        guard let id = v["id"]?.stringValue, !id.isEmpty else { throw problem(.location, "\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
+    private static func locationID<R: JSONReader>(_ r: R, _ json: R.Node, _ key: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
+        guard let v = r.member(json, key) else { return nil }
+        guard let id = r.stringMember(v, "id"), !id.isEmpty else { throw problem(.location, "\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
         try checkIdentifier(id, "\(key).id") { _, path, reason in problem(.location, path, reason) }
         return id
     }
 
-    private static func quantityList(_ json: JSONValue, _ role: EPCISListRole, into out: inout [QuantityElement],
-                                     _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
+    private static func quantityList<R: JSONReader>(_ r: R, _ json: R.Node, _ role: EPCISListRole, into out: inout [QuantityElement],
+                                                    _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         let key = role.quantityListName
-        guard let list = json[key] else { return }
-        guard let items = list.arrayValue else { throw problem(.quantity, key, "must be an array of quantity elements") }
-        for (i, item) in items.enumerated() {
+        guard let list = r.member(json, key) else { return }
+        guard r.kind(list) == .array else { throw problem(.quantity, key, "must be an array of quantity elements") }
+        var i = 0
+        try r.forEachItem(list) { (item) throws(EventProblem) in
+            defer { i += 1 }
             var at: String { "\(key)[\(i)]" }
-            guard let cls = item["epcClass"]?.stringValue, !cls.isEmpty else { throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
+            guard let cls = r.stringMember(item, "epcClass"), !cls.isEmpty else { throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
             try checkIdentifier(cls, "\(at).epcClass", problem)
             try checkKind(cls, instance: false, "\(at).epcClass", problem)
-            let uomText = item["uom"]?.stringValue
-            if item["uom"] != nil, uomText == nil { throw problem(.unit, "\(at).uom", "must be a UN/ECE Rec. 20 unit code such as KGM") }
+            let uomNode = r.member(item, "uom")
+            let uomText = uomNode.flatMap(r.string)
+            if uomNode != nil, uomText == nil { throw problem(.unit, "\(at).uom", "must be a UN/ECE Rec. 20 unit code such as KGM") }
             let unit: UnitOfMeasure
-            do { unit = try UnitOfMeasure(code: uomText) } catch { throw problem(.unit, "\(at).uom", error.description) }
+            do throws(QuantityError) { unit = try UnitOfMeasure(code: uomText) } catch { throw problem(.unit, "\(at).uom", error.description) }
             var amount: Quantity? = nil
-            if let q = item["quantity"] {
-                guard case let .number(n) = q else { throw problem(.quantity, "\(at).quantity", "quantity must be a number") }
-                do { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
+            if let q = r.member(item, "quantity") {
+                guard let n = r.number(q) else { throw problem(.quantity, "\(at).quantity", "quantity must be a number") }
+                do throws(QuantityError) { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
             }
             // A lot is named by many events: a URN already seen valid on this thread is not re-parsed.
             if cls.hasPrefix("urn:epc:class:lgtin:"), !NormalisationMemo.current.isValidLGTIN(cls) {
@@ -284,11 +316,15 @@ public struct EPCISEvent: Sendable {
         }
     }
 
-    private static func checkSensorElements(_ json: JSONValue, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
-        guard let list = json["sensorElementList"] else { return }
-        guard let elements = list.arrayValue else { throw problem(.sensor, "sensorElementList", "must be an array") }
-        for (i, element) in elements.enumerated() where element["sensorReport"]?.arrayValue == nil {
-            throw problem(.sensor, "sensorElementList[\(i)].sensorReport", "missing sensorReport array")
+    private static func checkSensorElements<R: JSONReader>(_ r: R, _ json: R.Node, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
+        guard let list = r.member(json, "sensorElementList") else { return }
+        guard r.kind(list) == .array else { throw problem(.sensor, "sensorElementList", "must be an array") }
+        var i = 0
+        try r.forEachItem(list) { (element) throws(EventProblem) in
+            guard let report = r.member(element, "sensorReport"), r.kind(report) == .array else {
+                throw problem(.sensor, "sensorElementList[\(i)].sensorReport", "missing sensorReport array")
+            }
+            i += 1
         }
     }
 

@@ -20,22 +20,27 @@ public struct ErrorDeclaration: Hashable, Sendable {
     /// Reads an event's `errorDeclaration`; nil when it has none. `problem` builds the error for
     /// a malformed one.
     static func read(_ json: JSONValue, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> ErrorDeclaration? {
-        guard let d = json["errorDeclaration"] else { return nil }
-        guard d.objectMembers != nil else { throw problem(.errorDeclaration, "errorDeclaration", "must be an object with declarationTime") }
-        guard let time = d["declarationTime"]?.stringValue, (try? EPCISTimestamp(time)) != nil else {
+        try read(JSONValueReader(), json, problem)
+    }
+
+    static func read<R: JSONReader>(_ r: R, _ json: R.Node, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> ErrorDeclaration? {
+        guard let d = r.member(json, "errorDeclaration") else { return nil }
+        guard r.kind(d) == .object else { throw problem(.errorDeclaration, "errorDeclaration", "must be an object with declarationTime") }
+        guard let time = r.stringMember(d, "declarationTime"), (try? EPCISTimestamp(time)) != nil else {
             throw problem(.errorDeclaration, "errorDeclaration.declarationTime", "missing or not an RFC 3339 date-time with offset")
         }
         var reason: String?
-        if let r = d["reason"] {
-            guard let text = r.stringValue, !text.isEmpty else { throw problem(.errorDeclaration, "errorDeclaration.reason", "must be a non-empty string") }
+        if let n = r.member(d, "reason") {
+            guard let text = r.string(n), !text.isEmpty else { throw problem(.errorDeclaration, "errorDeclaration.reason", "must be a non-empty string") }
             reason = text
         }
         var corrective = [String]()
-        if let list = d["correctiveEventIDs"] {
-            guard let items = list.arrayValue, items.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
-                throw problem(.errorDeclaration, "errorDeclaration.correctiveEventIDs", "must be an array of event IDs")
+        if let list = r.member(d, "correctiveEventIDs") {
+            var ok = r.kind(list) == .array
+            r.forEachItem(list) { item in
+                if let id = r.string(item), !id.isEmpty { corrective.append(id) } else { ok = false }
             }
-            corrective = items.compactMap(\.stringValue)
+            guard ok else { throw problem(.errorDeclaration, "errorDeclaration.correctiveEventIDs", "must be an array of event IDs") }
         }
         return ErrorDeclaration(declarationTime: time, reason: reason, correctiveEventIDs: corrective)
     }

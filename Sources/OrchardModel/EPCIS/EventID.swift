@@ -26,6 +26,12 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
     public static func compute(for event: JSONValue, context: JSONValue? = nil) throws -> EventID {
         EventID(digest: try SHA256.hash(try EventHash.preHashBytes(for: event, context: EventHashContext(jsonLDContext: context))))
     }
+
+    /// Computes the CBV 2.0 event ID of the event on `tape` (a stored payload, with the
+    /// `@context` it declares): the same ID as ``compute(for:context:)`` of its tree.
+    public static func compute(tape: JSONTape) throws -> EventID {
+        EventID(digest: try SHA256.hash(try EventHash.preHashBytes(tape: tape)))
+    }
 }
 
 extension EventID {

@@ -101,8 +101,29 @@ public enum EventHash {
         guard let type = members.first(where: { $0.key == "type" })?.value.stringValue, !type.isEmpty else {
             throw .missingEventType
         }
-        if let bytes = PreHashWriter.render(members, type: type, context: context) { return bytes }
+        var typeText = type
+        if let bytes = typeText.withUTF8({ PreHashWriter.render(.json(event), tape: nil, type: $0, context: context) }) { return bytes }
         return Array(try ReferencePreHash.preHashString(for: event, context: context).utf8)
+    }
+
+    /// The pre-hash bytes of the event on `tape` (its root), with the context its own
+    /// `@context` declares: the same bytes as ``preHashBytes(for:context:)`` of the event's tree.
+    static func preHashBytes(tape: JSONTape) throws(EventHashError) -> [UInt8] {
+        let root = tape.root
+        let rendered: [UInt8]?? = tape.withView { t in
+            guard t.kind(root) == .object else { return nil }
+            let context = EventHashContext(jsonLDContext: t.member(root, "@context").map { t.value($0) })
+            // No type, or an empty one: the tree's way says so.
+            guard let type = t.member(root, "type"), let r = t.withUTF8(type, { b -> [UInt8]?? in
+                b.isEmpty ? nil : .some(PreHashWriter.render(.tape(root), tape: t, type: b, context: context))
+            }), let r else { return nil }
+            return .some(r)
+        }
+        if let rendered, let rendered { return rendered }
+        // Anything else — not an object, no type, a bail-out to the String reference — is rare:
+        // the tree's way, with the context it reads.
+        let event = tape.value(root)
+        return try preHashBytes(for: event, context: EventHashContext(jsonLDContext: event["@context"]))
     }
 
     /// The hash ID `ni:///sha-256;<hex>?ver=CBV2.0` of one event.

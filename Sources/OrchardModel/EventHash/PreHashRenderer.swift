@@ -32,6 +32,8 @@ struct PreHashWriter {
     /// What an ordered element writes, sortable by field position (a stack): `position << 32 |
     /// kids index` for tree children, `position << 56 | member index << 16 | name` for `direct`.
     private var matches: [Int] = []
+    /// The member values `direct` writes (a stack, like `matches`).
+    private var directValues: [TreeValue] = []
     /// The last expensive string value per (scope, time?) and what it was written as.
     private var cache: [CacheEntry] = []
     private var cacheBytes: [UInt8] = []
@@ -41,20 +43,22 @@ struct PreHashWriter {
     struct Segment { var start: Int, end: Int }
 
     struct CacheEntry {
-        var key: String?
+        /// The string's bytes, in `cacheBytes`; start -1: no entry.
+        var keyStart: Int32, keyEnd: Int32
         /// The bytes written, in `cacheBytes`; start -1: nothing was written.
         var start: Int32, end: Int32
     }
 
     enum Siblings { case unconsumed, taken, eventTail }
 
-    private init(context: EventHashContext, workspace ws: PreHashWorkspace) {
-        tree = TreeBuilder(context: context, workspace: ws)
+    private init(context: EventHashContext, tape: JSONTapeView?, workspace ws: PreHashWorkspace) {
+        tree = TreeBuilder(context: context, tape: tape, workspace: ws)
         orderPos = tree.statics.orderPos
         orderSub = tree.statics.orderSub
         out.reserveCapacity(ws.outputCapacity)
         swap(&segments, &ws.segments)
         swap(&matches, &ws.matches)
+        swap(&directValues, &ws.directValues)
         swap(&scratch, &ws.scratch)
         swap(&cache, &ws.cache)
         swap(&cacheBytes, &ws.cacheBytes)
@@ -64,25 +68,28 @@ struct PreHashWriter {
         tree.giveBack(to: ws)
         segments.removeAll(keepingCapacity: true)
         matches.removeAll(keepingCapacity: true)
+        directValues.removeAll(keepingCapacity: true)
         scratch.removeAll(keepingCapacity: scratch.capacity <= PreHashWorkspace.keptCapacity)
         cache.removeAll(keepingCapacity: true)
         cacheBytes.removeAll(keepingCapacity: cacheBytes.capacity <= PreHashWorkspace.keptCapacity)
         swap(&segments, &ws.segments)
         swap(&matches, &ws.matches)
+        swap(&directValues, &ws.directValues)
         swap(&scratch, &ws.scratch)
         swap(&cache, &ws.cache)
         swap(&cacheBytes, &ws.cacheBytes)
     }
 
-    /// The pre-hash bytes of an event, or nil when it needs the String reference.
-    static func render(_ members: [JSONMember], type: String, context: EventHashContext) -> [UInt8]? {
+    /// The pre-hash bytes of an event (an object, from the tree or from `tape`), or nil when it
+    /// needs the String reference.
+    static func render(_ event: TreeValue, tape: JSONTapeView?, type: UnsafeBufferPointer<UInt8>, context: EventHashContext) -> [UInt8]? {
         let ws = PreHashWorkspace.current
-        var w = PreHashWriter(context: context, workspace: ws)
+        var w = PreHashWriter(context: context, tape: tape, workspace: ws)
         defer { w.giveBack(to: ws) }
-        let root = w.tree.root(members)
+        let root = w.tree.root(event)
         if w.tree.bail { return nil }
         w.out.append(contentsOf: "eventType=".utf8)
-        w.out.append(contentsOf: type.utf8)
+        w.out.append(contentsOf: type)
         w.ordered(Int(root), StaticNames.Order.event)
         w.generic(Int(root), .eventTail)
         // Objects are expanded while rendering, so their keys are checked only then.
@@ -190,31 +197,34 @@ struct PreHashWriter {
     /// would be exactly those leaves, none an extension, all consumed. False (nothing written)
     /// otherwise.
     private mutating func direct(_ c: Int, _ order: Int) -> Bool {
-        guard case let .object(members) = tree.nodes[c].value, members.count < 1 << 24 else { return false }
+        let object = tree.nodes[c].value
+        guard tree.kind(object) == .object else { return false }
         let scope = tree.nodes[c].scope
-        let mark = matches.count
+        let mark = matches.count, vmark = directValues.count
         let base = order * Int(tree.staticCount)
         var ok = true
-        for i in members.indices {
-            let id = tree.staticName(members[i].key)
-            guard id >= 0 else { ok = false; break }
+        TreeBuilder.forEachMember(tree.tape, object) { key, value in
+            guard ok else { return }
+            let i = directValues.count - vmark
+            guard i < 1 << 24 else { ok = false; return }
+            let id = tree.staticName(key)
+            guard id >= 0 else { ok = false; return }
             let f = tree.staticInfos[Int(id)].flags
-            if f & NameInfo.skippedKey != 0 { continue }
-            guard f & (NameInfo.list | NameInfo.childEPCs) == 0 else { ok = false; break }
-            switch members[i].value {
-            case .object, .array: ok = false
-            default: break
-            }
-            guard ok else { break }
+            if f & NameInfo.skippedKey != 0 { return }
+            guard f & (NameInfo.list | NameInfo.childEPCs) == 0 else { ok = false; return }
+            let k = tree.kind(value)
+            guard k != .object && k != .array else { ok = false; return }
             let pos = orderPos[base + Int(TreeBuilder.renamed(id, hasChildren: false))]
-            guard pos >= 0 else { ok = false; break }
+            guard pos >= 0 else { ok = false; return }
             matches.append(Int(pos) << 56 | i << 16 | Int(id))
+            directValues.append(value)
         }
         let end = matches.count
-        guard ok else {
+        defer {
             while matches.count > mark { matches.removeLast() }
-            return false
+            while directValues.count > vmark { directValues.removeLast() }
         }
+        guard ok else { return false }
         if end - mark > 1 { matches[mark..<end].sort() }
         var k = mark
         while k < end {
@@ -226,7 +236,7 @@ struct PreHashWriter {
                 let name = TreeBuilder.renamed(id, hasChildren: false)
                 let s = out.count
                 appendName(name)
-                if !writeValue(members[i].value, scope.child(id), time: tree.flags(name) & NameInfo.time != 0) {
+                if !writeValue(directValues[vmark + i], scope.child(id), time: tree.flags(name) & NameInfo.time != 0) {
                     out.removeLast(out.count - s)
                 } else if !single {
                     segments.append(Segment(start: s, end: out.count))
@@ -235,7 +245,6 @@ struct PreHashWriter {
             }
             if !single { sortSegments(groupStart, smark) }
         }
-        while matches.count > mark { matches.removeLast() }
         return true
     }
 
@@ -319,15 +328,30 @@ struct PreHashWriter {
         writeValue(tree.nodes[c].value, tree.nodes[c].scope, time: time)
     }
 
-    private mutating func writeValue(_ value: JSONValue, _ scope: VocabularyScope, time: Bool) -> Bool {
+    private mutating func writeValue(_ value: TreeValue, _ scope: VocabularyScope, time: Bool) -> Bool {
         switch value {
-        case let .string(s): return writeString(s, scope, time: time)
-        case let .number(n): return writeNumber(n, time: time)
-        case let .bool(b):
-            out.append(contentsOf: b ? "=true".utf8 : "=false".utf8)
-            return true
-        default: return false
+        case .none: return false
+        case let .json(v):
+            switch v {
+            case var .string(s): return s.withUTF8 { writeString($0, scope, time: time) }
+            case let .number(n): return writeNumber(n, time: time)
+            case let .bool(b): return writeBool(b)
+            default: return false
+            }
+        case let .tape(n):
+            let tape = tree.tape!
+            switch tape.kind(n) {
+            case .string: return tape.withUTF8(n) { writeString($0, scope, time: time) } ?? false
+            case .number: return writeNumber(tape.number(n)!, time: time)
+            case .bool: return writeBool(tape.bool(n)!)
+            default: return false
+            }
         }
+    }
+
+    private mutating func writeBool(_ b: Bool) -> Bool {
+        out.append(contentsOf: b ? "=true".utf8 : "=false".utf8)
+        return true
     }
 
     /// Numbers: Python's `str(float(…))` form, integers without a fraction. (Neither the time
@@ -341,9 +365,10 @@ struct PreHashWriter {
         return true
     }
 
-    private mutating func writeString(_ s: String, _ scope: VocabularyScope, time: Bool) -> Bool {
+    private mutating func writeString(_ s: UnsafeBufferPointer<UInt8>, _ scope: VocabularyScope, time: Bool) -> Bool {
         let slot = Int(scope.rawValue) &* 2 &+ (time ? 1 : 0)
-        if !cache.isEmpty, let k = cache[slot].key, k == s {
+        if !cache.isEmpty, cache[slot].keyStart >= 0, Int(cache[slot].keyEnd - cache[slot].keyStart) == s.count,
+           cacheBytes.withUnsafeBufferPointer({ s.isEmpty || memcmp($0.baseAddress! + Int(cache[slot].keyStart), s.baseAddress!, s.count) == 0 }) {
             let r = cache[slot]
             guard r.start >= 0 else { return false }
             out.append(UInt8(ascii: "="))
@@ -358,14 +383,16 @@ struct PreHashWriter {
         if !written { out.removeLast() }
         if expensive {
             if cache.isEmpty {
-                cache.append(contentsOf: repeatElement(CacheEntry(key: nil, start: -1, end: -1), count: VocabularyScope.count * 2))
+                cache.append(contentsOf: repeatElement(CacheEntry(keyStart: -1, keyEnd: -1, start: -1, end: -1), count: VocabularyScope.count * 2))
             }
+            let ks = Int32(cacheBytes.count)
+            cacheBytes.append(contentsOf: s)
+            let ke = Int32(cacheBytes.count)
             if written {
-                let cs = Int32(cacheBytes.count)
                 cacheBytes.append(contentsOf: out[start...])
-                cache[slot] = CacheEntry(key: s, start: cs, end: Int32(cacheBytes.count))
+                cache[slot] = CacheEntry(keyStart: ks, keyEnd: ke, start: ke, end: Int32(cacheBytes.count))
             } else {
-                cache[slot] = CacheEntry(key: s, start: -1, end: -1)
+                cache[slot] = CacheEntry(keyStart: ks, keyEnd: ke, start: -1, end: -1)
             }
         }
         return written
@@ -373,19 +400,18 @@ struct PreHashWriter {
 
     /// Writes the normalised text of a string leaf (without `=`). Returns whether anything was
     /// written and whether it took the slow String path (worth remembering).
-    private mutating func writeText(_ s: String, _ scope: VocabularyScope, time: Bool) -> (Bool, Bool) {
-        let (ascii, colon) = s.utf8.withContiguousStorageIfAvailable(Self.classify) ?? {
-            var s = s
-            return s.withUTF8(Self.classify)
-        }()
+    private mutating func writeText(_ b: UnsafeBufferPointer<UInt8>, _ scope: VocabularyScope, time: Bool) -> (Bool, Bool) {
+        let (ascii, colon) = Self.classify(b)
         guard ascii else {
             // Non-ASCII: the String reference, step by step.
+            let s = String(decoding: b, as: UTF8.self)
             let t = RefPreHashRenderer.trim(scope.expand(RefHashTreeBuilder(context: tree.context).expandValue(s)))
             guard !t.isEmpty else { return (false, true) }
             out.append(contentsOf: (time ? RefPreHashRenderer.normaliseTime(t) : RefPreHashRenderer.normaliseValue(t)).utf8)
             return (true, true)
         }
         if colon >= 0 {
+            let s = String(decoding: b, as: UTF8.self)
             if let expanded = tree.expandedValue(s, colon: colon) {
                 // A CURIE: its URI, then the vocabulary (as the reference does).
                 return (writeTrimmed(scope.expand(expanded), time: time), true)
@@ -395,14 +421,14 @@ struct PreHashWriter {
                 return (writeTrimmed(scope.expand(s), time: time), true)
             }
         }
-        if scope.expands && !time, let bytes = VocabularyWords.normalised[Int(scope.rawValue)][s] {
+        if scope.expands && !time, let bytes = VocabularyWords.normalised[Int(scope.rawValue)][String(decoding: b, as: UTF8.self)] {
             // A bare CBV word: its Web URI, normalised (worked out once per process).
             out.append(contentsOf: bytes)
             return (true, false)
         }
         // Nothing to expand (a word outside the vocabulary stays as it is).
         var slow = false
-        let written = writeTrimmed(s, time: time, slow: &slow)
+        let written = writeTrimmed(b, time: time, slow: &slow)
         return (written, slow)
     }
 
@@ -491,9 +517,9 @@ enum VocabularyWords {
 /// Buffers kept per thread between events, so that hashing an event allocates little more than
 /// its result.
 final class PreHashWorkspace {
-    var nodes: [TreeNode] = [], kids: [Int32] = [], stack: [Int32] = [], memberNames: [Int32] = []
+    var nodes: [TreeNode] = [], kids: [Int32] = [], stack: [Int32] = [], memberNames: [Int32] = [], memberValues: [TreeValue] = []
     var dynInfos: [NameInfo] = [], dynBytes: [UInt8] = [], dynIndex: [String: Int32] = [:]
-    var segments: [PreHashWriter.Segment] = [], matches: [Int] = [], scratch: [UInt8] = []
+    var segments: [PreHashWriter.Segment] = [], matches: [Int] = [], directValues: [TreeValue] = [], scratch: [UInt8] = []
     var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
     var outputCapacity = 1024
     /// Larger buffers are let go after the event that needed them (bytes, and nodes).

@@ -14,6 +14,14 @@ import Glibc
 import Darwin
 #endif
 
+/// A leaf's JSON value or a lazy element's object, where the event was read from: a parsed
+/// tree or the tape of canonical text.
+enum TreeValue {
+    case none
+    case json(JSONValue)
+    case tape(Int32)
+}
+
 struct TreeNode {
     /// `lazy`: an object element whose children are not built yet; `value` holds the object.
     static let leaf: UInt8 = 0, container: UInt8 = 1, pair: UInt8 = 2, lazy: UInt8 = 3
@@ -30,10 +38,10 @@ struct TreeNode {
     /// Children not consumed yet.
     var live: Int32 = 0
     /// The leaf's JSON value (string, number, bool or null), the object of a lazy element;
-    /// `.null` for other nodes.
-    var value: JSONValue
+    /// `.none` for other nodes.
+    var value: TreeValue
 
-    init(name: Int32, kind: UInt8, scope: VocabularyScope, value: JSONValue = .null) {
+    init(name: Int32, kind: UInt8, scope: VocabularyScope, value: TreeValue = .none) {
         self.name = name
         self.kind = kind
         self.scope = scope
@@ -54,10 +62,14 @@ struct TreeBuilder {
     var dynInfos: [NameInfo] = []
     var dynBytes: [UInt8] = []
     var dynIndex: [String: Int32] = [:]
+    /// The tape the event's values are on, when it was read from one.
+    let tape: JSONTapeView?
     var nodes: [TreeNode] = []
     var kids: [Int32] = []
     private var stack: [Int32] = []
     private var memberNames: [Int32] = []
+    /// The values of the members whose names are in `memberNames`.
+    private var memberValues: [TreeValue] = []
     /// Set when the input needs the String reference (non-ASCII keys or namespace URIs).
     var bail = false
     /// Bit n set when a namespace prefix of n bytes is declared (bit 63: 63 or more; all bits
@@ -67,8 +79,9 @@ struct TreeBuilder {
     /// prefix is not ASCII). An empty prefix counts as starting with byte 0.
     let prefixFirstLow: UInt64, prefixFirstHigh: UInt64
 
-    init(context: EventHashContext, workspace ws: PreHashWorkspace) {
+    init(context: EventHashContext, tape: JSONTapeView?, workspace ws: PreHashWorkspace) {
         self.context = context
+        self.tape = tape
         staticInfos = statics.infos
         staticBytes = statics.bytes
         staticSlots = statics.slots
@@ -93,6 +106,7 @@ struct TreeBuilder {
         swap(&kids, &ws.kids)
         swap(&stack, &ws.stack)
         swap(&memberNames, &ws.memberNames)
+        swap(&memberValues, &ws.memberValues)
         swap(&dynInfos, &ws.dynInfos)
         swap(&dynBytes, &ws.dynBytes)
         swap(&dynIndex, &ws.dynIndex)
@@ -104,6 +118,7 @@ struct TreeBuilder {
         kids.removeAll(keepingCapacity: kids.capacity <= PreHashWorkspace.keptNodes)
         stack.removeAll(keepingCapacity: true)
         memberNames.removeAll(keepingCapacity: true)
+        memberValues.removeAll(keepingCapacity: true)
         dynInfos.removeAll(keepingCapacity: true)
         dynBytes.removeAll(keepingCapacity: true)
         if !dynIndex.isEmpty { dynIndex.removeAll(keepingCapacity: dynIndex.count <= 1024) }
@@ -164,6 +179,18 @@ struct TreeBuilder {
         let e = intern(String(decoding: bytes[Int(i.start)..<Int(i.start + i.count - 4)], as: UTF8.self))
         if id >= staticCount { dynInfos[Int(id - staticCount)].listElement = e }
         return e
+    }
+
+    /// The element name of a member key given as UTF-8 bytes (see ``memberName(_:topLevel:)``).
+    mutating func memberName(bytes key: UnsafeBufferPointer<UInt8>, topLevel: Bool) -> Int32 {
+        let id = staticName(key)
+        if id >= 0 {
+            let i = staticInfos[Int(id)]
+            if i.flags & NameInfo.skippedKey != 0 { return -1 }
+            if topLevel && topLevelIgnored && context.ignoredFields.contains(String(decoding: key, as: UTF8.self)) { return -1 }
+            return id
+        }
+        return memberName(String(decoding: key, as: UTF8.self), topLevel: topLevel)
     }
 
     /// The element name of a member key, or -1 when the key is left out (comments, `@context`,
@@ -238,34 +265,85 @@ struct TreeBuilder {
         return add(n)
     }
 
-    /// The root: the corrected children of the event's members.
-    mutating func root(_ members: [JSONMember]) -> Int32 {
-        let children = correctedMembers(members, scope: .event, topLevel: true)
+    // MARK: - Reading values (from the tree or the tape)
+
+    @inline(__always) func kind(_ v: TreeValue) -> JSONKind {
+        switch v {
+        case .none: .null
+        case let .json(j): JSONValueReader().kind(j)
+        case let .tape(n): tape!.kind(n)
+        }
+    }
+
+    /// Whether `v` is an array with no items.
+    @inline(__always) func isEmptyArray(_ v: TreeValue) -> Bool {
+        switch v {
+        case .none: false
+        case let .json(j): if case let .array(items) = j { items.isEmpty } else { false }
+        case let .tape(n): tape!.kind(n) == .array && tape!.count(n) == 0
+        }
+    }
+
+    // The visitors are static, given the tape: their bodies change the builder.
+
+    /// `body` with each item of an array value.
+    @inline(__always) static func forEachItem(_ tape: JSONTapeView?, _ v: TreeValue, _ body: (TreeValue) -> Void) {
+        switch v {
+        case .none: break
+        case let .json(j): if case let .array(items) = j { for item in items { body(.json(item)) } }
+        case let .tape(n): tape!.forEachItem(n) { body(.tape($0)) }
+        }
+    }
+
+    /// `body` with each member of an object value: its name's UTF-8 bytes and its value.
+    @inline(__always) static func forEachMember(_ tape: JSONTapeView?, _ v: TreeValue, _ body: (UnsafeBufferPointer<UInt8>, TreeValue) -> Void) {
+        switch v {
+        case .none: break
+        case let .json(j): JSONValueReader().forEachMember(j) { body($0, .json($1)) }
+        case let .tape(n): tape!.forEachMember(n) { body($0, .tape($1)) }
+        }
+    }
+
+    /// Each item of an array value, or the value itself.
+    @inline(__always) static func forEachElement(_ tape: JSONTapeView?, of v: TreeValue, _ body: (TreeValue) -> Void) {
+        let isArray = switch v {
+        case .none: false
+        case let .json(j): if case .array = j { true } else { false }
+        case let .tape(n): tape!.kind(n) == .array
+        }
+        if isArray { forEachItem(tape, v, body) } else { body(v) }
+    }
+
+    // MARK: - Building
+
+    /// The root: the corrected children of the event's members (an object).
+    mutating func root(_ event: TreeValue) -> Int32 {
+        let children = correctedMembers(event, scope: .event, topLevel: true)
         return container(KN.empty.rawValue, .event, children: children)
     }
 
     /// The corrected children of an object: plain members in order, then one element per list
     /// name (in order of first appearance), then `childEPCs`.
-    private mutating func correctedMembers(_ members: [JSONMember], scope: VocabularyScope, topLevel: Bool) -> (Int32, Int32) {
+    private mutating func correctedMembers(_ object: TreeValue, scope: VocabularyScope, topLevel: Bool) -> (Int32, Int32) {
         let mark = stack.count, nmark = memberNames.count
         var special = false
-        for i in members.indices {
-            let id = memberName(members[i].key, topLevel: topLevel)
+        Self.forEachMember(tape, object) { key, value in
+            let id = memberName(bytes: key, topLevel: topLevel)
             memberNames.append(id)
-            if id < 0 { continue }
+            memberValues.append(value)
+            if id < 0 { return }
             let f = flags(id)
-            if f & (NameInfo.list | NameInfo.childEPCs) != 0 { special = true; continue }
+            if f & (NameInfo.list | NameInfo.childEPCs) != 0 { special = true; return }
             let s = scope.child(id)
-            if case let .array(items) = members[i].value {
-                for j in items.indices { let c = corrected(id, items[j], s); stack.append(c) }
-            } else {
-                let c = corrected(id, members[i].value, s)
+            Self.forEachElement(tape, of: value) { item in
+                let c = corrected(id, item, s)
                 stack.append(c)
             }
         }
+        let count = memberNames.count - nmark
         if special {
             var hasChildEPCs = false
-            for i in members.indices {
+            for i in 0..<count {
                 let id = memberNames[nmark + i]
                 guard id >= 0 else { continue }
                 let f = flags(id)
@@ -273,51 +351,53 @@ struct TreeBuilder {
                 guard f & NameInfo.list != 0, !memberNames[nmark..<(nmark + i)].contains(id) else { continue }
                 // A list with no elements adds nothing (as in the reference and the fallback
                 // renderer): `"bizTransactionList": []` hashes like an event without it.
-                guard hasElements(id, members, nmark, from: i) else { continue }
-                let g = group(id, members, nmark, from: i, scope: scope)
+                guard hasElements(id, nmark, count, from: i) else { continue }
+                let g = group(id, nmark, count, from: i, scope: scope)
                 stack.append(g)
             }
             if hasChildEPCs {
-                let g = childEPCs(KN.childEPCs.rawValue, members, nmark, from: 0, scope: scope)
+                let g = childEPCs(KN.childEPCs.rawValue, nmark, count, from: 0, scope: scope)
                 stack.append(g)
             }
         }
         while memberNames.count > nmark { memberNames.removeLast() }
+        while memberValues.count > nmark { memberValues.removeLast() }
         return popChildren(mark)
     }
 
     /// Calls `body` with each element of the members named `name` from member `from` on (the
-    /// items of an array value, or the value itself).
+    /// items of an array value, or the value itself), among the `count` members at `nmark`.
     @inline(__always)
-    private mutating func forEachElement(_ name: Int32, _ members: [JSONMember], _ nmark: Int, from: Int,
-                                         _ body: (inout TreeBuilder, JSONValue) -> Void) {
-        for i in from..<members.count where memberNames[nmark + i] == name {
-            if case let .array(items) = members[i].value {
-                for item in items { body(&self, item) }
+    private mutating func forEachElement(_ name: Int32, _ nmark: Int, _ count: Int, from: Int,
+                                         _ body: (inout TreeBuilder, TreeValue) -> Void) {
+        for i in from..<count where memberNames[nmark + i] == name {
+            let v = memberValues[nmark + i]
+            if kind(v) == .array {
+                Self.forEachItem(tape, v) { item in body(&self, item) }
             } else {
-                body(&self, members[i].value)
+                body(&self, v)
             }
         }
     }
 
     /// Whether any member named `name` from member `from` on has an element (a value that is not
     /// an empty array).
-    private func hasElements(_ name: Int32, _ members: [JSONMember], _ nmark: Int, from: Int) -> Bool {
-        for i in from..<members.count where memberNames[nmark + i] == name {
-            if case let .array(items) = members[i].value, items.isEmpty { continue }
+    private func hasElements(_ name: Int32, _ nmark: Int, _ count: Int, from: Int) -> Bool {
+        for i in from..<count where memberNames[nmark + i] == name {
+            if isEmptyArray(memberValues[nmark + i]) { continue }
             return true
         }
         return false
     }
 
     /// The list element `list` holding the elements of the members named `source`.
-    private mutating func group(_ list: Int32, _ members: [JSONMember], _ nmark: Int, from: Int, scope: VocabularyScope,
+    private mutating func group(_ list: Int32, _ nmark: Int, _ count: Int, from: Int, scope: VocabularyScope,
                                 source: Int32? = nil) -> Int32 {
         let source = source ?? list
         let s = scope.child(source)
         let mark = stack.count
         if flags(list) & NameInfo.typedList != 0 {
-            forEachElement(source, members, nmark, from: from) { b, item in
+            forEachElement(source, nmark, count, from: from) { b, item in
                 let p = b.pair(item, s)
                 b.stack.append(p)
             }
@@ -325,13 +405,13 @@ struct TreeBuilder {
             let element = listElement(list)
             let f = flags(element)
             if f & NameInfo.list != 0 {
-                let g = group(element, members, nmark, from: from, scope: scope, source: source)
+                let g = group(element, nmark, count, from: from, scope: scope, source: source)
                 stack.append(g)
             } else if f & NameInfo.childEPCs != 0 {
-                let g = childEPCs(source, members, nmark, from: from, scope: scope)
+                let g = childEPCs(source, nmark, count, from: from, scope: scope)
                 stack.append(g)
             } else {
-                forEachElement(source, members, nmark, from: from) { b, item in
+                forEachElement(source, nmark, count, from: from) { b, item in
                     let c = b.corrected(element, item, s)
                     b.stack.append(c)
                 }
@@ -343,16 +423,13 @@ struct TreeBuilder {
 
     /// A `childEPCs` element with one `epc` per element of the members named `source` (their
     /// text only).
-    private mutating func childEPCs(_ source: Int32, _ members: [JSONMember], _ nmark: Int, from: Int,
+    private mutating func childEPCs(_ source: Int32, _ nmark: Int, _ count: Int, from: Int,
                                     scope: VocabularyScope) -> Int32 {
         let s = scope.child(source)
         let mark = stack.count
-        forEachElement(source, members, nmark, from: from) { b, item in
-            let value: JSONValue
-            switch item {
-            case .object, .array: value = .null
-            default: value = item
-            }
+        forEachElement(source, nmark, count, from: from) { b, item in
+            let k = b.kind(item)
+            let value: TreeValue = k == .object || k == .array ? .none : item
             let c = b.add(TreeNode(name: KN.epc.rawValue, kind: TreeNode.leaf, scope: s, value: value))
             b.stack.append(c)
         }
@@ -361,22 +438,22 @@ struct TreeBuilder {
     }
 
     /// A corrected element named `name` for a JSON value.
-    private mutating func corrected(_ name: Int32, _ value: JSONValue, _ scope: VocabularyScope) -> Int32 {
-        switch value {
-        case let .object(members):
+    private mutating func corrected(_ name: Int32, _ value: TreeValue, _ scope: VocabularyScope) -> Int32 {
+        switch kind(value) {
+        case .object:
             // Built when first needed (`expand`); often never, when the renderer writes the
             // object's members straight from the JSON.
             var renamed = name
             if name == KN.quantity.rawValue {
-                renamed = hasChildren(members) ? KN.quantityElement.rawValue : name
+                renamed = hasChildren(value) ? KN.quantityElement.rawValue : name
             } else {
                 renamed = Self.renamed(name, hasChildren: true)
             }
             return add(TreeNode(name: renamed, kind: TreeNode.lazy, scope: scope, value: value))
-        case let .array(items):
+        case .array:
             // A list inside a list has no element name of its own.
             let mark = stack.count
-            for item in items { let c = corrected(KN.empty.rawValue, item, scope); stack.append(c) }
+            Self.forEachItem(tape, value) { item in let c = corrected(KN.empty.rawValue, item, scope); stack.append(c) }
             let children = popChildren(mark)
             return container(Self.renamed(name, hasChildren: children.1 > 0), scope, children: children)
         default:
@@ -385,44 +462,40 @@ struct TreeBuilder {
     }
 
     /// Whether an object's members give its element any children (the corrected ones).
-    private mutating func hasChildren(_ members: [JSONMember]) -> Bool {
-        for i in members.indices where memberName(members[i].key, topLevel: false) >= 0 {
-            if case let .array(items) = members[i].value, items.isEmpty { continue }
-            return true
+    private mutating func hasChildren(_ object: TreeValue) -> Bool {
+        var found = false
+        Self.forEachMember(tape, object) { key, value in
+            if found || memberName(bytes: key, topLevel: false) < 0 || isEmptyArray(value) { return }
+            found = true
         }
-        return false
+        return found
     }
 
     /// Builds the children of a lazy object element.
     mutating func expand(_ c: Int) {
-        guard nodes[c].kind == TreeNode.lazy, case let .object(members) = nodes[c].value else { return }
-        let children = correctedMembers(members, scope: nodes[c].scope, topLevel: false)
+        guard nodes[c].kind == TreeNode.lazy else { return }
+        let children = correctedMembers(nodes[c].value, scope: nodes[c].scope, topLevel: false)
         nodes[c].kind = TreeNode.container
-        nodes[c].value = .null
+        nodes[c].value = .none
         (nodes[c].childStart, nodes[c].childCount) = children
         nodes[c].live = children.1
     }
 
     /// An element named `name` as written, without the corrections (typed list entries keep theirs).
-    private mutating func raw(_ name: Int32, _ value: JSONValue, _ scope: VocabularyScope) -> Int32 {
-        switch value {
-        case let .object(members):
+    private mutating func raw(_ name: Int32, _ value: TreeValue, _ scope: VocabularyScope) -> Int32 {
+        switch kind(value) {
+        case .object:
             let mark = stack.count
-            for m in members {
-                let id = memberName(m.key, topLevel: false)
-                if id < 0 { continue }
+            Self.forEachMember(tape, value) { key, v in
+                let id = memberName(bytes: key, topLevel: false)
+                if id < 0 { return }
                 let s = scope.child(id)
-                if case let .array(items) = m.value {
-                    for item in items { let c = raw(id, item, s); stack.append(c) }
-                } else {
-                    let c = raw(id, m.value, s)
-                    stack.append(c)
-                }
+                Self.forEachElement(tape, of: v) { item in let c = raw(id, item, s); stack.append(c) }
             }
             return container(name, scope, children: popChildren(mark))
-        case let .array(items):
+        case .array:
             let mark = stack.count
-            for item in items { let c = raw(KN.empty.rawValue, item, scope); stack.append(c) }
+            Self.forEachItem(tape, value) { item in let c = raw(KN.empty.rawValue, item, scope); stack.append(c) }
             return container(name, scope, children: popChildren(mark))
         default:
             return add(TreeNode(name: name, kind: TreeNode.leaf, scope: scope, value: value))
@@ -430,26 +503,27 @@ struct TreeBuilder {
     }
 
     /// A typed entry: `type` first, then the identifier (other members are not part of the hash).
-    private mutating func pair(_ entry: JSONValue, _ scope: VocabularyScope) -> Int32 {
+    private mutating func pair(_ entry: TreeValue, _ scope: VocabularyScope) -> Int32 {
         let mark = stack.count
-        switch entry {
-        case let .object(members):
-            var type: (Int32, JSONValue, VocabularyScope)?, id: (Int32, JSONValue, VocabularyScope)?
-            scan: for m in members {
-                let name = memberName(m.key, topLevel: false)
-                if name < 0 { continue }
-                let items: [JSONValue]
-                if case let .array(a) = m.value { items = a } else { items = [m.value] }
-                for item in items {
+        switch kind(entry) {
+        case .object:
+            var type: (Int32, TreeValue, VocabularyScope)?, id: (Int32, TreeValue, VocabularyScope)?
+            Self.forEachMember(tape, entry) { key, v in
+                if type != nil && id != nil { return }
+                let name = memberName(bytes: key, topLevel: false)
+                if name < 0 { return }
+                Self.forEachElement(tape, of: v) { item in
+                    if type != nil && id != nil { return }
                     if name == KN.type.rawValue { if type == nil { type = (name, item, scope.child(name)) } }
                     else if id == nil { id = (name, item, scope.child(name)) }
-                    if type != nil && id != nil { break scan }
                 }
             }
             if let type { let c = raw(type.0, type.1, type.2); stack.append(c) }
             if let id { let c = raw(id.0, id.1, id.2); stack.append(c) }
-        case let .array(items):
-            if let first = items.first { let c = raw(KN.empty.rawValue, first, scope); stack.append(c) }
+        case .array:
+            var first: TreeValue?
+            Self.forEachItem(tape, entry) { item in if first == nil { first = item } }
+            if let first { let c = raw(KN.empty.rawValue, first, scope); stack.append(c) }
         default:
             break
         }

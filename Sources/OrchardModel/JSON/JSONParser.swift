@@ -208,16 +208,18 @@ public struct JSONParser {
     /// RFC 8785 member order of two unescaped names in the text: UTF-8 byte order, which agrees
     /// with UTF-16 order unless a name holds a character from U+E000 up (then: not canonical here).
     private static func precedes(_ bytes: [UInt8], _ a: Range<Int>, _ b: Range<Int>) -> Bool {
-        bytes.withUnsafeBufferPointer { p in
-            var x = a.lowerBound, y = b.lowerBound
-            while x < a.upperBound, y < b.upperBound {
-                let (u, v) = (p[x], p[y])
-                if u >= 0xEE || v >= 0xEE { return false }
-                if u != v { return u < v }
-                x += 1; y += 1
-            }
-            return x == a.upperBound && y < b.upperBound
+        bytes.withUnsafeBufferPointer { precedes($0, a, b) }
+    }
+
+    static func precedes(_ p: UnsafeBufferPointer<UInt8>, _ a: Range<Int>, _ b: Range<Int>) -> Bool {
+        var x = a.lowerBound, y = b.lowerBound
+        while x < a.upperBound, y < b.upperBound {
+            let (u, v) = (p[x], p[y])
+            if u >= 0xEE || v >= 0xEE { return false }
+            if u != v { return u < v }
+            x += 1; y += 1
         }
+        return x == a.upperBound && y < b.upperBound
     }
 
     private mutating func array() throws(JSONSyntaxError) -> JSONValue {
@@ -280,6 +282,10 @@ public struct JSONParser {
     /// exactly: an integer below 2^53 divided by a power of ten up to 10^22 is one correctly
     /// rounded IEEE operation (Clinger's fast path). Nil for anything else (then `Double(text)`).
     private static func exactDecimal(_ b: [UInt8], _ r: Range<Int>) -> Double? {
+        b.withUnsafeBufferPointer { exactDecimal($0, r) }
+    }
+
+    static func exactDecimal(_ b: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Double? {
         var k = r.lowerBound
         let negative = b[k] == UInt8(ascii: "-")
         if negative { k += 1 }

@@ -127,33 +127,37 @@ public enum ECMAScriptNumber {
     /// trip exactly), no exponent, no superfluous zeros or sign, magnitude at least 1e-6.
     public static func isCanonical(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { b in
-            var i = 0
-            if i < b.count, b[i] == 0x2D { i += 1 }
-            guard i < b.count else { return false }
-            let intStart = i
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            let intDigits = i - intStart
-            guard intDigits > 0, intDigits <= 15 else { return false }
-            if intDigits > 1 && b[intStart] == 0x30 { return false }
-            if i == b.count {
-                // An integer; "-0" is written "0".
-                return !(b[0] == 0x2D && intDigits == 1 && b[intStart] == 0x30)
-            }
-            guard b[i] == 0x2E else { return false }  // an exponent: leave it to format()
-            i += 1
-            let fracStart = i
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
-            let fracDigits = i - fracStart
-            guard i == b.count, fracDigits > 0, b[b.count - 1] != 0x30 else { return false }
-            if b[intStart] == 0x30 {
-                // 0.000001 is the smallest plain form; count significant digits after the zeros.
-                var z = fracStart
-                while z < b.count, b[z] == 0x30 { z += 1 }
-                return z - fracStart <= 5 && b.count - z <= 15
-            }
-            return intDigits + fracDigits <= 15
+        return text.withUTF8 { isCanonical($0) }
+    }
+
+    /// ``isCanonical(_:)`` of number text given as UTF-8 bytes.
+    static func isCanonical(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        if i < b.count, b[i] == 0x2D { i += 1 }
+        guard i < b.count else { return false }
+        let intStart = i
+        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+        let intDigits = i - intStart
+        guard intDigits > 0, intDigits <= 15 else { return false }
+        if intDigits > 1 && b[intStart] == 0x30 { return false }
+        if i == b.count {
+            // An integer; "-0" is written "0".
+            return !(b[0] == 0x2D && intDigits == 1 && b[intStart] == 0x30)
         }
+        guard b[i] == 0x2E else { return false }  // an exponent: leave it to format()
+        i += 1
+        let fracStart = i
+        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1 }
+        let fracDigits = i - fracStart
+        guard i == b.count, fracDigits > 0, b[b.count - 1] != 0x30 else { return false }
+        if b[intStart] == 0x30 {
+            // 0.000001 is the smallest plain form; count significant digits after the zeros.
+            var z = fracStart
+            while z < b.count, b[z] == 0x30 { z += 1 }
+            return z - fracStart <= 5 && b.count - z <= 15
+        }
+        return intDigits + fracDigits <= 15
+
     }
 
     /// Formats a finite double; NaN and infinities (not JSON) format as `null`.
