@@ -410,7 +410,8 @@ struct PreHashWriter {
             out.append(contentsOf: (time ? RefPreHashRenderer.normaliseTime(t) : RefPreHashRenderer.normaliseValue(t)).utf8)
             return (true, true)
         }
-        if colon >= 0 {
+        // (A prefix that cannot be declared needs no String: most values with a colon are URNs.)
+        if colon >= 0, scope.expands || tree.mayBePrefix(length: colon, first: colon > 0 ? b[0] : 0) {
             let s = String(decoding: b, as: UTF8.self)
             if let expanded = tree.expandedValue(s, colon: colon) {
                 // A CURIE: its URI, then the vocabulary (as the reference does).
