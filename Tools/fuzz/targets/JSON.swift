@@ -6,7 +6,9 @@
 //  2. compact output (member order and number text kept) parses back to an equal value;
 //  3. the parser's canonicality claims are true: isCanonical ⇒ the text is exactly canonical(value);
 //     memberValueIsCanonical[i] ⇒ that member's value text is exactly canonical(member value);
-//  4. a number text ECMAScriptNumber.isCanonical accepts is what ECMAScriptNumber.format writes.
+//  4. a number text ECMAScriptNumber.isCanonical accepts is what ECMAScriptNumber.format writes;
+//  5. the tape of canonical text (JSONTape) takes exactly the texts parseCanonical takes — the
+//     input and its canonical form — and reads the same values.
 @testable import OrchardModel
 
 /// The value with every object's members stably sorted as RFC 8785 orders them.
@@ -59,6 +61,7 @@ func checkNumbers(_ v: JSONValue) {
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzBytes(data, size)
     _ = try? JSONParser.parseLines(bytes)
+    checkTape(bytes)
     guard let doc = try? JSONParser.parseDocument(bytes) else { return 0 }
     let value = doc.value
 
@@ -88,5 +91,13 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
     }
     checkNumbers(value)
+    checkTape(canonical)
     return 0
+}
+
+/// Property 5.
+func checkTape(_ text: [UInt8]) {
+    let tape = JSONTape(canonical: text, from: 0, depth: 1), tree = JSONParser.parseCanonical(text, from: 0, depth: 1)
+    require((tape == nil) == (tree == nil), "tape \(tape == nil ? "refuses" : "takes"), parseCanonical \(tree == nil ? "refuses" : "takes"): \(show(text))")
+    if let tape, let tree { require(tape.value(tape.root) == tree, "the tape reads another value: \(show(text))") }
 }
