@@ -599,28 +599,44 @@ private struct AuditReplay {
         }
     }
 
-    /// Walks two databases in order side by side; returns the entries compared.
+    /// Walks two databases in order side by side; returns the entries compared. Both are read
+    /// in read-only transactions, whose pages LMDB leaves in place until they end: entries are
+    /// compared where they lie and copied only when they differ.
     mutating func compare(_ name: String, _ stored: LMDBReadCursor, _ rebuilt: LMDBReadCursor) throws -> UInt64 {
-        func entry(_ c: LMDBReadCursor) throws -> ([UInt8], [UInt8])? { try c.next { (Array($0), Array($1)) } }
+        typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+        func entry(_ c: LMDBReadCursor) throws -> Entry? { try c.next { ($0, $1) } }
+        func copy(_ e: Entry) -> ([UInt8], [UInt8]) { (Array(e.key), Array(e.value)) }
         var a = try entry(stored), b = try entry(rebuilt)
         var n: UInt64 = 0
         let skipsHead = name == "meta"
         while a != nil || b != nil {
             n += 1
-            guard let (ak, av) = a else { differ(name, missing: b!); b = try entry(rebuilt); continue }
-            guard let (bk, bv) = b else { differ(name, extra: (ak, av)); a = try entry(stored); continue }
-            if ak == bk {
-                if av != bv, !(skipsHead && ak == Array("head".utf8)), !(name == "registry" && Self.sameJSON(av, bv)) {
-                    differ(name, key: ak, stored: av, rebuilt: bv)
+            guard let x = a else { differ(name, missing: copy(b!)); b = try entry(rebuilt); continue }
+            guard let y = b else { differ(name, extra: copy(x)); a = try entry(stored); continue }
+            let order = Self.order(x.key, y.key)
+            if order == 0 {
+                if Self.order(x.value, y.value) != 0, !(skipsHead && x.key.elementsEqual("head".utf8)),
+                   !(name == "registry" && Self.sameJSON(Array(x.value), Array(y.value))) {
+                    differ(name, key: Array(x.key), stored: Array(x.value), rebuilt: Array(y.value))
                 }
                 a = try entry(stored); b = try entry(rebuilt)
-            } else if ak.lexicographicallyPrecedes(bk) {
-                differ(name, extra: (ak, av)); a = try entry(stored)
+            } else if order < 0 {
+                differ(name, extra: copy(x)); a = try entry(stored)
             } else {
-                differ(name, missing: (bk, bv)); b = try entry(rebuilt)
+                differ(name, missing: copy(y)); b = try entry(rebuilt)
             }
         }
         return n
+    }
+
+    /// Byte order of two keys or values (as LMDB orders keys): negative when `a` comes first.
+    static func order(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0, let p = a.baseAddress, let q = b.baseAddress {
+            let r = memcmp(p, q, common)
+            if r != 0 { return Int(r) }
+        }
+        return a.count - b.count
     }
 
     /// The registry log keeps each change as submitted (its members in the order given); the

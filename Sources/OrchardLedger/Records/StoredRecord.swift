@@ -64,9 +64,32 @@ extension SignedRecord {
     static func readCanonicalStored(_ b: [UInt8]) -> (kind: RecordKind, signer: KeyID, payload: JSONTape)? {
         guard b.count > storedPayloadOffset else { return nil }
         guard let kind = kindCodes.first(where: { $0.value == b[0] })?.key, kind != .genesis,
-              let signer = KeyID(idBytes: b[storedKeyIDRange]) else { return nil }
+              let signer = KeyIDMemo.current.keyID(b[storedKeyIDRange]) else { return nil }
         // Depth 1: inside the record object, as the long way parses it (the same nesting limit).
         guard let payload = JSONTape(canonical: b, from: storedPayloadOffset, depth: 1) else { return nil }
         return (kind, signer, payload)
+    }
+}
+
+/// The key IDs of the stored records read on one thread, by their 16 bytes: a ledger has few
+/// signers against many records, and each ID's text would otherwise be written for every record.
+final class KeyIDMemo {
+    private struct Bytes: Hashable { let high: UInt64, low: UInt64 }
+    private var ids: [Bytes: KeyID] = [:]
+    private static let perThread = PerThread { KeyIDMemo() }
+
+    /// This thread's memo.
+    static var current: KeyIDMemo { perThread.current }
+
+    /// ``KeyID/init(idBytes:)``, remembered.
+    func keyID(_ bytes: ArraySlice<UInt8>) -> KeyID? {
+        guard bytes.count == 16 else { return nil }
+        let key = bytes.withUnsafeBytes { Bytes(high: $0.loadUnaligned(as: UInt64.self), low: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+        if let id = ids[key] { return id }
+        guard let id = KeyID(idBytes: bytes) else { return nil }
+        // A registry of thousands of participants fits; anything beyond starts over.
+        if ids.count >= 1 << 14 { ids.removeAll(keepingCapacity: true) }
+        ids[key] = id
+        return id
     }
 }

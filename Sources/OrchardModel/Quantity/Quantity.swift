@@ -99,18 +99,30 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
     public var jsonNumber: JSONNumber { JSONNumber(text: decimalText, value: Double(micros) / Double(Self.one)) }
 
     static func parseMicros(_ text: String) throws(QuantityError) -> Int64 {
-        let u = Array(text.utf8)
+        var text = text
+        // Read where the text lies, the digits kept on the stack: numbers are read for every
+        // quantity of every event.
+        return try text.withUTF8 { u in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: u.count) { digits in
+                Result { () throws(QuantityError) in try parseMicros(u, digits: digits) }
+            }
+        }.get()
+    }
+
+    /// The micros of number text `u`; `digits` has room for its digits.
+    private static func parseMicros(_ u: UnsafeBufferPointer<UInt8>, digits: UnsafeMutableBufferPointer<UInt8>) throws(QuantityError) -> Int64 {
+        var text: String { String(decoding: u, as: UTF8.self) }
         var i = 0
         var negative = false
         if i < u.count, u[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-        var digits = [UInt8]()   // significant digits, leading zeros dropped
+        var n = 0   // significant digits in `digits`, leading zeros dropped
         var fractionDigits = 0
         var sawDigit = false, sawPoint = false
         while i < u.count {
             let c = u[i]
             if c >= 0x30 && c <= 0x39 {
                 sawDigit = true
-                if !(digits.isEmpty && c == 0x30) { digits.append(c - 0x30) }
+                if !(n == 0 && c == 0x30) { digits[n] = c - 0x30; n += 1 }
                 if sawPoint { fractionDigits += 1 }
             } else if c == UInt8(ascii: "."), !sawPoint {
                 sawPoint = true
@@ -136,13 +148,13 @@ public struct Quantity: Hashable, Sendable, CustomStringConvertible {
         // value = digits × 10^(exponent − fractionDigits); we want it × 10^scale.
         var shift = exponent - fractionDigits + Self.scale
         // Trailing zeros below the kept scale are harmless: 1.0000000 is 1.
-        while shift < 0, let last = digits.last, last == 0 { digits.removeLast(); shift += 1 }
-        if digits.isEmpty { return 0 }
+        while shift < 0, n > 0, digits[n - 1] == 0 { n -= 1; shift += 1 }
+        if n == 0 { return 0 }
         guard shift >= 0 else { throw .tooPrecise(text) }
         // Above 10^18 is far beyond ``maximum``: refused before any arithmetic could overflow.
-        guard digits.count + shift <= 18 else { throw .outOfRange(text) }
+        guard n + shift <= 18 else { throw .outOfRange(text) }
         var v: Int64 = 0
-        for d in digits { v = v * 10 + Int64(d) }
+        for d in digits[0..<n] { v = v * 10 + Int64(d) }
         for _ in 0..<shift {
             let (m, o) = v.multipliedReportingOverflow(by: 10)
             guard !o else { throw .outOfRange(text) }
