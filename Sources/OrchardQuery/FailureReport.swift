@@ -42,7 +42,7 @@ public struct FailureReport: Sendable {
             problems = []
             findings = []
         default:
-            message = (error as? any CustomStringConvertible)?.description ?? "\(error)"
+            message = String(describing: error)
             problems = []
             findings = []
         }

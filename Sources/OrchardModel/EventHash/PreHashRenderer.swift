@@ -37,6 +37,8 @@ struct PreHashWriter {
     /// The last expensive string value per (scope, time?) and what it was written as.
     private var cache: [CacheEntry] = []
     private var cacheBytes: [UInt8] = []
+    /// What the String path wrote for values seen before on this thread.
+    private var memo = ValueMemo()
     private let orderPos: [Int8]
     private let orderSub: [Int]
 
@@ -62,6 +64,7 @@ struct PreHashWriter {
         swap(&scratch, &ws.scratch)
         swap(&cache, &ws.cache)
         swap(&cacheBytes, &ws.cacheBytes)
+        swap(&memo, &ws.memo)
     }
 
     private mutating func giveBack(to ws: PreHashWorkspace) {
@@ -78,6 +81,7 @@ struct PreHashWriter {
         swap(&scratch, &ws.scratch)
         swap(&cache, &ws.cache)
         swap(&cacheBytes, &ws.cacheBytes)
+        swap(&memo, &ws.memo)
     }
 
     /// The pre-hash bytes of an event (an object, from the tree or from `tape`), or nil when it
@@ -463,7 +467,13 @@ struct PreHashWriter {
             let numeric = (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E
             if numeric || t.contains(0x2E) || Self.isCBVURN(t) {
                 slow = true
-                out.append(contentsOf: RefPreHashRenderer.normaliseValue(String(decoding: t, as: UTF8.self)).utf8)
+                // Identifiers recur from event to event (locations, lots, units): their
+                // normalised text is worked out once per thread.
+                if !memo.append(t, to: &out) {
+                    let v = RefPreHashRenderer.normaliseValue(String(decoding: t, as: UTF8.self))
+                    out.append(contentsOf: v.utf8)
+                    memo.remember(t, v)
+                }
             } else {
                 // No number, no CBV URN, and no dot (every GS1 identifier form has one).
                 out.append(contentsOf: t)
@@ -522,6 +532,7 @@ final class PreHashWorkspace {
     var dynInfos: [NameInfo] = [], dynBytes: [UInt8] = [], dynIndex: [String: Int32] = [:]
     var segments: [PreHashWriter.Segment] = [], matches: [Int] = [], directValues: [TreeValue] = [], scratch: [UInt8] = []
     var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
+    var memo = ValueMemo()
     var outputCapacity = 1024
     /// Larger buffers are let go after the event that needed them (bytes, and nodes).
     static let keptCapacity = 1 << 16, keptNodes = 1 << 12
@@ -531,3 +542,58 @@ final class PreHashWorkspace {
     /// This thread's workspace.
     static var current: PreHashWorkspace { perThread.current }
 }
+
+/// Values and the text `RefPreHashRenderer.normaliseValue` makes of them, kept by their bytes
+/// (one thread's, at most ``capacity`` entries; full, it starts over).
+struct ValueMemo {
+    private struct Entry { var hash: UInt64, key: Int32, keyCount: Int32, value: Int32, valueCount: Int32 }
+    static let capacity = 1 << 12
+    private var slots: [Int32] = []
+    private var entries: [Entry] = []
+    private var bytes: [UInt8] = []
+
+    private static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        // FNV-1a: short ASCII keys, no adversary to fear (a collision only costs a comparison).
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01B3 }
+        return h
+    }
+
+    /// Appends what `key` was remembered as to `out`; false when it was not.
+    mutating func append(_ key: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        guard !slots.isEmpty, !key.isEmpty else { return false }
+        let h = Self.hash(key), mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let e = slots[i]
+            if e < 0 { return false }
+            let entry = entries[Int(e)]
+            if entry.hash == h, Int(entry.keyCount) == key.count,
+               bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress! + Int(entry.key), key.baseAddress!, key.count) == 0 }) {
+                bytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(entry.value)..<Int(entry.value + entry.valueCount)])) }
+                return true
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// Remembers that `key` is written `value`.
+    mutating func remember(_ key: UnsafeBufferPointer<UInt8>, _ value: String) {
+        guard !key.isEmpty else { return }
+        if slots.isEmpty || entries.count >= Self.capacity {
+            slots = Array(repeating: -1, count: Self.capacity * 2)
+            entries.removeAll(keepingCapacity: true)
+            bytes.removeAll(keepingCapacity: true)
+        }
+        let h = Self.hash(key), mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        let k = Int32(bytes.count)
+        bytes.append(contentsOf: key)
+        let v = Int32(bytes.count)
+        bytes.append(contentsOf: value.utf8)
+        slots[i] = Int32(entries.count)
+        entries.append(Entry(hash: h, key: k, keyCount: Int32(key.count), value: v, valueCount: Int32(bytes.count) - v))
+    }
+}
+
