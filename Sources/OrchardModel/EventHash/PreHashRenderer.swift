@@ -151,7 +151,7 @@ struct PreHashWriter {
             if pos >= 0 { matches.append(Int(pos) << 32 | k) }
         }
         let end = matches.count
-        if end - mark > 1 { matches[mark..<end].sort() }
+        if end - mark > 1 { sortMatches(mark..<end) }
         var i = mark
         while i < end {
             let pos = matches[i] >> 32
@@ -173,6 +173,11 @@ struct PreHashWriter {
         }
         while matches.count > mark { matches.removeLast() }
         if taken { generic(p, .taken) }
+    }
+
+    /// Sorts `matches[range]` in place (sorting the slice itself would copy it first).
+    private mutating func sortMatches(_ range: Range<Int>) {
+        matches.withUnsafeMutableBufferPointer { var part = UnsafeMutableBufferPointer(rebasing: $0[range]); part.sort() }
     }
 
     /// One ordered field: `name=value`, or `name` and its ordered children; nothing when empty.
@@ -229,7 +234,7 @@ struct PreHashWriter {
             while directValues.count > vmark { directValues.removeLast() }
         }
         guard ok else { return false }
-        if end - mark > 1 { matches[mark..<end].sort() }
+        if end - mark > 1 { sortMatches(mark..<end) }
         var k = mark
         while k < end {
             let pos = matches[k] >> 56
@@ -301,7 +306,9 @@ struct PreHashWriter {
             return true
         }
         if inOrder { return }
-        out.withUnsafeBufferPointer { o in segs[smark...].sort { Self.less(o, $0, $1) } }
+        out.withUnsafeBufferPointer { o in
+            segs.withUnsafeMutableBufferPointer { var part = UnsafeMutableBufferPointer(rebasing: $0[smark...]); part.sort { Self.less(o, $0, $1) } }
+        }
         var sc: [UInt8] = []
         swap(&sc, &scratch)
         sc.removeAll(keepingCapacity: true)
