@@ -82,6 +82,8 @@ public struct AppendPlanner: Sendable {
     /// Roles that may sign `transporting`: their participants hold what is in transit (roles are
     /// fixed by genesis).
     let carrierRoles: Set<String>
+    /// The start of the messages records are signed with, made once.
+    let prefixes: SigningPrefixes
 
     public init(genesis: Genesis, logger: Logger = .silent) {
         self.genesis = genesis
@@ -90,6 +92,7 @@ public struct AppendPlanner: Sendable {
         carrierRoles = Set(genesis.roles.filter { $0.value.canonicalBizSteps.contains(transporting) }.keys)
         authorityKeyID = genesis.authorityKey.keyID
         origin = genesis.origin
+        prefixes = SigningPrefixes(origin: genesis.origin)
         rules = genesis.rules
     }
 
@@ -99,9 +102,11 @@ public struct AppendPlanner: Sendable {
     final class Prepared: Sendable {
         let kind: RecordKind
         let signer: KeyID?
-        /// What the signer signed: the domain prefix for the ledger's origin, then the RFC 8785
-        /// bytes of the payload (built once, for however many keys check it).
-        let signingMessage: [UInt8]
+        /// What the signer signed is this prefix (the domain for the ledger's origin, one array
+        /// for every record of a kind), then the RFC 8785 bytes of the payload, which the stored
+        /// form holds from `payloadStart` on: the message is put together when it is checked.
+        let signingPrefix: [UInt8]
+        let payloadStart: Int
         /// Set for event records.
         let facts: EventFacts?
         let eventID: EventID?
@@ -113,11 +118,12 @@ public struct AppendPlanner: Sendable {
         let storedForm: [UInt8]
         let leafHash: SHA256Digest
 
-        init(kind: RecordKind, signer: KeyID?, signingMessage: [UInt8], facts: EventFacts?,
+        init(kind: RecordKind, signer: KeyID?, signingPrefix: [UInt8], payloadStart: Int, facts: EventFacts?,
              eventID: EventID?, registryChange: JSONValue?, dedupKey: EventID?, storedForm: [UInt8], leafHash: SHA256Digest) {
             self.kind = kind
             self.signer = signer
-            self.signingMessage = signingMessage
+            self.signingPrefix = signingPrefix
+            self.payloadStart = payloadStart
             self.facts = facts
             self.eventID = eventID
             self.registryChange = registryChange
@@ -131,8 +137,14 @@ public struct AppendPlanner: Sendable {
         func hasValidSignature(by key: Ed25519PublicKey) throws(CryptoError) -> Bool {
             let at = SignedRecord.storedSignatureRange
             guard signer != nil, storedForm.count >= at.upperBound else { return false }
+            // The message in this thread's buffer: a record's payload runs to kilobytes, and a
+            // message array per record was an allocation made on one thread and freed on another.
+            let buffer = MessageBuffer.current
+            buffer.bytes.removeAll(keepingCapacity: buffer.bytes.capacity <= MessageBuffer.keptCapacity)
+            buffer.bytes.append(contentsOf: signingPrefix)
+            buffer.bytes.append(contentsOf: storedForm[payloadStart...])
             return try storedForm.withUnsafeBytes { stored in
-                signingMessage.withUnsafeBytes { message in
+                buffer.bytes.withUnsafeBytes { message in
                     Result { () throws(CryptoError) in try key.isValidSignature(UnsafeRawBufferPointer(rebasing: stored[at]), for: message) }
                 }
             }.get()
@@ -185,7 +197,7 @@ public struct AppendPlanner: Sendable {
     /// that prepares several records and then checks their signatures back to back keeps the
     /// signature code and tables hot in the core's caches.
     public func prepareUnchecked(_ input: RecordInput, index: Int) -> PreparedRecord {
-        var prepared = PreparedRecord(index: index, result: Self.prepare(input, index: index, origin: origin))
+        var prepared = PreparedRecord(index: index, result: Self.prepare(input, index: index, origin: origin, prefixes: prefixes))
         if case .failure = prepared.result, case let .stored(b) = input {
             prepared.refusedLeafHash = try? MerkleHash.leaf((try? SignedRecord.recordBytes(storedForm: b)) ?? b)
         }
@@ -316,7 +328,23 @@ public struct AppendPlanner: Sendable {
         }
     }
 
-    static func prepare(_ input: RecordInput, index: Int, origin: String) -> Result<Prepared, EventProblem> {
+    /// The start of every signed message of each kind, for `origin`.
+    struct SigningPrefixes: Sendable {
+        let event: [UInt8], registry: [UInt8]
+        init(origin: String) {
+            event = SignedRecord.signingPrefix(kind: .event, origin: origin, reserving: 0)
+            registry = SignedRecord.signingPrefix(kind: .registry, origin: origin, reserving: 0)
+        }
+        func prefix(_ kind: RecordKind, origin: String) -> [UInt8] {
+            switch kind {
+            case .event: event
+            case .registry: registry
+            default: SignedRecord.signingPrefix(kind: kind, origin: origin, reserving: 0)
+            }
+        }
+    }
+
+    static func prepare(_ input: RecordInput, index: Int, origin: String, prefixes: SigningPrefixes) -> Result<Prepared, EventProblem> {
         do {
             // The record's parts: its payload parsed, and its stored form with the canonical
             // payload bytes at `payloadStart` (the signed bytes and the leaf are made from them).
@@ -382,9 +410,7 @@ public struct AppendPlanner: Sendable {
                 // A declaration shares its event's ID: it is recognised as a repeat by its own bytes.
                 let byBytes = kind == .registry || facts?.errorDeclaration != nil
                 let dedupKey = byBytes ? EventID(digest: try SHA256.hash { recordBytes($0) }) : id
-                var message = SignedRecord.signingPrefix(kind: kind, origin: origin, reserving: canonicalPayload.count)
-                message.append(contentsOf: canonicalPayload)
-                return .success(Prepared(kind: kind, signer: signer, signingMessage: message,
+                return .success(Prepared(kind: kind, signer: signer, signingPrefix: prefixes.prefix(kind, origin: origin), payloadStart: payloadStart,
                                          facts: facts, eventID: id, registryChange: kind == .registry ? payload.json : nil,
                                          dedupKey: dedupKey, storedForm: storedForm, leafHash: try MerkleHash.leaf { recordBytes($0) }))
             }
@@ -655,3 +681,13 @@ extension Quantity {
         (try? adding(other)) ?? Quantity(micros: .max, unit: unit)
     }
 }
+
+/// A buffer per thread for putting a signed message together (see `Prepared.hasValidSignature`).
+final class MessageBuffer {
+    var bytes: [UInt8] = []
+    /// A larger buffer is let go after the message that needed it.
+    static let keptCapacity = 1 << 16
+    private static let perThread = PerThread { MessageBuffer() }
+    static var current: MessageBuffer { perThread.current }
+}
+

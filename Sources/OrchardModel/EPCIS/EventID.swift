@@ -30,7 +30,7 @@ public struct EventID: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// Computes the CBV 2.0 event ID of the event on `tape` (a stored payload, with the
     /// `@context` it declares): the same ID as ``compute(for:context:)`` of its tree.
     public static func compute(tape: JSONTape) throws -> EventID {
-        EventID(digest: try SHA256.hash(try EventHash.preHashBytes(tape: tape)))
+        EventID(digest: try EventHash.preHashDigest(tape: tape))
     }
 }
 

@@ -109,20 +109,37 @@ public enum EventHash {
     /// The pre-hash bytes of the event on `tape` (its root), with the context its own
     /// `@context` declares: the same bytes as ``preHashBytes(for:context:)`` of the event's tree.
     static func preHashBytes(tape: JSONTape) throws(EventHashError) -> [UInt8] {
+        if let bytes = withPreHash(tape: tape, { Array($0) }) { return bytes }
+        return try preHashBytesTheLongWay(tape: tape)
+    }
+
+    /// The SHA-256 of the pre-hash bytes of the event on `tape` (what its ID is), hashed in the
+    /// writer's buffer.
+    static func preHashDigest(tape: JSONTape) throws -> SHA256Digest {
+        if let digest = withPreHash(tape: tape, { b in Result { () throws(CryptoError) in try SHA256.hash(UnsafeRawBufferPointer(b)) } }) {
+            return try digest.get()
+        }
+        return try SHA256.hash(try preHashBytesTheLongWay(tape: tape))
+    }
+
+    /// `body` with the pre-hash bytes of the event on `tape`, when the byte writer takes it (an
+    /// object with a type, nothing that needs the String reference).
+    private static func withPreHash<R>(tape: JSONTape, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         let root = tape.root
-        let rendered: [UInt8]?? = tape.withView { t in
+        return tape.withView { t -> R? in
             guard t.kind(root) == .object else { return nil }
             let context = EventHashContext(jsonLDContext: t.member(root, "@context").map { t.value($0) })
-            // No type, or an empty one: the tree's way says so.
-            guard let type = t.member(root, "type"), let r = t.withUTF8(type, { b -> [UInt8]?? in
-                b.isEmpty ? nil : .some(PreHashWriter.render(.tape(root), tape: t, type: b, context: context))
-            }), let r else { return nil }
-            return .some(r)
+            guard let type = t.member(root, "type") else { return nil }
+            return t.withUTF8(type) { b -> R? in
+                b.isEmpty ? nil : PreHashWriter.withRendered(.tape(root), tape: t, type: b, context: context, body)
+            } ?? nil
         }
-        if let rendered, let rendered { return rendered }
-        // Anything else — not an object, no type, a bail-out to the String reference — is rare:
-        // the tree's way, with the context it reads.
-        let event = tape.value(root)
+    }
+
+    /// Anything the byte writer does not take — not an object, no type, a bail-out to the String
+    /// reference — is rare: the tree's way, with the context it reads.
+    private static func preHashBytesTheLongWay(tape: JSONTape) throws(EventHashError) -> [UInt8] {
+        let event = tape.value(tape.root)
         return try preHashBytes(for: event, context: EventHashContext(jsonLDContext: event["@context"]))
     }
 

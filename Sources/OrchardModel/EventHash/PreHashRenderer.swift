@@ -57,7 +57,7 @@ struct PreHashWriter {
         tree = TreeBuilder(context: context, tape: tape, workspace: ws)
         orderPos = tree.statics.orderPos
         orderSub = tree.statics.orderSub
-        out.reserveCapacity(ws.outputCapacity)
+        swap(&out, &ws.out)
         swap(&segments, &ws.segments)
         swap(&matches, &ws.matches)
         swap(&directValues, &ws.directValues)
@@ -69,6 +69,8 @@ struct PreHashWriter {
 
     private mutating func giveBack(to ws: PreHashWorkspace) {
         tree.giveBack(to: ws)
+        out.removeAll(keepingCapacity: out.capacity <= PreHashWorkspace.keptCapacity)
+        swap(&out, &ws.out)
         segments.removeAll(keepingCapacity: true)
         matches.removeAll(keepingCapacity: true)
         directValues.removeAll(keepingCapacity: true)
@@ -87,6 +89,13 @@ struct PreHashWriter {
     /// The pre-hash bytes of an event (an object, from the tree or from `tape`), or nil when it
     /// needs the String reference.
     static func render(_ event: TreeValue, tape: JSONTapeView?, type: UnsafeBufferPointer<UInt8>, context: EventHashContext) -> [UInt8]? {
+        withRendered(event, tape: tape, type: type, context: context) { Array($0) }
+    }
+
+    /// `body` with the pre-hash bytes of an event, written in this thread's buffer (see
+    /// ``render(_:tape:type:context:)``); nil when the event needs the String reference.
+    static func withRendered<R>(_ event: TreeValue, tape: JSONTapeView?, type: UnsafeBufferPointer<UInt8>, context: EventHashContext,
+                                _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         let ws = PreHashWorkspace.current
         var w = PreHashWriter(context: context, tape: tape, workspace: ws)
         defer { w.giveBack(to: ws) }
@@ -98,11 +107,7 @@ struct PreHashWriter {
         w.generic(Int(root), .eventTail)
         // Objects are expanded while rendering, so their keys are checked only then.
         if w.tree.bail { return nil }
-        // The next event's buffer: room for one like this one.
-        ws.outputCapacity = min(max(w.out.count + w.out.count / 4, 256), PreHashWorkspace.keptCapacity)
-        var result: [UInt8] = []
-        swap(&result, &w.out)
-        return result
+        return w.out.withUnsafeBufferPointer(body)
     }
 
     // MARK: - Structure
@@ -540,7 +545,7 @@ final class PreHashWorkspace {
     var segments: [PreHashWriter.Segment] = [], matches: [Int] = [], directValues: [TreeValue] = [], scratch: [UInt8] = []
     var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
     var memo = ValueMemo()
-    var outputCapacity = 1024
+    var out: [UInt8] = []
     /// Larger buffers are let go after the event that needed them (bytes, and nodes).
     static let keptCapacity = 1 << 16, keptNodes = 1 << 12
 
