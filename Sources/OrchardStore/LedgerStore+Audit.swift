@@ -249,7 +249,9 @@ private struct AuditReplay {
             stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
             do {
                 trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
-                try apply(stretch, current, planner: planner, txn: txn)
+                // Stage A's records of this stretch are let go of by the next stretch's workers.
+                let done = try apply(stretch, current, planner: planner, txn: txn)
+                stream?.release(done)
                 trace.mark("audit: stretch applied and written (waited \(current.waitedNanoseconds / 1_000_000) ms for stage A)")
             } catch {
                 current.cancel()
@@ -430,7 +432,10 @@ private struct AuditReplay {
 
     // MARK: The replay
 
-    mutating func apply(_ stretch: Stretch, _ stream: PreparedStream, planner: AppendPlanner, txn: LMDBTransaction) throws {
+    /// Applies and writes one stretch; returns what is left of its records and plan, for stage A's
+    /// workers to let go of (see ``PreparedStream/release(_:)``).
+    mutating func apply(_ stretch: Stretch, _ stream: PreparedStream, planner: AppendPlanner, txn: LMDBTransaction) throws -> [Any] {
+        var done: [Any] = []
         try scratch.write { s in
             let state = ReplayStateReader(rebuilt: StoreStateReader(txn: s, db: scratchDB), ledgerTxn: txn, ledgerDB: ledger)
             var writer = BatchWriter(head: try LedgerStore.headState(s, scratchDB), lotMapRoot: lotMapRoot, sealing: .replay,
@@ -455,6 +460,7 @@ private struct AuditReplay {
                     nowMillis = lastBlockMillis
                 }
                 try planner.apply(records, to: &plan, treeSize: stretch.firstLeaf, state: state, nowMillis: nowMillis, replaying: true)
+                done.append(records)
                 for problem in plan.problems[problemsBefore...] { record(problem, stretch: stretch) }
                 for r in plan.records[before...] where r.registryChange != nil {
                     if let change = try? RegistryChange(json: r.registryChange!) {
@@ -479,7 +485,9 @@ private struct AuditReplay {
             }
             try writer.finishReplay(plan, txn: s)
             registry = plan.registry
+            done.append(plan)
         }
+        return done
     }
 
     mutating func noteHead(_ block: SignedBlock) {

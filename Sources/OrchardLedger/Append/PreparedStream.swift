@@ -25,6 +25,8 @@ public final class PreparedStream: @unchecked Sendable {
     /// new participants sign later in the batch are then checked on all cores too.
     private var introduced: [KeyID: Ed25519PublicKey] = [:]
     private let introducedLock = NSLock()
+    /// What the ordered stage is done with, for a worker to let go of (see ``release(_:)``).
+    private var leftovers: [Any] = []
     /// Nanoseconds the consumer spent waiting for stage A.
     public private(set) var waitedNanoseconds: UInt64 = 0
 
@@ -40,6 +42,8 @@ public final class PreparedStream: @unchecked Sendable {
         DispatchQueue.global().async { [self] in
             DispatchQueue.concurrentPerform(iterations: blocks) { k in
                 if isCancelled { return }
+                // Freed here, before this block's records are made: see release(_:).
+                _ = takeLeftovers()
                 let lo = k * Self.blockSize, hi = min(inputs.count, lo + Self.blockSize)
                 // Everything but the signatures first, then the signatures back to back (their
                 // code and tables stay in the core's caches); keys a registry record of the
@@ -73,6 +77,26 @@ public final class PreparedStream: @unchecked Sendable {
         for k in 0..<blocks where state[k] == 1 { (slots + k).deinitialize(count: 1) }
         slots.deallocate()
         state.deallocate()
+    }
+
+    /// Hands this stream's workers what the ordered stage is done with (records of an earlier
+    /// batch, the plan made of them), for the next worker to start a block to let go of. Stage A
+    /// made those objects; freed on the ordered thread, they filled its allocator's per-thread
+    /// caches while every allocation of stage A missed its own (glibc's tcache), which cost more
+    /// than the frees. What no worker takes is let go of with the stream.
+    public func release(_ done: [Any]) {
+        guard !done.isEmpty else { return }
+        condition.lock()
+        leftovers.append(contentsOf: done)
+        condition.unlock()
+    }
+
+    private func takeLeftovers() -> [Any] {
+        condition.lock()
+        defer { condition.unlock() }
+        var taken: [Any] = []
+        swap(&taken, &leftovers)
+        return taken
     }
 
     private var isCancelled: Bool {
