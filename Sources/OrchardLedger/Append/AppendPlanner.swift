@@ -690,4 +690,3 @@ final class MessageBuffer {
     private static let perThread = PerThread { MessageBuffer() }
     static var current: MessageBuffer { perThread.current }
 }
-

@@ -608,4 +608,3 @@ struct ValueMemo {
         entries.append(Entry(hash: h, key: k, keyCount: Int32(key.count), value: v, valueCount: Int32(bytes.count) - v))
     }
 }
-

@@ -346,15 +346,8 @@ public struct JSONParser {
             i += 1
             // RFC 8785 writes only these escapes; `\/` or a `\u` escape means another writer.
             if e == UInt8(ascii: "/") || e == UInt8(ascii: "u") { canonical = false }
+            if let byte = Self.escaped(e) { out.append(byte); continue }
             switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800...0xDBFF).contains(scalar) {
@@ -374,6 +367,22 @@ public struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The byte a one-character escape `\e` stands for (`"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`);
+    /// nil for `u` and anything else.
+    static func escaped(_ e: UInt8) -> UInt8? {
+        switch e {
+        case UInt8(ascii: "\""): 0x22
+        case UInt8(ascii: "\\"): 0x5C
+        case UInt8(ascii: "/"): 0x2F
+        case UInt8(ascii: "b"): 0x08
+        case UInt8(ascii: "f"): 0x0C
+        case UInt8(ascii: "n"): 0x0A
+        case UInt8(ascii: "r"): 0x0D
+        case UInt8(ascii: "t"): 0x09
+        default: nil
+        }
     }
 
     private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {

@@ -34,8 +34,6 @@ protocol JSONReader {
 extension JSONReader {
     /// The string value of the member `key` of `n`, if it is a string.
     func stringMember(_ n: Node, _ key: String) -> String? { member(n, key).flatMap(string) }
-    func isArray(_ n: Node) -> Bool { kind(n) == .array }
-    func isObject(_ n: Node) -> Bool { kind(n) == .object }
 }
 
 /// The ``JSONValue`` tree as a ``JSONReader``: its nodes are the values themselves.

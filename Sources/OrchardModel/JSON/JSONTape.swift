@@ -1,12 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 // RFC 8785 canonical JSON text read into one flat array of nodes that point into the text: no
 // allocation per value, nothing to free value by value. The ledger stores every payload in
 // canonical form, so the audit's replay reads stored events this way (see AppendPlanner); any
 // text this reader does not take — not canonical, or canonical in a way it does not judge — is
 // left to ``JSONParser``, which says what is wrong or reads it the long way.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One value on a ``JSONTape``.
 struct TapeNode {
@@ -28,7 +30,7 @@ struct TapeNode {
 public struct JSONTape: Sendable {
     /// The whole buffer the text lies in (the text is `bytes[from...]`).
     let bytes: [UInt8]
-    var nodes: [TapeNode]
+    let nodes: [TapeNode]
 
     /// The root value's node.
     public var root: Int32 { 0 }
@@ -189,16 +191,9 @@ struct JSONTapeView: JSONReader {
             let b = text[k]
             k += 1
             guard b == UInt8(ascii: "\\"), k < text.count else { out.append(b); continue }
-            let e = text[k]
+            // (The tape takes no `\u` escape.)
+            out.append(JSONParser.escaped(text[k]) ?? text[k])
             k += 1
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            default: out.append(e)  // `"` and `\`
-            }
         }
         return String(decoding: out, as: UTF8.self)
     }
