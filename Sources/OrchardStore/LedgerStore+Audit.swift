@@ -152,8 +152,14 @@ private struct ReplayStateReader: LedgerStateReader {
     let rebuilt: StoreStateReader
     let ledgerTxn: LMDBTransaction
     let ledgerDB: LedgerSchema
+    /// Every key of the rebuilt `events` index: a key it surely lacks is not looked up.
+    let replayed: DigestFilter
 
-    func location(of id: EventID) throws -> EventLocation? { try rebuilt.location(of: id) }
+    func location(of id: EventID) throws -> EventLocation? {
+        // Every record's key is looked for, and on a sound ledger none is there.
+        guard replayed.mayContain(id.digest) else { return nil }
+        return try rebuilt.location(of: id)
+    }
     func lotBalance(_ lot: TraceKey) throws -> LotBalance? { try rebuilt.lotBalance(lot) }
     func namingRoles(of key: TraceKey) throws -> NamingRoles? { try rebuilt.namingRoles(of: key) }
     func declaration(of id: EventID) throws -> UInt64? { try rebuilt.declaration(of: id) }
@@ -184,6 +190,8 @@ private struct AuditReplay {
     var genesis: Genesis!
     var registry: Registry!
     var lotMapRoot = zeroDigest
+    /// The keys of the rebuilt `events` index, kept in step with it (see `ReplayStateReader`).
+    let replayedKeys = DigestFilter()
     /// The time of the last block replayed (ms), for a block whose own time is unreadable.
     var lastBlockMillis: Int64 = 0
     /// Checks that, once failed at one block, fail at every later block for the same cause (a
@@ -234,6 +242,11 @@ private struct AuditReplay {
             leaf = 1
         }
         let totalRecords: UInt64 = if case let .success(head) = storedHead { head.frontier.treeSize } else { 0 }
+        // The keys the scratch state starts with (the genesis's, or a saved state's).
+        try scratch.read { s in
+            let cursor = try LMDBReadCursor(s, scratchDB.events)
+            while try cursor.next({ key, _ in replayedKeys.insert(key) }) != nil {}
+        }
         var segments = SegmentReader(txn: txn, db: ledger)
         let planner = AppendPlanner(genesis: genesis)
         // Stage A of the next stretch runs on all cores while this thread applies the current one.
@@ -437,7 +450,8 @@ private struct AuditReplay {
     mutating func apply(_ stretch: Stretch, _ stream: PreparedStream, planner: AppendPlanner, txn: LMDBTransaction) throws -> [Any] {
         var done: [Any] = []
         try scratch.write { s in
-            let state = ReplayStateReader(rebuilt: StoreStateReader(txn: s, db: scratchDB), ledgerTxn: txn, ledgerDB: ledger)
+            let state = ReplayStateReader(rebuilt: StoreStateReader(txn: s, db: scratchDB), ledgerTxn: txn, ledgerDB: ledger,
+                                          replayed: replayedKeys)
             var writer = BatchWriter(head: try LedgerStore.headState(s, scratchDB), lotMapRoot: lotMapRoot, sealing: .replay,
                                      genesis: genesis, db: scratchDB)
             var plan = AppendPlan(registry: registry)
@@ -469,6 +483,7 @@ private struct AuditReplay {
                     }
                 }
                 try writer.add(plan.records, range: before..<plan.records.count, txn: s)
+                for r in plan.records[before...] { if let key = r.dedupKey { replayedKeys.insert(key.digest) } }
                 let expected = try writer.closeReplayedBlock(block, txn: s)
                 report.signaturesChecked += UInt64(records.count { $0.isReadable })
                 try compare(block, with: expected)
@@ -716,3 +731,45 @@ private struct AuditReplay {
         }
     }
 }
+
+/// A fixed-size filter of SHA-256 digests (a Bloom filter of 2^27 bits, 16 MiB, whatever the
+/// ledger's size): `mayContain` is true for every digest inserted and, at a million digests, for
+/// about one other in 5,000. Digests are uniformly random, so two of their words are the hashes.
+final class DigestFilter {
+    private static let bits = 1 << 27
+    private let words: UnsafeMutablePointer<UInt64>
+
+    init() {
+        words = .allocate(capacity: Self.bits / 64)
+        words.initialize(repeating: 0, count: Self.bits / 64)
+    }
+
+    deinit { words.deallocate() }
+
+    private static func positions(_ raw: UnsafeRawBufferPointer) -> (Int, Int) {
+        guard raw.count >= 16 else { return (0, 0) }
+        let mask = UInt64(bits - 1)
+        return (Int(raw.loadUnaligned(as: UInt64.self) & mask), Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & mask))
+    }
+
+    @inline(__always) private func set(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
+    @inline(__always) private func test(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+
+    /// Adds a digest given as its bytes (an `events` key).
+    func insert(_ raw: UnsafeRawBufferPointer) {
+        let (a, b) = Self.positions(raw)
+        set(a)
+        set(b)
+    }
+
+    func insert(_ digest: SHA256Digest) { digest.withUnsafeBytes { insert($0) } }
+
+    /// False when `digest` was surely never inserted.
+    func mayContain(_ digest: SHA256Digest) -> Bool {
+        digest.withUnsafeBytes { raw in
+            let (a, b) = Self.positions(raw)
+            return test(a) && test(b)
+        }
+    }
+}
+

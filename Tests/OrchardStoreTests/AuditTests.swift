@@ -169,6 +169,48 @@ struct AuditTests {
         #expect(dup.detail.contains("leaf \(leaf)"))
     }
 
+    @Test("A record repeated stretches after the original: found through the rebuilt events index (behind its filter)")
+    func duplicatedFarApart() throws {
+        let ledger = try Self.season()
+        let original = try eventLeaf(ledger.store, from: 40)
+        let copy = try eventLeaf(ledger.store, from: 1000)   // stretches of 300: three later
+        let bytes = try ledger.store.env.read { txn in try LedgerStore.storedRecord(txn, ledger.store.db, leaf: original) }
+        try editSegment(ledger.store, leaf: copy) { records, i in records[i] = bytes }
+        let report = try audit(ledger.store)
+        let dup = try #require(report.findings.first { $0.check == .recordDuplicate }, "\(report.findings.map(\.description))")
+        #expect(dup.leafIndex == copy)
+        #expect(dup.detail.contains("leaf \(original)"))
+    }
+
+    @Test("After a saved state, a record repeating one before its checkpoint is a duplicate (the filter starts from the saved index)")
+    func duplicatedAcrossSavedState() throws {
+        let ledger = try Self.season()
+        let store = ledger.store
+        let state = try TemporaryDirectory()
+        #expect(try audit(store) { $0.saveState = state.path + "/s" }.ok)
+        let sizeThen = try store.head().header.treeSize
+        _ = try ledger.append(try (0..<20).map { i in
+            try Fixtures.sign(FixtureEvents.harvest(lot: "DUP-\(i)", kilograms: Double(10 + i)), as: "farm-sn-luochuan-01")
+        })
+        let original = try eventLeaf(store, from: 60)
+        let bytes = try store.env.read { txn in try LedgerStore.storedRecord(txn, store.db, leaf: original) }
+        try editSegment(store, leaf: sizeThen + 3) { records, i in records[i] = bytes }
+        let report = try audit(store) { $0.since = state.path + "/s" }
+        let dup = try #require(report.findings.first { $0.check == .recordDuplicate }, "\(report.findings.map(\.description))")
+        #expect(dup.leafIndex == sizeThen + 3)
+        #expect(dup.detail.contains("leaf \(original)"))
+    }
+
+    @Test("The digest filter holds every digest put in and few others")
+    func digestFilter() throws {
+        let filter = DigestFilter()
+        var inserted = [SHA256Digest]()
+        for i in 0..<20_000 { let d = try SHA256.hash("in \(i)"); filter.insert(d); inserted.append(d) }
+        #expect(inserted.allSatisfy(filter.mayContain))
+        let others = try (0..<20_000).filter { filter.mayContain(try SHA256.hash("out \($0)")) }.count
+        #expect(others < 20)
+    }
+
     @Test("Two records swapped: both leaves named (the events index puts each where it was), and the block's root")
     func reorderedRecords() throws {
         let ledger = try Self.season()
