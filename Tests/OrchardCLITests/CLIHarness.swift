@@ -13,15 +13,17 @@ struct RunResult {
     func json() throws -> JSONValue { try JSONParser.parse(stdout) }
 }
 
-/// A scratch directory with a ledger path, and a way to run `orchard` in it.
+/// A scratch directory with a ledger path, and a way to run `orchard` in it. The directory (a
+/// ledger's files run to a gigabyte of map) is removed with everything in it when the last copy
+/// of the harness goes.
 struct CLIHarness {
-    let dir: URL
+    private let scratch: TemporaryDirectory
+    var dir: URL { scratch.url }
     var ledger: String { dir.appendingPathComponent("ledger").path }
     let repo = Conformance.packageRoot
 
     init() throws {
-        dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("orchard-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory(prefix: "orchard-e2e")
     }
 
     /// The `orchard` executable under test.
