@@ -17,14 +17,20 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
             let build = try tools.timeOrchard(["simulate", "--events", String(n), "--seed", "1", "--append", "--quiet", "--ledger", dir])
             print(String(format: "  (ledger of %d events built in %.0f s)", n, build))
         }
-        let head = try benchStore(dir).head().header
+        let store = try benchStore(dir)
+        let head = try store.head().header
+        // The ceiling is the raw verify rate of this ledger's own signatures (their messages'
+        // sizes, their keys), measured right before and after each audit.
+        let own = try BenchTools.ledgerJobs(store)
+        let mean = own.isEmpty ? 0 : own.reduce(0) { $0 + $1.message.count } / own.count
+        print("  (ceiling: \(own.count) of the ledger's signatures, messages of \(mean) bytes on average)")
         // Every record's signature (leaf 0, the genesis, has none) and each block's header and checkpoint signatures.
         let signatures = Double(head.treeSize - 1 + 2 * (head.height + 1))
         var ratios = [Double]()
         for _ in 0..<rounds {
-            let before = tools.verifyCeiling()
+            let before = tools.verifyCeiling(own)
             let (t, rss, anon, cpu) = try runMeasured(tools.binDir.appendingPathComponent("orchard").path, ["audit", "--quiet", "--ledger", dir])
-            let after = tools.verifyCeiling()
+            let after = tools.verifyCeiling(own)
             let rate = signatures / t, ceiling = (before + after) / 2
             ratios.append(rate / ceiling)
             print(String(format: "%8d   %6d   %7.1f   %12.0f   %12.0f (%.0f, %.0f)          %5.2f   %13d   %12d", Int(head.treeSize), Int(head.height),
