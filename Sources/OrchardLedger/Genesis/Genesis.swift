@@ -25,20 +25,80 @@ public struct Role: Hashable, Sendable {
 }
 
 /// A party that signs events: a farm, a packhouse, a carrier, a retailer, an auditor…
+///
+/// A value, held in one shared reference: every record the ledger checks looks its signer up,
+/// and a copy of nine strings, arrays and JSON was nine reference counts to change each time.
 public struct Participant: Hashable, Sendable {
-    public let id: String
-    public let gln: String?
-    public let name: String
-    public let role: String
-    public let province: String?
-    public let location: String?
+    private final class Storage: Sendable {
+        let id: String
+        let gln: String?
+        let name: String
+        let role: String
+        let province: String?
+        let location: String?
+        let json: JSONValue
+        let keys: [Ed25519PublicKey]
+        let witness: CosignerKey?
+
+        init(id: String, gln: String?, name: String, role: String, province: String?, location: String?,
+             json: JSONValue, keys: [Ed25519PublicKey], witness: CosignerKey?) {
+            self.id = id
+            self.gln = gln
+            self.name = name
+            self.role = role
+            self.province = province
+            self.location = location
+            self.json = json
+            self.keys = keys
+            self.witness = witness
+        }
+    }
+
+    private var storage: Storage
+
+    public var id: String { storage.id }
+    public var gln: String? { storage.gln }
+    public var name: String { storage.name }
+    public var role: String { storage.role }
+    public var province: String? { storage.province }
+    public var location: String? { storage.location }
     /// The participant as JSON, as it was registered (kept for bundles and `registry show`).
-    public let json: JSONValue
+    public var json: JSONValue { storage.json }
     /// Keys listed when the participant was registered.
-    public let keys: [Ed25519PublicKey]
+    public var keys: [Ed25519PublicKey] { storage.keys }
     /// The participant's witness key, when it cosigns the ledger's checkpoints (member `witness`,
     /// a C2SP cosigner verifier key `<name>+<key ID>+<base64(0x04 ‖ key)>`; Docs/PUBLISH.md).
-    public var witness: CosignerKey? = nil
+    public var witness: CosignerKey? {
+        get { storage.witness }
+        set {
+            storage = Storage(id: id, gln: gln, name: name, role: role, province: province, location: location,
+                              json: json, keys: keys, witness: newValue)
+        }
+    }
+
+    public init(id: String, gln: String?, name: String, role: String, province: String?, location: String?,
+                json: JSONValue, keys: [Ed25519PublicKey], witness: CosignerKey? = nil) {
+        storage = Storage(id: id, gln: gln, name: name, role: role, province: province, location: location,
+                          json: json, keys: keys, witness: witness)
+    }
+
+    public static func == (a: Participant, b: Participant) -> Bool {
+        a.storage === b.storage
+            || (a.id == b.id && a.gln == b.gln && a.name == b.name && a.role == b.role && a.province == b.province
+                && a.location == b.location && a.json == b.json && a.keys == b.keys && a.witness == b.witness)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(gln)
+        hasher.combine(name)
+        hasher.combine(role)
+        hasher.combine(province)
+        hasher.combine(location)
+        hasher.combine(json)
+        hasher.combine(keys)
+        hasher.combine(witness)
+    }
 }
 
 /// A product of the programme.

@@ -477,7 +477,7 @@ struct PreHashWriter {
         } else {
             let f = t[0]
             let numeric = (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E
-            if numeric || t.contains(0x2E) || Self.isCBVURN(t) {
+            if numeric || memchr(t.baseAddress!, 0x2E, t.count) != nil || Self.isCBVURN(t) {
                 slow = true
                 // Identifiers recur from event to event (locations, lots, units): their
                 // normalised text is worked out once per thread.
@@ -497,10 +497,24 @@ struct PreHashWriter {
     /// Whether the bytes are ASCII, and the offset of the first ":" (-1 if none).
     private static func classify(_ b: UnsafeBufferPointer<UInt8>) -> (Bool, Int) {
         var colon = -1
-        for i in 0..<b.count {
-            let c = b[i]
-            if c >= 0x80 { return (false, colon) }
-            if c == 0x3A && colon < 0 { colon = i }
+        var i = 0
+        while i < b.count {
+            // Eight bytes without a colon or a non-ASCII byte at a time (or, once the colon is
+            // found, without a non-ASCII byte).
+            if i + 8 <= b.count {
+                let w = ByteWord.load(b, i)
+                if !ByteWord.hasHigh(w) && (colon >= 0 || !ByteWord.has(w, 0x3A)) {
+                    i += 8
+                    continue
+                }
+            }
+            let stop = min(b.count, i + 8)
+            while i < stop {
+                let c = b[i]
+                if c >= 0x80 { return (false, colon) }
+                if c == 0x3A && colon < 0 { colon = i }
+                i += 1
+            }
         }
         return (true, colon)
     }
@@ -510,7 +524,8 @@ struct PreHashWriter {
     }
 
     private static func isCBVURN(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
-        t.starts(with: "urn:epcglobal:cbv:".utf8)
+        let prefix: StaticString = "urn:epcglobal:cbv:"
+        return t.count >= prefix.utf8CodeUnitCount && memcmp(t.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
     }
 }
 

@@ -297,23 +297,36 @@ private struct CanonicalTapeReader {
         i += 1
         let start = i
         var ascii = true, escaped = false
-        while i < p.count {
-            let b = p[i]
-            if b == UInt8(ascii: "\"") { break }
-            if b < 0x20 { return false }
-            if b >= 0x80 { ascii = false }
-            if b == UInt8(ascii: "\\") {
-                guard i + 1 < p.count else { return false }
-                switch p[i + 1] {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                    escaped = true
-                    i += 2
+        scan: while i < p.count {
+            // Eight plain ASCII bytes (no quote, backslash or control character) at a time.
+            if i + 8 <= p.count {
+                let w = ByteWord.load(p, i)
+                if !(ByteWord.hasBelow(w, 0x20) || ByteWord.has(w, UInt8(ascii: "\"")) || ByteWord.has(w, UInt8(ascii: "\\"))
+                     || ByteWord.hasHigh(w)) {
+                    i += 8
                     continue
-                default: return false
                 }
             }
-            i += 1
+            // Otherwise the next eight one by one.
+            let stop = min(p.count, i + 8)
+            while i < stop {
+                let b = p[i]
+                if b == UInt8(ascii: "\"") { break scan }
+                if b < 0x20 { return false }
+                if b >= 0x80 { ascii = false }
+                if b == UInt8(ascii: "\\") {
+                    guard i + 1 < p.count else { return false }
+                    switch p[i + 1] {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                        escaped = true
+                        i += 2
+                        continue
+                    default: return false
+                    }
+                }
+                i += 1
+            }
         }
         guard i < p.count else { return false }
         let end = i
