@@ -25,6 +25,7 @@ struct KeyFileTests {
     @Test("A private key written by Orchard is mode 0600 and openssl derives the same public key")
     func writtenKeyIsPrivateAndReadableByOpenSSL() throws {
         let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let key = try Ed25519PrivateKey()
         let path = dir + "/k.pem"
         try key.write(toPEMFile: path)
@@ -38,6 +39,7 @@ struct KeyFileTests {
     @Test("A key made by openssl genpkey signs what Orchard verifies")
     func opensslKeyIsAccepted() throws {
         let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", dir + "/o.pem"])
         let key = try Ed25519PrivateKey(contentsOfPEMFile: dir + "/o.pem")
         let sig = try key.signature(for: Array("hello".utf8))
@@ -48,6 +50,7 @@ struct KeyFileTests {
     @Test("Writing a key never overwrites an existing file")
     func refusesOverwrite() throws {
         let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try Ed25519PrivateKey().write(toPEMFile: dir + "/k.pem")
         #expect(throws: CryptoError.self) { try Ed25519PrivateKey().write(toPEMFile: dir + "/k.pem") }
     }
@@ -55,6 +58,7 @@ struct KeyFileTests {
     @Test("Non-Ed25519 and garbage PEM are refused")
     func rejectsOtherKeys() throws {
         let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", dir + "/ec.pem"])
         #expect(throws: CryptoError.notEd25519) { try Ed25519PrivateKey(contentsOfPEMFile: dir + "/ec.pem") }
         #expect(throws: CryptoError.self) { try Ed25519PrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }

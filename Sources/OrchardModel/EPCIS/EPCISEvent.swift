@@ -197,16 +197,16 @@ public struct EPCISEvent: Sendable {
 
     /// Lots and objects are keys of the ledger's indexes: they must be absolute URIs (so that no
     /// two spellings can meet in one key) of a sensible length (LMDB keys hold at most 511 bytes).
-    static func checkIdentifier(_ s: String, _ path: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
-        guard s.utf8.count <= 400 else { throw problem(.identifier, path, "identifier longer than 400 bytes") }
+    static func checkIdentifier(_ s: String, _ path: @autoclosure () -> String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
+        guard s.utf8.count <= 400 else { throw problem(.identifier, path(), "identifier longer than 400 bytes") }
         // Scanned in the string's own storage (an identifier is checked for every list entry).
         let flaw = s.utf8.withContiguousStorageIfAvailable(identifierFlaw) ?? Array(s.utf8).withUnsafeBufferPointer(identifierFlaw)
         switch flaw {
         case nil: return
         case let .invalidByte(bad, byte)?:
-            throw problem(.identifier, path, "\"\(s.prefix(60))\" contains \(byte == 0x20 ? "a space" : "a control character") at byte \(bad + 1): identifiers are URIs, which have none")
+            throw problem(.identifier, path(), "\"\(s.prefix(60))\" contains \(byte == 0x20 ? "a space" : "a control character") at byte \(bad + 1): identifiers are URIs, which have none")
         case .notAbsolute?:
-            throw problem(.identifier, path, "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
+            throw problem(.identifier, path(), "\"\(s.prefix(60))\" is not an absolute URI (an EPC URN such as urn:epc:class:lgtin:… or a GS1 Digital Link)")
         }
     }
 
@@ -238,14 +238,14 @@ public struct EPCISEvent: Sendable {
     /// LGTIN, a GTIN), EPC lists and `parentID` name single objects (an SGTIN, an SSCC…). A
     /// Digital Link's check digit is verified (a URN's is computed, not written). Identifiers
     /// outside GS1 (a private URI) are accepted as they are.
-    static func checkKind(_ s: String, instance: Bool, _ path: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
+    static func checkKind(_ s: String, instance: Bool, _ path: @autoclosure () -> String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         if s.hasPrefix("urn:epc:") {
             let isClass = s.hasPrefix("urn:epc:class:") || s.hasPrefix("urn:epc:idpat:")
             if instance && isClass {
-                throw problem(.identifier, path, "\"\(s.prefix(60))\" names a class of objects; this field names single objects (e.g. urn:epc:id:sgtin:… or urn:epc:id:sscc:…)")
+                throw problem(.identifier, path(), "\"\(s.prefix(60))\" names a class of objects; this field names single objects (e.g. urn:epc:id:sgtin:… or urn:epc:id:sscc:…)")
             }
             if !instance && !isClass {
-                throw problem(.identifier, path, "\"\(s.prefix(60))\" names a single object; epcClass names a class (e.g. urn:epc:class:lgtin:…)")
+                throw problem(.identifier, path(), "\"\(s.prefix(60))\" names a single object; epcClass names a class (e.g. urn:epc:class:lgtin:…)")
             }
             return
         }
@@ -256,13 +256,13 @@ public struct EPCISEvent: Sendable {
             if let sscc = dl.digitsAfter("/00/", count: 18) { _ = try SSCC(sscc) }
             if let gln = dl.digitsAfter("/414/", count: 13) ?? dl.digitsAfter("/417/", count: 13) { _ = try GLN(gln) }
         } catch {
-            throw problem(.identifier, path, "\"\(s.prefix(80))\": \(error)")
+            throw problem(.identifier, path(), "\"\(s.prefix(80))\": \(error)")
         }
         if instance && (key.kind == .lot || key.kind == .product) {
-            throw problem(.identifier, path, "\"\(s.prefix(60))\" names a class of objects; this field names single objects (a serial /21/ or an SSCC /00/)")
+            throw problem(.identifier, path(), "\"\(s.prefix(60))\" names a class of objects; this field names single objects (a serial /21/ or an SSCC /00/)")
         }
         if !instance && (key.kind == .item || key.kind == .logisticUnit) {
-            throw problem(.identifier, path, "\"\(s.prefix(60))\" names a single object; epcClass names a class (a GTIN /01/ with or without a lot /10/)")
+            throw problem(.identifier, path(), "\"\(s.prefix(60))\" names a single object; epcClass names a class (a GTIN /01/ with or without a lot /10/)")
         }
     }
 
