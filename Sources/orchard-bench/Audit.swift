@@ -20,7 +20,8 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
         let store = try benchStore(dir)
         let head = try store.head().header
         // The ceiling is the raw verify rate of this ledger's own signatures (their messages'
-        // sizes, their keys), measured right before and after each audit.
+        // sizes, their keys), measured for about three seconds right before and after each
+        // audit (on these shared machines a one-second sample moved by ±8 % from one to the next).
         let own = try BenchTools.ledgerJobs(store)
         let mean = own.isEmpty ? 0 : own.reduce(0) { $0 + $1.message.count } / own.count
         print("  (ceiling: \(own.count) of the ledger's signatures, messages of \(mean) bytes on average)")
@@ -28,9 +29,9 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
         let signatures = Double(head.treeSize - 1 + 2 * (head.height + 1))
         var ratios = [Double]()
         for _ in 0..<rounds {
-            let before = tools.verifyCeiling(own)
+            let before = tools.verifyCeiling(own, rounds: 12)
             let (t, rss, anon, cpu) = try runMeasured(tools.binDir.appendingPathComponent("orchard").path, ["audit", "--quiet", "--ledger", dir])
-            let after = tools.verifyCeiling(own)
+            let after = tools.verifyCeiling(own, rounds: 12)
             let rate = signatures / t, ceiling = (before + after) / 2
             ratios.append(rate / ceiling)
             print(String(format: "%8d   %6d   %7.1f   %12.0f   %12.0f (%.0f, %.0f)          %5.2f   %13d   %12d", Int(head.treeSize), Int(head.height),
