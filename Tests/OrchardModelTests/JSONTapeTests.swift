@@ -57,6 +57,28 @@ struct JSONTapeTests {
         }
     }
 
+    @Test("A tape offered for reuse while still held keeps its values; tapes read after it have their own")
+    func recycledWhileHeld() {
+        let texts = Array((Self.canonicalEvents + Self.seasonEvents).prefix(300))
+        var held = [(JSONTape, JSONValue)]()
+        for text in texts {
+            guard let tape = JSONTape(canonical: text, from: 0, depth: 0) else { Issue.record("not taken"); continue }
+            // Offered at once and again, yet kept and read later: its storage must not be reused.
+            tape.recycle()
+            tape.recycle()
+            held.append((tape, try! JSONParser.parse(text)))
+        }
+        for (tape, tree) in held { #expect(tape.value(tape.root) == tree) }
+        // Let go of, then recycled: the next tapes read as the parser reads them.
+        for (tape, _) in held { tape.recycle() }
+        held.removeAll()
+        for text in texts.reversed() {
+            guard let tape = JSONTape(canonical: text, from: 0, depth: 0) else { Issue.record("not taken"); continue }
+            #expect(tape.value(tape.root) == (try! JSONParser.parse(text)))
+            tape.recycle()
+        }
+    }
+
     /// (The parser judges canonical text conservatively: exponents, `\\u` escapes and names from
     /// U+E000 up are read the long way, so not every RFC 8785 output is taken.)
     @Test("The RFC 8785 vectors are taken where the parser takes them, with the same values", arguments: ["output", "input"])

@@ -378,6 +378,9 @@ public struct AppendPlanner: Sendable {
                 storedForm = record.storedForm
                 payloadStart = storedForm.count - record.canonicalPayload.count
             }
+            // Nothing this makes keeps the tape (the facts are values; a registry change is
+            // kept as JSON): its storage serves this thread's next record.
+            defer { if case let .tape(t) = payload { t.recycle() } }
             var facts: EventFacts? = nil
             var id: EventID? = nil
             if kind == .event {

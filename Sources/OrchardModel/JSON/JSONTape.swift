@@ -4,6 +4,7 @@
 // text this reader does not take — not canonical, or canonical in a way it does not judge — is
 // left to ``JSONParser``, which says what is wrong or reads it the long way.
 
+import OrchardCrypto
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,7 +41,8 @@ public struct JSONTape: Sendable {
     /// it is not valid JSON or not canonical as ``JSONParser`` judges canonical text (the same
     /// texts are refused: `parseCanonical` then says nil too).
     public init?(canonical bytes: [UInt8], from start: Int, depth: Int) {
-        var nodes = [TapeNode]()
+        // Storage a tape of this thread let go of (see ``recycle()``), else a new array.
+        var nodes = TapeNodePool.current.take()
         // About one value every 12 bytes in EPCIS events: one allocation for most payloads.
         nodes.reserveCapacity(max(16, (bytes.count - start) / 10))
         let ok = bytes.withUnsafeBufferPointer { p -> Bool in
@@ -51,6 +53,16 @@ public struct JSONTape: Sendable {
         guard ok else { return nil }
         self.bytes = bytes
         self.nodes = nodes
+    }
+
+    /// Offers this tape's node storage to the next tape read on this thread, for a caller done
+    /// with the tape (and everything read from it that may hold it). A tape's nodes run to
+    /// kilobytes: glibc's per-thread caches keep no blocks that large, so an array per payload
+    /// went through the allocator's shared bins, twice a record. Safe whatever still holds the
+    /// tape: the storage is reused only if nothing else holds it by then (else the next tape
+    /// gets an array of its own, as arrays do).
+    public func recycle() {
+        TapeNodePool.current.offer(nodes)
     }
 
     /// The value as a ``JSONValue`` (for code that needs the tree).
@@ -66,6 +78,31 @@ public struct JSONTape: Sendable {
                 Result { () throws(E) in try body(JSONTapeView(nodes: n, bytes: b)) }
             }
         }.get()
+    }
+}
+
+/// Node arrays of tapes this thread is done with (see ``JSONTape/recycle()``).
+final class TapeNodePool {
+    private var spare: [[TapeNode]] = []
+    /// At most this many arrays are kept, of at most `largest` nodes each (2 MiB a thread at most).
+    static let kept = 2, largest = 65_536
+
+    private static let perThread = PerThread { TapeNodePool() }
+
+    /// This thread's pool.
+    static var current: TapeNodePool { perThread.current }
+
+    /// An empty array, with the capacity of a spare one when there is one.
+    func take() -> [TapeNode] {
+        guard var nodes = spare.popLast() else { return [] }
+        // (Still shared: the array gives up this storage and allocates its own.)
+        nodes.removeAll(keepingCapacity: true)
+        return nodes
+    }
+
+    func offer(_ nodes: [TapeNode]) {
+        guard spare.count < Self.kept, nodes.capacity <= Self.largest else { return }
+        spare.append(nodes)
     }
 }
 
