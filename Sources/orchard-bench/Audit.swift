@@ -1,6 +1,7 @@
 // `Tools/bench --audit 100000,1000000`: the full audit (`orchard audit`, release) of simulated
 // ledgers of these sizes, its signature rate against the raw OpenSSL Ed25519 verify rate on all
-// cores measured right before and after it (the target: ≥ 0.8), and its peak memory.
+// cores of the ledger's own signatures, measured right before and after it (the target:
+// ≥ 0.8), and its peak memory.
 // ORCHARD_BENCH_LEDGERS=DIR keeps the built ledgers there for the next run.
 import Foundation
 import OrchardStore
