@@ -17,6 +17,9 @@ public struct AuditOptions: Sendable {
     public var saveState: String?
     /// Records replayed per stretch (memory is proportional to it, not to the ledger).
     public var stretchRecords = 8192
+    /// The first size of the rebuilt state's map (it grows by doubling as the state does; a
+    /// sparse file, so the size costs no disk until it is written).
+    public var scratchMapBytes = 1 << 30
     /// At most this many findings are kept in the report (all are counted).
     public var findingLimit = 1000
     /// Called after each stretch of the replay and each index compared.

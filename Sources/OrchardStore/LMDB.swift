@@ -2,6 +2,7 @@
 // rules: a single writer at a time, read snapshots that never block it, and a map that grows.
 import CLMDB
 import Logging
+import OrchardCrypto
 import OrchardLedger
 #if canImport(Glibc)
 import Glibc
@@ -259,11 +260,12 @@ final class LMDBEnvironment: @unchecked Sendable {
     // MARK: Transactions and the map size
     //
     // LMDB's rule: mdb_env_set_mapsize (to grow the map, or to adopt the size another process gave
-    // it after MDB_MAP_RESIZED) must not be called while any transaction of this process is open.
-    // Every transaction therefore begins in `beginTransaction`, which holds `resizeLock` shared
-    // until `endTransaction`; a resize takes it exclusively, so it waits for other threads'
-    // transactions to end. The current thread's own open transactions it cannot wait for: a
-    // resize asked for by a thread that has one open throws instead of deadlocking.
+    // it after MDB_MAP_RESIZED) must not be called while any transaction of this process is open
+    // in the environment. Every transaction therefore begins in `beginTransaction`, which holds
+    // `resizeLock` shared until `endTransaction`; a resize takes it exclusively, so it waits for
+    // other threads' transactions to end. The current thread's own open transactions in this
+    // environment it cannot wait for: a resize asked for by a thread that has one open throws
+    // instead of deadlocking. Transactions in other environments do not matter.
 
     /// Begins a transaction, adopting a map another process grew (MDB_MAP_RESIZED) and retrying.
     /// Pair with ``endTransaction()`` after the commit or abort.
@@ -273,7 +275,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             resizeLock.lockShared()
             let rc = mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
             if rc == 0, let txn {
-                ThreadTransactions.add(1)
+                ThreadTransactions.add(1, in: env)
                 return txn
             }
             resizeLock.unlock()
@@ -283,18 +285,18 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 
     private func endTransaction() {
-        ThreadTransactions.add(-1)
+        ThreadTransactions.add(-1, in: env)
         resizeLock.unlock()
     }
 
-    /// Throws if this thread has a transaction open: it would wait for itself.
+    /// Throws if this thread has a transaction open in this environment: it would wait for itself.
     private func requireNoOpenTransaction(_ code: Int32, _ operation: String) throws(LMDBError) {
-        if ThreadTransactions.depth > 0 {
-            throw LMDBError(code: code, operation: operation + " (not while this thread has a transaction open; LMDB resizes the map only when no transaction of the process is open)")
+        if ThreadTransactions.depth(in: env) > 0 {
+            throw LMDBError(code: code, operation: operation + " (not while this thread has a transaction open in this environment; LMDB resizes a map only when no transaction of the process is open in it)")
         }
     }
 
-    /// Doubles the map. LMDB requires that no transaction of this process is active meanwhile,
+    /// Doubles the map. LMDB requires that no transaction of this process is active in it meanwhile,
     /// so it waits for readers (the writer lock keeps writers out).
     private func grow() throws(LMDBError) {
         try requireNoOpenTransaction(MDB_MAP_FULL, "grow map")
@@ -330,17 +332,20 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 }
 
-/// How many LMDB transactions the current thread has open (see the resize rule above).
+/// How many LMDB transactions the current thread has open, per environment (see the resize rule
+/// above). The rule is per environment: a thread reading one environment (the ledger, all through
+/// an audit) may grow another (the audit's rebuilt state), which waits for no transaction of its own.
 enum ThreadTransactions {
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k, nil)
-        return k
-    }()
+    private final class Open { var count: [OpaquePointer: Int] = [:] }
+    private static let open = PerThread { Open() }
 
-    static var depth: Int { Int(bitPattern: pthread_getspecific(key)) }
+    static func depth(in env: OpaquePointer) -> Int { open.current.count[env] ?? 0 }
 
-    static func add(_ n: Int) { pthread_setspecific(key, UnsafeRawPointer(bitPattern: depth + n)) }
+    static func add(_ n: Int, in env: OpaquePointer) {
+        let o = open.current
+        let now = (o.count[env] ?? 0) + n
+        o.count[env] = now == 0 ? nil : now
+    }
 }
 
 /// The header of an LMDB data file, read with pread before LMDB maps the file: LMDB trusts its

@@ -33,7 +33,7 @@ extension LedgerStore {
         }
         var report: AuditReport
         do {
-            let scratch = try LMDBEnvironment(directory: work, initialMapSize: 1 << 30, scratch: true)
+            let scratch = try LMDBEnvironment(directory: work, initialMapSize: options.scratchMapBytes, scratch: true)
             let schema = try LedgerSchema(env: scratch)
             var replay = AuditReplay(ledger: db, scratch: scratch, scratchDB: schema, options: options, logger: logger)
             report = try env.read { txn in try replay.run(txn, from: saved) }
@@ -448,19 +448,25 @@ private struct AuditReplay {
     /// Applies and writes one stretch; returns what is left of its records and plan, for stage A's
     /// workers to let go of (see ``PreparedStream/release(_:)``).
     mutating func apply(_ stretch: Stretch, _ stream: PreparedStream, planner: AppendPlanner, txn: LMDBTransaction) throws -> [Any] {
+        // The whole stretch from stage A first, and the replay as it stands: when the rebuilt
+        // state fills its map, the write is run again from the start (the map grown), and must
+        // find the same records and the same replay state.
+        var all = [PreparedRecord]()
+        all.reserveCapacity(stretch.inputs.count)
+        while all.count < stretch.inputs.count, let more = stream.next() { all += more }
+        let start = self
         var done: [Any] = []
         try scratch.write { s in
+            self = start
+            done = [all]
             let state = ReplayStateReader(rebuilt: StoreStateReader(txn: s, db: scratchDB), ledgerTxn: txn, ledgerDB: ledger,
                                           replayed: replayedKeys)
             var writer = BatchWriter(head: try LedgerStore.headState(s, scratchDB), lotMapRoot: lotMapRoot, sealing: .replay,
                                      genesis: genesis, db: scratchDB)
             var plan = AppendPlan(registry: registry)
-            var pending = [PreparedRecord]()
             var taken = 0
             for (block, count) in stretch.blocks {
-                while pending.count < count, let more = stream.next() { pending += more }
-                let records = Array(pending.prefix(count))
-                pending.removeFirst(min(count, pending.count))
+                let records = Array(all[min(taken, all.count)..<min(taken + count, all.count)])
                 let firstLeaf = stretch.firstLeaf + UInt64(taken)
                 blockFirstLeaves.append(firstLeaf)
                 let before = plan.records.count, problemsBefore = plan.problems.count
@@ -474,7 +480,6 @@ private struct AuditReplay {
                     nowMillis = lastBlockMillis
                 }
                 try planner.apply(records, to: &plan, treeSize: stretch.firstLeaf, state: state, nowMillis: nowMillis, replaying: true)
-                done.append(records)
                 for problem in plan.problems[problemsBefore...] { record(problem, stretch: stretch) }
                 for r in plan.records[before...] where r.registryChange != nil {
                     if let change = try? RegistryChange(json: r.registryChange!) {

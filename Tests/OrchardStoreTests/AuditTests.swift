@@ -102,6 +102,20 @@ struct AuditTests {
         #expect(report.firstFailingRecord?.check == .recordSignature)
     }
 
+    @Test("A rebuilt state larger than its first map: the map grows while the ledger is read, and the report is the same")
+    func scratchMapGrows() throws {
+        let ledger = try Self.season()
+        let leaf = try eventLeaf(ledger.store, from: 777)
+        try editSegment(ledger.store, leaf: leaf) { records, i in records[i][40] ^= 0x01 }
+        let roomy = try audit(ledger.store)
+        // 64 KiB: the state outgrows it many times over, mid-stretch (each write that fills the map
+        // is run again from the stretch's start, and must not count anything twice).
+        let cramped = try audit(ledger.store) { $0.scratchMapBytes = 64 * 1024 }
+        #expect(roomy.findingCount > 0 && roomy.firstFailingRecord?.leafIndex == leaf)
+        #expect(cramped.json == roomy.json)
+        #expect(cramped.recordsReplayed == roomy.recordsReplayed && cramped.registryHistory.count == roomy.registryHistory.count)
+    }
+
     @Test("A changed byte in a block header: the sequencer's signature on that block, and the next block's link")
     func changedHeader() throws {
         let ledger = try Self.season()
