@@ -358,7 +358,12 @@ struct PreHashWriter {
             let tape = tree.tape!
             switch tape.kind(n) {
             case .string: return tape.withUTF8(n) { writeString($0, scope, time: time) } ?? false
-            case .number: return writeNumber(tape.number(n)!, time: time)
+            case .number:
+                // Most numbers are short decimals, written from their text where it lies.
+                out.append(UInt8(ascii: "="))
+                if tape.withNumberText(n, { PythonNumber.appendShortDecimal($0, to: &out) }) == true { return true }
+                out.removeLast()
+                return writeNumber(tape.number(n)!, time: time)
             case .bool: return writeBool(tape.bool(n)!)
             default: return false
             }

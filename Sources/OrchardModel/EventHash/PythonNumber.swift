@@ -31,53 +31,56 @@ enum PythonNumber {
     /// without leading and trailing zeros, and `repr` writes them positionally.
     static func appendShortDecimal(_ text: String, to out: inout [UInt8]) -> Bool {
         var text = text
-        return text.withUTF8 { b in
-            let n = b.count
-            var i = 0
-            var negative = false
-            if i < n && b[i] == 0x2D { negative = true; i += 1 }
-            let intStart = i
+        return text.withUTF8 { appendShortDecimal($0, to: &out) }
+    }
+
+    /// ``appendShortDecimal(_:to:)`` for number text given as bytes (a tape's, read where it lies).
+    static func appendShortDecimal(_ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        let n = b.count
+        var i = 0
+        var negative = false
+        if i < n && b[i] == 0x2D { negative = true; i += 1 }
+        let intStart = i
+        while i < n && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+        let intEnd = i
+        guard intEnd > intStart else { return false }
+        var fracStart = i, fracEnd = i
+        if i < n && b[i] == 0x2E {
+            i += 1
+            fracStart = i
             while i < n && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
-            let intEnd = i
-            guard intEnd > intStart else { return false }
-            var fracStart = i, fracEnd = i
-            if i < n && b[i] == 0x2E {
-                i += 1
-                fracStart = i
-                while i < n && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
-                fracEnd = i
-                guard fracEnd > fracStart else { return false }
-            }
-            guard i == n else { return false }
-            var a = intStart
-            while a < intEnd && b[a] == 0x30 { a += 1 }
-            var fe = fracEnd
-            while fe > fracStart && b[fe - 1] == 0x30 { fe -= 1 }
-            let intDigits = intEnd - a
-            if fe == fracStart {
-                // Integral: String(Int64(d)); -0 is 0.
-                guard intDigits <= 15 else { return false }
-                if intDigits == 0 { out.append(0x30); return true }
-                if negative { out.append(0x2D) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[a..<intEnd]))
-                return true
-            }
-            if intDigits > 0 {
-                guard intDigits + (fe - fracStart) <= 15 else { return false }
-                if negative { out.append(0x2D) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[a..<intEnd]))
-            } else {
-                var z = fracStart
-                while b[z] == 0x30 { z += 1 }  // stops before fe: b[fe - 1] is not "0"
-                // The first significant digit is at 10^-(z - fracStart + 1); repr goes exponential below 10^-4.
-                guard z - fracStart <= 3, fe - z <= 15 else { return false }
-                if negative { out.append(0x2D) }
-                out.append(0x30)
-            }
-            out.append(0x2E)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[fracStart..<fe]))
+            fracEnd = i
+            guard fracEnd > fracStart else { return false }
+        }
+        guard i == n else { return false }
+        var a = intStart
+        while a < intEnd && b[a] == 0x30 { a += 1 }
+        var fe = fracEnd
+        while fe > fracStart && b[fe - 1] == 0x30 { fe -= 1 }
+        let intDigits = intEnd - a
+        if fe == fracStart {
+            // Integral: String(Int64(d)); -0 is 0.
+            guard intDigits <= 15 else { return false }
+            if intDigits == 0 { out.append(0x30); return true }
+            if negative { out.append(0x2D) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[a..<intEnd]))
             return true
         }
+        if intDigits > 0 {
+            guard intDigits + (fe - fracStart) <= 15 else { return false }
+            if negative { out.append(0x2D) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[a..<intEnd]))
+        } else {
+            var z = fracStart
+            while b[z] == 0x30 { z += 1 }  // stops before fe: b[fe - 1] is not "0"
+            // The first significant digit is at 10^-(z - fracStart + 1); repr goes exponential below 10^-4.
+            guard z - fracStart <= 3, fe - z <= 15 else { return false }
+            if negative { out.append(0x2D) }
+            out.append(0x30)
+        }
+        out.append(0x2E)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[fracStart..<fe]))
+        return true
     }
 
     /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`

@@ -155,6 +155,13 @@ struct JSONTapeView: JSONReader {
         return try s.withUTF8 { b in Result { () throws(E) in try body(b) } }.get()
     }
 
+    /// `body` with a number's text as it lies in the canonical bytes; nil when `n` is not a number.
+    func withNumberText<R>(_ n: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        let node = nodes[Int(n)]
+        guard node.kind == .number else { return nil }
+        return body(text(node))
+    }
+
     func number(_ n: Int32) -> JSONNumber? {
         let node = nodes[Int(n)]
         guard node.kind == .number else { return nil }
