@@ -493,6 +493,18 @@ struct LMDBTransaction {
         }
     }
 
+    /// `body` with the value for `key` where LMDB keeps it (valid only inside `body`); nil if absent.
+    func withValue<R>(_ db: LMDBDatabase, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
+        try key.withUnsafeBytes { k in
+            var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
+            var v = MDB_val()
+            let rc = mdb_get(txn, db.dbi, &kv, &v)
+            if rc == MDB_NOTFOUND { return nil }
+            try check(rc, "get")
+            return try body(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        }
+    }
+
     /// Deletes `key` (with all its values in a DUPSORT database); false when it was not there.
     @discardableResult
     func delete(_ db: LMDBDatabase, _ key: [UInt8]) throws -> Bool {

@@ -126,11 +126,8 @@ private struct SegmentReader {
         if key != segmentKey {
             segmentKey = key
             do {
-                if let b = try txn.get(db.records, [UInt8](bigEndian: key)) {
-                    segment = .success(try RecordSegments.decode(b))
-                } else {
-                    segment = .success([])
-                }
+                // Each record copied out of the map once (not the segment, then each record).
+                segment = .success(try txn.withValue(db.records, [UInt8](bigEndian: key)) { try RecordSegments.decode($0) } ?? [])
             } catch let e as StoreError {
                 segment = .failure(e)
             } catch {

@@ -28,29 +28,37 @@ enum RecordSegments {
 
     /// All records of a segment.
     static func decode(_ b: [UInt8]) throws -> [[UInt8]] {
+        try b.withUnsafeBytes { try decode($0) }
+    }
+
+    /// All records of a segment read where it lies (each record copied out once).
+    static func decode(_ b: UnsafeRawBufferPointer) throws -> [[UInt8]] {
         let n = try count(b)
-        return try (0..<n).map { try record($0, in: b) }
+        return try (0..<n).map { try record($0, in: b, count: n) }
     }
 
     /// The `i`-th record of a segment.
     static func record(_ i: Int, in b: [UInt8]) throws -> [UInt8] {
-        let n = try count(b)
+        try b.withUnsafeBytes { try record(i, in: $0, count: try count($0)) }
+    }
+
+    private static func record(_ i: Int, in b: UnsafeRawBufferPointer, count n: Int) throws -> [UInt8] {
         guard i < n else { throw StoreError.notFound(.leaf(UInt64(i), treeSize: nil)) }
         let base = 4 + 4 * n
         let start = i == 0 ? 0 : u32(b, 4 + 4 * (i - 1))
         let end = u32(b, 4 + 4 * i)
         guard start <= end, base + end <= b.count else { throw StoreError.corrupt("record segment offsets") }
-        return Array(b[(base + start)..<(base + end)])
+        return Array(UnsafeRawBufferPointer(rebasing: b[(base + start)..<(base + end)]))
     }
 
-    private static func count(_ b: [UInt8]) throws -> Int {
+    private static func count(_ b: UnsafeRawBufferPointer) throws -> Int {
         guard b.count >= 4 else { throw StoreError.corrupt("record segment too short") }
         let n = u32(b, 0)
         guard b.count >= 4 + 4 * n else { throw StoreError.corrupt("record segment header") }
         return n
     }
 
-    private static func u32(_ b: [UInt8], _ at: Int) -> Int {
+    private static func u32(_ b: UnsafeRawBufferPointer, _ at: Int) -> Int {
         Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3])
     }
 }
