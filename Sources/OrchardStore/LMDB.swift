@@ -483,14 +483,7 @@ struct LMDBTransaction {
 
     /// The value for `key`, copied out; nil if absent.
     func get(_ db: LMDBDatabase, _ key: [UInt8]) throws -> [UInt8]? {
-        try key.withUnsafeBytes { k in
-            var kv = MDB_val(mv_size: k.count, mv_data: UnsafeMutableRawPointer(mutating: k.baseAddress))
-            var v = MDB_val()
-            let rc = mdb_get(txn, db.dbi, &kv, &v)
-            if rc == MDB_NOTFOUND { return nil }
-            try check(rc, "get")
-            return Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
-        }
+        try withValue(db, key) { Array($0) }
     }
 
     /// `body` with the value for `key` where LMDB keeps it (valid only inside `body`); nil if absent.
