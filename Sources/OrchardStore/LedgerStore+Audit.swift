@@ -256,7 +256,8 @@ private struct AuditReplay {
             let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
             next = next.stop == nil ? read(fromHeight: stretch.firstHeight + UInt64(stretch.blocks.count), leaf: after, txn: txn, segments: &segments)
                 : (nil, nil)
-            stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
+            // (The registry is this stretch's start: the next stream also asks this one for keys.)
+            stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry, after: current) }
             do {
                 trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
                 // Stage A's records of this stretch are let go of by the next stretch's workers.

@@ -17,6 +17,19 @@ struct ByteWordTests {
             #expect(ByteWord.hasBelow(w, n) == bytes.contains { $0 < n }, "below \(n) in \(bytes)")
         }
         #expect(ByteWord.hasHigh(w) == bytes.contains { $0 >= 0x80 }, "high in \(bytes)")
+        // The masks: the lowest flagged byte is the first qualifying one (none flagged when none
+        // qualifies), alone and OR-ed as the tape reader uses them.
+        func first(_ m: UInt64) -> Int? { m == 0 ? nil : m.trailingZeroBitCount >> 3 }
+        for b in [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0, 0x7F, 0x80, 0xFF] {
+            #expect(first(ByteWord.equal(w, b)) == bytes.firstIndex(of: b), "first \(b) in \(bytes)")
+        }
+        for n in [UInt8(1), 0x20, 0x21, 0x80] {
+            #expect(first(ByteWord.below(w, n)) == bytes.firstIndex { $0 < n }, "first below \(n) in \(bytes)")
+        }
+        let special = ByteWord.below(w, 0x20) | ByteWord.equal(w, UInt8(ascii: "\"")) | ByteWord.equal(w, UInt8(ascii: "\\"))
+            | (w & ByteWord.highs)
+        #expect(first(special) == bytes.firstIndex { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 >= 0x80 },
+                "first special in \(bytes)")
     }
 
     @Test("Every byte value at every position of a plain word")

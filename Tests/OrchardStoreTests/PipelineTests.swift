@@ -1,6 +1,6 @@
 import Testing
 import OrchardCrypto
-import OrchardLedger
+@testable import OrchardLedger
 import OrchardModel
 @testable import OrchardStore
 import OrchardTesting
@@ -43,6 +43,36 @@ struct PipelineTests {
         #expect(receipts.allSatisfy { !$0.duplicate })
         #expect(receipts.last?.leafIndex == UInt64(Self.size + 1))
         #expect(try ledger.store.verifyRecent().ok)
+    }
+
+    @Test("A stream prepared a stretch ahead checks signatures with the keys the stream before it introduces")
+    func keyIntroducedByEarlierStream() throws {
+        let ledger = try Fixtures.makeLedger()
+        let planner = AppendPlanner(genesis: ledger.store.genesis)
+        let registry = try ledger.store.registry
+        let newKey = try Ed25519PrivateKey()
+        let add = try Fixtures.signRegistryChange(["op": "add", "participant": [
+            "id": "farm-ahead", "name": "Farm signing a stretch later", "role": "farm", "province": "Shaanxi",
+            "publicKeys": [.string(Base64.encode(newKey.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"])
+        let late = try Fixtures.sign(FixtureEvents.harvest(lot: "AHEAD", kilograms: 10), with: newKey)
+        // The registry both streams start from lacks the key (as the audit's next stretch's
+        // does, made before this stretch is applied).
+        let first = PreparedStream([add.input], planner: planner, registry: registry)
+        _ = try #require(first.next())
+        let alone = PreparedStream([late.input], planner: planner, registry: registry)
+        let after = PreparedStream([late.input], planner: planner, registry: registry, after: first)
+        let unchecked = try #require(alone.next()?.first), checked = try #require(after.next()?.first)
+        #expect(unchecked.checkedKey == nil)
+        #expect(checked.checkedKey == newKey.publicKey)
+        #expect(checked.signatureValid)
+        // A record signed by another key under that ID is checked with the introduced key, and fails.
+        let forged = try Fixtures.sign(FixtureEvents.harvest(lot: "AHEAD", kilograms: 10), with: try Ed25519PrivateKey())
+        var tampered = try #require(forged.json.objectMembers)
+        if let i = tampered.firstIndex(where: { $0.key == "signer" }) { tampered[i] = JSONMember("signer", .string(newKey.publicKey.keyID.rawValue)) }
+        let wrong = PreparedStream([.json(.object(tampered))], planner: planner, registry: registry, after: first)
+        let refused = try #require(wrong.next()?.first)
+        #expect(refused.checkedKey == newKey.publicKey)
+        #expect(!refused.signatureValid)
     }
 
     @Test("A key from a forged registry change checks its own events' signatures in stage A, yet they are refused")

@@ -24,6 +24,9 @@ public final class PreparedStream: @unchecked Sendable {
     /// Keys that registry records of this batch introduce, as stage A meets them: events their
     /// new participants sign later in the batch are then checked on all cores too.
     private var introduced: [KeyID: Ed25519PublicKey] = [:]
+    /// The stream before this one, whose registry records the registry given to this one may
+    /// not hold yet (see ``init(_:planner:registry:after:)``); let go of when this one is done.
+    private var earlier: PreparedStream?
     private let introducedLock = NSLock()
     /// What the ordered stage is done with, for a worker to let go of (see ``release(_:)``).
     private var leftovers: [Any] = []
@@ -31,12 +34,18 @@ public final class PreparedStream: @unchecked Sendable {
     public private(set) var waitedNanoseconds: UInt64 = 0
 
     /// Starts stage A of `inputs` with `planner`, checking signatures against `registry` (the
-    /// registry at the start of the batch).
-    public init(_ inputs: [RecordInput], planner: AppendPlanner, registry: Registry) {
+    /// registry at the start of the batch). `earlier`: the stream of the batch right before this
+    /// one, when `registry` is the registry before that batch (a replay prepares a stretch ahead):
+    /// keys its registry records introduce are used here too, so events their new participants
+    /// sign are checked on all cores rather than in order. (A key checked here is only a key ID's
+    /// key; whether it may sign at the record's leaf is decided in order, where a record checked
+    /// with another key than the registry's there is checked again.)
+    public init(_ inputs: [RecordInput], planner: AppendPlanner, registry: Registry, after earlier: PreparedStream? = nil) {
         blocks = (inputs.count + Self.blockSize - 1) / Self.blockSize
         slots = .allocate(capacity: max(blocks, 1))
         state = .allocate(capacity: max(blocks, 1))
         state.initialize(repeating: 0, count: max(blocks, 1))
+        self.earlier = earlier
         let keys = registry.keys
         let blocks = self.blocks
         DispatchQueue.global().async { [self] in
@@ -53,6 +62,11 @@ public final class PreparedStream: @unchecked Sendable {
                 for i in prepared.indices { planner.checkSignature(&prepared[i]) { keys[$0]?.key ?? introducedKey($0) } }
                 publish(prepared, block: k)
             }
+            introducedLock.lock()
+            let before = self.earlier
+            self.earlier = nil
+            introducedLock.unlock()
+            _ = before   // let go of outside the lock
             condition.lock()
             running = false
             condition.broadcast()
@@ -106,6 +120,14 @@ public final class PreparedStream: @unchecked Sendable {
     }
 
     private func introducedKey(_ id: KeyID) -> Ed25519PublicKey? {
+        introducedLock.lock()
+        let own = introduced[id], before = earlier
+        introducedLock.unlock()
+        return own ?? before?.ownIntroducedKey(id)
+    }
+
+    /// A key this stream's own registry records introduced (not its earlier stream's).
+    private func ownIntroducedKey(_ id: KeyID) -> Ed25519PublicKey? {
         introducedLock.lock()
         defer { introducedLock.unlock() }
         return introduced[id]

@@ -342,35 +342,34 @@ private struct CanonicalTapeReader {
         let start = i
         var ascii = true, escaped = false
         scan: while i < p.count {
-            // Eight plain ASCII bytes (no quote, backslash or control character) at a time.
+            // Eight bytes at a time to the first that matters (a quote, backslash, control
+            // character or non-ASCII byte); near the end of the text, one at a time.
             if i + 8 <= p.count {
                 let w = ByteWord.load(p, i)
-                if !(ByteWord.hasBelow(w, 0x20) || ByteWord.has(w, UInt8(ascii: "\"")) || ByteWord.has(w, UInt8(ascii: "\\"))
-                     || ByteWord.hasHigh(w)) {
+                let m = ByteWord.below(w, 0x20) | ByteWord.equal(w, UInt8(ascii: "\"")) | ByteWord.equal(w, UInt8(ascii: "\\"))
+                    | (w & ByteWord.highs)
+                if m == 0 {
                     i += 8
                     continue
                 }
+                i += m.trailingZeroBitCount >> 3
             }
-            // Otherwise the next eight one by one.
-            let stop = min(p.count, i + 8)
-            while i < stop {
-                let b = p[i]
-                if b == UInt8(ascii: "\"") { break scan }
-                if b < 0x20 { return false }
-                if b >= 0x80 { ascii = false }
-                if b == UInt8(ascii: "\\") {
-                    guard i + 1 < p.count else { return false }
-                    switch p[i + 1] {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                         UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-                        escaped = true
-                        i += 2
-                        continue
-                    default: return false
-                    }
+            let b = p[i]
+            if b == UInt8(ascii: "\"") { break scan }
+            if b < 0x20 { return false }
+            if b >= 0x80 { ascii = false }
+            if b == UInt8(ascii: "\\") {
+                guard i + 1 < p.count else { return false }
+                switch p[i + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    escaped = true
+                    i += 2
+                    continue
+                default: return false
                 }
-                i += 1
             }
+            i += 1
         }
         guard i < p.count else { return false }
         let end = i

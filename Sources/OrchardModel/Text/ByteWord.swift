@@ -24,4 +24,19 @@ enum ByteWord {
 
     /// Whether some byte of `w` is not ASCII.
     @inline(__always) static func hasHigh(_ w: UInt64) -> Bool { w & highs != 0 }
+
+    // Masks with the high bit set at qualifying bytes. Only the lowest set bit is exact (a
+    // borrow may flag a byte above a qualifying one), which is what finding the first needs:
+    // `mask.trailingZeroBitCount >> 3` is its position, and an OR of masks keeps it exact.
+
+    /// Flags the bytes of `w` equal to `b` (lowest exact).
+    @inline(__always) static func equal(_ w: UInt64, _ b: UInt8) -> UInt64 {
+        let x = w ^ (ones &* UInt64(b))
+        return (x &- ones) & ~x & highs
+    }
+
+    /// Flags the bytes of `w` below `n`, n ≤ 128 (lowest exact).
+    @inline(__always) static func below(_ w: UInt64, _ n: UInt8) -> UInt64 {
+        (w &- ones &* UInt64(n)) & ~w & highs
+    }
 }
