@@ -256,8 +256,12 @@ private struct AuditReplay {
             let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
             next = next.stop == nil ? read(fromHeight: stretch.firstHeight + UInt64(stretch.blocks.count), leaf: after, txn: txn, segments: &segments)
                 : (nil, nil)
-            // (The registry is this stretch's start: the next stream also asks this one for keys.)
-            stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry, after: current) }
+            // The registry is this stretch's start: the keys this stretch's registry records
+            // introduce are handed over too, or the events of new participants in the next
+            // stretch would be checked one by one on this thread.
+            stream = next.stretch.map {
+                PreparedStream($0.inputs, planner: planner, registry: registry, introduced: PreparedStream.keysIntroduced(by: stretch.inputs))
+            }
             do {
                 trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
                 // Stage A's records of this stretch are let go of by the next stretch's workers.

@@ -30,6 +30,7 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
         let signatures = Double(head.treeSize - 1 + 2 * (head.height + 1))
         var ratios = [Double]()
         for _ in 0..<rounds {
+            let one = tools.verifyOneCore(own)
             let before = tools.verifyCeiling(own, rounds: 12)
             let (t, rss, anon, cpu) = try runMeasured(tools.binDir.appendingPathComponent("orchard").path, ["audit", "--quiet", "--ledger", dir])
             let after = tools.verifyCeiling(own, rounds: 12)
@@ -41,6 +42,8 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
             // rate, and the rest of what the audit does for a record. With every core busy the
             // ratio is verify / (verify + rest), so 0.8 leaves the rest a quarter of a verify.
             let verify = cores / ceiling, spent = cpu / signatures
+            print(String(format: "    one core verifies %.0f/s: all %d cores give ×%.2f of one (×%d if each were a core of its own)",
+                         one, Int(cores), before / max(one, 1), Int(cores)))
             print(String(format: "    CPU %.1f s (cores busy %.0f %%): %.1f µs of core time a signature = %.1f verify + %.1f the rest (0.8 needs the rest ≤ %.1f)",
                          cpu, 100 * cpu / (t * cores), spent * 1e6, verify * 1e6, (spent - verify) * 1e6, verify / 4 * 1e6))
         }

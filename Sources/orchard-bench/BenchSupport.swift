@@ -80,6 +80,23 @@ struct BenchTools {
         return Double(verified) / t
     }
 
+    /// Raw OpenSSL Ed25519 verifications per second on one core, of `jobs`, for about
+    /// `budget` seconds. Beside ``verifyCeiling(_:rounds:)`` it says what the machine's other
+    /// cores add: on a virtual machine whose cores are hyperthreads of one physical core, or
+    /// share it with other guests, a second core adds far less than one (measured: from ×0.9 to
+    /// ×2 on the same machine within an hour), and an audit's ratio to that ceiling moves with it.
+    func verifyOneCore(_ jobs: [VerifyJob], budget: Double = 1.5) -> Double {
+        guard !jobs.isEmpty else { return 0 }
+        var verified = 0
+        let t = seconds {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            while Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 < budget {
+                for j in jobs.prefix(256) where (try? j.key.isValidSignature(j.sig, for: j.message)) == true { verified += 1 }
+            }
+        }
+        return Double(verified) / t
+    }
+
     /// The ledger's own signatures: `count` signed records spread evenly over the ledger, as the
     /// audit checks them (the message its signer signed, the key the registry gives its key ID).
     /// A ledger's messages are not all of one size (a transformation naming a hundred EPCs runs

@@ -45,8 +45,8 @@ struct PipelineTests {
         #expect(try ledger.store.verifyRecent().ok)
     }
 
-    @Test("A stream prepared a stretch ahead checks signatures with the keys the stream before it introduces")
-    func keyIntroducedByEarlierStream() throws {
+    @Test("A stream prepared a stretch ahead checks signatures with the keys the stretch before it introduces")
+    func keyIntroducedByEarlierStretch() throws {
         let ledger = try Fixtures.makeLedger()
         let planner = AppendPlanner(genesis: ledger.store.genesis)
         let registry = try ledger.store.registry
@@ -55,21 +55,24 @@ struct PipelineTests {
             "id": "farm-ahead", "name": "Farm signing a stretch later", "role": "farm", "province": "Shaanxi",
             "publicKeys": [.string(Base64.encode(newKey.publicKey.rawRepresentation))]], "issuedAt": "2026-09-01T00:00:00.000Z"])
         let late = try Fixtures.sign(FixtureEvents.harvest(lot: "AHEAD", kilograms: 10), with: newKey)
-        // The registry both streams start from lacks the key (as the audit's next stretch's
-        // does, made before this stretch is applied).
-        let first = PreparedStream([add.input], planner: planner, registry: registry)
-        _ = try #require(first.next())
+        // The stretch before, as the audit reads it: stored forms, the registry change among events.
+        let before: [RecordInput] = [.stored(Self.harvests[0].storedForm), .stored(add.storedForm), .stored(Self.harvests[1].storedForm)]
+        let introduced = PreparedStream.keysIntroduced(by: before)
+        #expect(introduced == [newKey.publicKey])
+        #expect(PreparedStream.keysIntroduced(by: Self.harvests.prefix(40).map { .stored($0.storedForm) }).isEmpty)
+        // The registry the next stream starts from lacks the key (it is made before that stretch is applied).
         let alone = PreparedStream([late.input], planner: planner, registry: registry)
-        let after = PreparedStream([late.input], planner: planner, registry: registry, after: first)
-        let unchecked = try #require(alone.next()?.first), checked = try #require(after.next()?.first)
+        let handed = PreparedStream([late.input], planner: planner, registry: registry, introduced: introduced)
+        let unchecked = try #require(alone.next()?.first), checked = try #require(handed.next()?.first)
         #expect(unchecked.checkedKey == nil)
         #expect(checked.checkedKey == newKey.publicKey)
         #expect(checked.signatureValid)
-        // A record signed by another key under that ID is checked with the introduced key, and fails.
+        // A record signed by another key under that ID is checked with the handed key, and fails.
         let forged = try Fixtures.sign(FixtureEvents.harvest(lot: "AHEAD", kilograms: 10), with: try Ed25519PrivateKey())
-        var tampered = try #require(forged.json.objectMembers)
-        if let i = tampered.firstIndex(where: { $0.key == "signer" }) { tampered[i] = JSONMember("signer", .string(newKey.publicKey.keyID.rawValue)) }
-        let wrong = PreparedStream([.json(.object(tampered))], planner: planner, registry: registry, after: first)
+        var members = try #require(forged.json.objectMembers)
+        let at = try #require(members.firstIndex { $0.key == "signer" })
+        members[at] = JSONMember("signer", .string(newKey.publicKey.keyID.rawValue))
+        let wrong = PreparedStream([.json(.object(members))], planner: planner, registry: registry, introduced: introduced)
         let refused = try #require(wrong.next()?.first)
         #expect(refused.checkedKey == newKey.publicKey)
         #expect(!refused.signatureValid)

@@ -24,9 +24,6 @@ public final class PreparedStream: @unchecked Sendable {
     /// Keys that registry records of this batch introduce, as stage A meets them: events their
     /// new participants sign later in the batch are then checked on all cores too.
     private var introduced: [KeyID: Ed25519PublicKey] = [:]
-    /// The stream before this one, whose registry records the registry given to this one may
-    /// not hold yet (see ``init(_:planner:registry:after:)``); let go of when this one is done.
-    private var earlier: PreparedStream?
     private let introducedLock = NSLock()
     /// What the ordered stage is done with, for a worker to let go of (see ``release(_:)``).
     private var leftovers: [Any] = []
@@ -34,18 +31,17 @@ public final class PreparedStream: @unchecked Sendable {
     public private(set) var waitedNanoseconds: UInt64 = 0
 
     /// Starts stage A of `inputs` with `planner`, checking signatures against `registry` (the
-    /// registry at the start of the batch). `earlier`: the stream of the batch right before this
-    /// one, when `registry` is the registry before that batch (a replay prepares a stretch ahead):
-    /// keys its registry records introduce are used here too, so events their new participants
-    /// sign are checked on all cores rather than in order. (A key checked here is only a key ID's
-    /// key; whether it may sign at the record's leaf is decided in order, where a record checked
-    /// with another key than the registry's there is checked again.)
-    public init(_ inputs: [RecordInput], planner: AppendPlanner, registry: Registry, after earlier: PreparedStream? = nil) {
+    /// registry at the start of the batch) and `introduced`: keys that registry records before
+    /// the batch introduce when `registry` does not hold them yet (a replay prepares a stretch
+    /// while the one before it is applied; see ``keysIntroduced(by:)``). A key checked here is
+    /// only a key ID's key: whether it may sign at the record's leaf is decided in order, where a
+    /// record checked with another key than the registry's there is checked again.
+    public init(_ inputs: [RecordInput], planner: AppendPlanner, registry: Registry, introduced: [Ed25519PublicKey] = []) {
         blocks = (inputs.count + Self.blockSize - 1) / Self.blockSize
         slots = .allocate(capacity: max(blocks, 1))
         state = .allocate(capacity: max(blocks, 1))
         state.initialize(repeating: 0, count: max(blocks, 1))
-        self.earlier = earlier
+        for k in introduced { self.introduced[k.keyID] = k }
         let keys = registry.keys
         let blocks = self.blocks
         DispatchQueue.global().async { [self] in
@@ -62,16 +58,23 @@ public final class PreparedStream: @unchecked Sendable {
                 for i in prepared.indices { planner.checkSignature(&prepared[i]) { keys[$0]?.key ?? introducedKey($0) } }
                 publish(prepared, block: k)
             }
-            introducedLock.lock()
-            let before = self.earlier
-            self.earlier = nil
-            introducedLock.unlock()
-            _ = before   // let go of outside the lock
             condition.lock()
             running = false
             condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// The keys the registry records among `inputs` introduce, read from their stored forms
+    /// (other records are passed over by their first byte): for the stream of the batch after
+    /// them, made before they are applied.
+    public static func keysIntroduced(by inputs: [RecordInput]) -> [Ed25519PublicKey] {
+        var keys: [Ed25519PublicKey] = []
+        for case let .stored(b) in inputs where SignedRecord.mayBeRegistryChange(storedForm: b) {
+            guard let r = try? SignedRecord(storedForm: b), r.kind == .registry else { continue }
+            keys += Registry.keysIntroduced(by: r.payload)
+        }
+        return keys
     }
 
     /// A stream of records already through stage A (see ``PreparedBatch``): every block is ready.
@@ -120,14 +123,6 @@ public final class PreparedStream: @unchecked Sendable {
     }
 
     private func introducedKey(_ id: KeyID) -> Ed25519PublicKey? {
-        introducedLock.lock()
-        let own = introduced[id], before = earlier
-        introducedLock.unlock()
-        return own ?? before?.ownIntroducedKey(id)
-    }
-
-    /// A key this stream's own registry records introduced (not its earlier stream's).
-    private func ownIntroducedKey(_ id: KeyID) -> Ed25519PublicKey? {
         introducedLock.lock()
         defer { introducedLock.unlock() }
         return introduced[id]

@@ -23,6 +23,10 @@ extension SignedRecord {
         return out
     }
 
+    /// Whether a stored form may hold a registry change (its kind byte says so): false means
+    /// surely not, without reading the rest.
+    static func mayBeRegistryChange(storedForm b: [UInt8]) -> Bool { b.first == kindCodes[.registry] }
+
     /// Reads a stored record (see ``storedForm``).
     public init(storedForm b: [UInt8]) throws {
         guard let code = b.first, let kind = Self.kindCodes.first(where: { $0.value == code })?.key else {
