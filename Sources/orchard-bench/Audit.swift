@@ -1,7 +1,7 @@
 // `Tools/bench --audit 100000,1000000`: the full audit (`orchard audit`, release) of simulated
 // ledgers of these sizes, its signature rate against the raw OpenSSL Ed25519 verify rate on all
 // cores of the ledger's own signatures, measured right before and after it (the target:
-// ≥ 0.8), and its peak memory.
+// ≥ 0.8), and its peak memory; with the one-core verify rate, to show what the other cores add.
 // ORCHARD_BENCH_LEDGERS=DIR keeps the built ledgers there for the next run.
 import Foundation
 import OrchardStore
@@ -29,6 +29,8 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
         // Every record's signature (leaf 0, the genesis, has none) and each block's header and checkpoint signatures.
         let signatures = Double(head.treeSize - 1 + 2 * (head.height + 1))
         var ratios = [Double]()
+        // Rounds in which the cores were as good as cores (see BenchTools.verifyOneCore).
+        var coreRatios = [Double]()
         for _ in 0..<rounds {
             let one = tools.verifyOneCore(own)
             let before = tools.verifyCeiling(own, rounds: 12)
@@ -36,6 +38,7 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
             let after = tools.verifyCeiling(own, rounds: 12)
             let rate = signatures / t, ceiling = (before + after) / 2
             ratios.append(rate / ceiling)
+            if ceiling / max(one, 1) >= 0.85 * cores { coreRatios.append(rate / ceiling) }
             print(String(format: "%8d   %6d   %7.1f   %12.0f   %12.0f (%.0f, %.0f)          %5.2f   %13d   %12d", Int(head.treeSize), Int(head.height),
                          t, rate, ceiling, before, after, rate / ceiling, anon, rss))
             // Where the time goes, in core time a signature: one verification at the ceiling's
@@ -43,10 +46,15 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
             // ratio is verify / (verify + rest), so 0.8 leaves the rest a quarter of a verify.
             let verify = cores / ceiling, spent = cpu / signatures
             print(String(format: "    one core verifies %.0f/s: all %d cores give ×%.2f of one (×%d if each were a core of its own)",
-                         one, Int(cores), before / max(one, 1), Int(cores)))
+                         one, Int(cores), ceiling / max(one, 1), Int(cores)))
             print(String(format: "    CPU %.1f s (cores busy %.0f %%): %.1f µs of core time a signature = %.1f verify + %.1f the rest (0.8 needs the rest ≤ %.1f)",
                          cpu, 100 * cpu / (t * cores), spent * 1e6, verify * 1e6, (spent - verify) * 1e6, verify / 4 * 1e6))
         }
         print(String(format: "  median ratio %.2f (target ≥ 0.8)", median(ratios)))
+        // Where the second core adds little (hyperthreads of one core, or a host busy with other
+        // guests), the audit's mix of work shares a core better than pure verification does, and
+        // its ratio reads high: the rounds where the cores were cores are the honest ones.
+        print(coreRatios.isEmpty ? String(format: "  no round had all cores giving ≥ ×%.1f of one: the ratio above is not a measure of the target", 0.85 * cores)
+              : String(format: "  median ratio of the %d round(s) where all cores gave ≥ ×%.1f of one: %.2f", coreRatios.count, 0.85 * cores, median(coreRatios)))
     }
 }
