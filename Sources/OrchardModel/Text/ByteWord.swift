@@ -12,15 +12,10 @@ enum ByteWord {
     }
 
     /// Whether some byte of `w` is `b`.
-    @inline(__always) static func has(_ w: UInt64, _ b: UInt8) -> Bool {
-        let x = w ^ (ones &* UInt64(b))
-        return (x &- ones) & ~x & highs != 0
-    }
+    @inline(__always) static func has(_ w: UInt64, _ b: UInt8) -> Bool { equal(w, b) != 0 }
 
     /// Whether some byte of `w` is below `n` (n ≤ 128).
-    @inline(__always) static func hasBelow(_ w: UInt64, _ n: UInt8) -> Bool {
-        (w &- ones &* UInt64(n)) & ~w & highs != 0
-    }
+    @inline(__always) static func hasBelow(_ w: UInt64, _ n: UInt8) -> Bool { below(w, n) != 0 }
 
     /// Whether some byte of `w` is not ASCII.
     @inline(__always) static func hasHigh(_ w: UInt64) -> Bool { w & highs != 0 }
