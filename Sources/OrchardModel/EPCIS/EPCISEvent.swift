@@ -308,7 +308,7 @@ public struct EPCISEvent: Sendable {
                 do throws(QuantityError) { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
             }
             // A lot is named by many events: a URN already seen valid on this thread is not re-parsed.
-            if cls.hasPrefix("urn:epc:class:lgtin:"), !NormalisationMemo.current.isValidLGTIN(cls) {
+            if cls.hasPrefix("urn:epc:class:lgtin:"), !PlainEPCURN.isPlainLGTIN(cls), !NormalisationMemo.current.isValidLGTIN(cls) {
                 do { _ = try LGTIN(urn: cls) } catch { throw problem(.identifier, "\(at).epcClass", "\(error)") }
                 NormalisationMemo.current.rememberValidLGTIN(cls)
             }

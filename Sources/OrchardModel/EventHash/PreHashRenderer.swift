@@ -485,8 +485,10 @@ struct PreHashWriter {
             if numeric || memchr(t.baseAddress!, 0x2E, t.count) != nil || Self.isCBVURN(t) {
                 slow = true
                 // Identifiers recur from event to event (locations, lots, units): their
-                // normalised text is worked out once per thread.
-                if !memo.append(t, to: &out) {
+                // normalised text is worked out once per thread; plain lot and item URNs are
+                // read faster than remembered.
+                let plain = PlainEPCURN.withCanonicalDigitalLink(t) { out.append(contentsOf: $0) } != nil
+                if !plain && !memo.append(t, to: &out) {
                     let v = RefPreHashRenderer.normaliseValue(String(decoding: t, as: UTF8.self))
                     out.append(contentsOf: v.utf8)
                     memo.remember(t, v)

@@ -1,0 +1,96 @@
+// The EPC URNs nearly every event names — lot classes (`urn:epc:class:lgtin:`) and serialised
+// items (`urn:epc:id:sgtin:`) with plain lots and serials — read byte by byte into their
+// constrained canonical Digital Link. The general reader (EPCURNSchemes.digitalLinkPath) splits
+// Strings and joins new ones; at a million records most lots are new to a thread's memo, so each
+// event paid for it twice (the lot's index key, then its pre-hash text). Anything this does not
+// take (escapes, characters a Digital Link escapes, other schemes, wrong lengths) is left to the
+// general path, and `PlainEPCURNTests` holds the two to the same answers.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum PlainEPCURN {
+    /// The longest Digital Link written: `https://id.gs1.org/01/`, 14 digits, `/10/` or `/21/`,
+    /// and 20 characters.
+    static let maxLength = 22 + 14 + 4 + 20
+
+    private static let lgtin: StaticString = "urn:epc:class:lgtin:"
+    private static let sgtin: StaticString = "urn:epc:id:sgtin:"
+    private static let domain: StaticString = "https://id.gs1.org/01/"
+
+    /// Calls `body` with the constrained canonical Digital Link of `urn` when it is a plain LGTIN
+    /// or SGTIN URN — a company prefix of 6–12 digits, an indicator and item reference making 13
+    /// digits with it, and a lot or serial of 1–20 characters from `A–Z a–z 0–9 - . _` — which
+    /// also makes it a valid ``LGTIN`` or ``SGTIN``. Nil for any other text.
+    static func withCanonicalDigitalLink<R>(_ urn: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        guard let base = urn.baseAddress else { return nil }
+        let qualifier: (UInt8, UInt8)
+        var i: Int
+        if urn.count > lgtin.utf8CodeUnitCount && memcmp(base, lgtin.utf8Start, lgtin.utf8CodeUnitCount) == 0 {
+            qualifier = (0x31, 0x30)  // "10"
+            i = lgtin.utf8CodeUnitCount
+        } else if urn.count > sgtin.utf8CodeUnitCount && memcmp(base, sgtin.utf8Start, sgtin.utf8CodeUnitCount) == 0 {
+            qualifier = (0x32, 0x31)  // "21"
+            i = sgtin.utf8CodeUnitCount
+        } else {
+            return nil
+        }
+        // <company prefix>.<indicator><item reference>.<lot or serial>
+        let cp = i
+        while i < urn.count && isDigit(urn[i]) { i += 1 }
+        let cpCount = i - cp
+        guard (6...12).contains(cpCount), i < urn.count, urn[i] == 0x2E else { return nil }
+        i += 1
+        let ir = i
+        while i < urn.count && isDigit(urn[i]) { i += 1 }
+        guard i - ir + cpCount == 13, i < urn.count, urn[i] == 0x2E else { return nil }
+        i += 1
+        let rest = i, restCount = urn.count - i
+        guard (1...20).contains(restCount) else { return nil }
+        while i < urn.count {
+            let c = urn[i]
+            guard isDigit(c) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2D || c == 0x2E || c == 0x5F else { return nil }
+            i += 1
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { out -> R in
+            var n = 0
+            @inline(__always) func put(_ b: UInt8) { out[n] = b; n += 1 }
+            for k in 0..<domain.utf8CodeUnitCount { put(domain.utf8Start[k]) }
+            // GTIN-14: the indicator, the company prefix, the rest of the item reference, and the check digit.
+            let gtin = n
+            put(urn[ir])
+            for k in cp..<(cp + cpCount) { put(urn[k]) }
+            for k in (ir + 1)..<(ir + 13 - cpCount) { put(urn[k]) }
+            var sum = 0
+            for k in 0..<13 { sum += Int(out[gtin + k] - 0x30) * (k % 2 == 0 ? 3 : 1) }
+            put(UInt8(0x30 + (10 - sum % 10) % 10))
+            put(0x2F); put(qualifier.0); put(qualifier.1); put(0x2F)
+            for k in rest..<urn.count { put(urn[k]) }
+            return body(UnsafeBufferPointer(rebasing: out[..<n]))
+        }
+    }
+
+    /// ``withCanonicalDigitalLink(_:_:)`` for a String: the Digital Link as a String, or nil.
+    static func canonicalDigitalLink(_ urn: String) -> String? {
+        if let r = urn.utf8.withContiguousStorageIfAvailable({ withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }) {
+            return r
+        }
+        var copy = urn
+        return copy.withUTF8 { withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Whether `urn` is a plain LGTIN class URN (see ``withCanonicalDigitalLink(_:_:)``).
+    static func isPlainLGTIN(_ urn: String) -> Bool {
+        guard urn.utf8.count > lgtin.utf8CodeUnitCount, urn.utf8.starts(with: UnsafeBufferPointer(start: lgtin.utf8Start, count: lgtin.utf8CodeUnitCount)) else {
+            return false
+        }
+        if let r = urn.utf8.withContiguousStorageIfAvailable({ withCanonicalDigitalLink($0) { _ in true } }) { return r != nil }
+        var copy = urn
+        return copy.withUTF8 { withCanonicalDigitalLink($0) { _ in true } } != nil
+    }
+
+    @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+}

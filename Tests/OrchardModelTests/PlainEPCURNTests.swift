@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import OrchardModel
+import OrchardTesting
+
+/// The byte reader of plain LGTIN and SGTIN URNs against the general EPC URN reader (itself held
+/// to the GS1 and event-hash vectors): the same Digital Link whenever it answers, an answer for
+/// exactly the plain forms, and only for URNs the identifier types accept.
+struct PlainEPCURNTests {
+    /// Whether `urn` is what the byte reader is meant to take, decided independently of it.
+    static func isPlain(_ urn: String) -> Bool {
+        let scheme = urn.hasPrefix("urn:epc:class:lgtin:") ? "urn:epc:class:lgtin:" : urn.hasPrefix("urn:epc:id:sgtin:") ? "urn:epc:id:sgtin:" : nil
+        guard let scheme else { return false }
+        let parts = urn.dropFirst(scheme.count).split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return false }
+        let digits = CharacterSet(charactersIn: "0123456789")
+        let plain = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._")
+        return (6...12).contains(parts[0].count) && parts[0].unicodeScalars.allSatisfy(digits.contains)
+            && parts[1].unicodeScalars.allSatisfy(digits.contains) && parts[0].count + parts[1].count == 13
+            && (1...20).contains(parts[2].unicodeScalars.count) && parts[2].unicodeScalars.allSatisfy(plain.contains)
+    }
+
+    /// Checks one URN; returns whether the byte reader answered.
+    @discardableResult
+    static func check(_ urn: String) -> Bool {
+        let fast = PlainEPCURN.canonicalDigitalLink(urn)
+        #expect((fast != nil) == isPlain(urn), "\(urn)")
+        #expect(PlainEPCURN.isPlainLGTIN(urn) == (fast != nil && urn.hasPrefix("urn:epc:class:lgtin:")), "\(urn)")
+        guard let fast else { return false }
+        #expect(fast == CanonicalDigitalLink.computeNormalised(urn), "\(urn)")
+        if urn.hasPrefix("urn:epc:class:lgtin:") {
+            #expect((try? LGTIN(urn: urn))?.digitalLink() == fast, "\(urn)")
+        } else {
+            #expect((try? SGTIN(urn: urn))?.digitalLink() == fast, "\(urn)")
+        }
+        return true
+    }
+
+    @Test("Every LGTIN and SGTIN URN in the EPCIS examples reads as the general reader reads it")
+    func conformanceExamples() throws {
+        var urns = Set<String>()
+        for file in Conformance.files(under: "epcis/examples", ext: "jsonld") {
+            let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+            for scheme in ["urn:epc:class:lgtin:", "urn:epc:id:sgtin:"] {
+                var rest = Substring(text)
+                while let r = rest.range(of: scheme) {
+                    let tail = rest[r.lowerBound...]
+                    let end = tail.firstIndex { $0 == "\"" || $0 == "<" || $0.isWhitespace } ?? tail.endIndex
+                    urns.insert(String(tail[..<end]))
+                    rest = tail[end...]
+                }
+            }
+        }
+        #expect(urns.count > 20)
+        let taken = urns.filter { Self.check($0) }.count
+        #expect(taken > 10, "the examples' plain URNs are read by the byte reader (\(taken) of \(urns.count))")
+    }
+
+    @Test("Generated URNs: the same Digital Link whenever the byte reader answers, and an answer exactly for the plain ones")
+    func generated() {
+        var rng = SplitMix64(state: 0x5EED_0E9C)
+        let lotChars = "AZaz09-._Lot".map(String.init) + ["%2F", "%21", "!", "'", "(", ")", "*", "+", ",", ":", ";", "=", "~", "/", " ", "é", "%", "\""]
+        var taken = 0, declined = 0
+        for _ in 0..<20_000 {
+            let scheme = rng.pick(["urn:epc:class:lgtin:", "urn:epc:id:sgtin:", "urn:epc:id:sgln:", "urn:epc:class:lgtin", "urn:epc:id:sgtin:"])
+            let cpCount = 4 + rng.int(10)
+            let irCount = rng.chance(0.8) ? 13 - cpCount : rng.int(9)
+            let cp = String((0..<cpCount).map { _ in rng.chance(0.98) ? Character(String(rng.int(10))) : "x" })
+            let ir = String((0..<max(irCount, 0)).map { _ in rng.chance(0.98) ? Character(String(rng.int(10))) : "-" })
+            let lotCount = rng.chance(0.1) ? rng.int(3) : rng.int(23)
+            let plainOnly = rng.chance(0.7)
+            let lot = (0..<lotCount).map { _ in plainOnly ? String(rng.pick(Array("ABCxyz0189-._"))) : rng.pick(lotChars) }.joined()
+            let sep1 = rng.chance(0.98) ? "." : ":"
+            if Self.check(scheme + cp + sep1 + ir + "." + lot) { taken += 1 } else { declined += 1 }
+        }
+        #expect(taken > 2_000 && declined > 5_000, "both ways are exercised (\(taken) read, \(declined) declined)")
+    }
+
+    @Test("Edge lengths: prefixes of 6 and 12 digits, lots of 1 and 20 characters, and one past each")
+    func edges() {
+        #expect(Self.check("urn:epc:class:lgtin:123456.7890123.L"))
+        #expect(Self.check("urn:epc:class:lgtin:123456789012.3.ABCDEFGHIJ0123456789"))
+        #expect(Self.check("urn:epc:id:sgtin:0614141.812345.6789"))
+        #expect(!Self.check("urn:epc:class:lgtin:12345.78901234.L"))
+        #expect(!Self.check("urn:epc:class:lgtin:1234567890123..L"))
+        #expect(!Self.check("urn:epc:class:lgtin:123456789012.3.ABCDEFGHIJ0123456789X"))
+        #expect(!Self.check("urn:epc:class:lgtin:123456.7890123."))
+        #expect(!Self.check("urn:epc:class:lgtin:123456.7890123.A%2FB"))
+        #expect(PlainEPCURN.canonicalDigitalLink("urn:epc:id:sgtin:0614141.812345.6789") == "https://id.gs1.org/01/80614141123458/21/6789")
+    }
+}
