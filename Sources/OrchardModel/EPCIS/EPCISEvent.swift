@@ -307,7 +307,8 @@ public struct EPCISEvent: Sendable {
                 guard let n = r.number(q) else { throw problem(.quantity, "\(at).quantity", "quantity must be a number") }
                 do throws(QuantityError) { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
             }
-            // A lot is named by many events: a URN already seen valid on this thread is not re-parsed.
+            // A plain lot URN is checked as bytes (PlainEPCURN); any other is parsed once per thread
+            // (a lot is named by many events: a URN already seen valid is not re-parsed).
             if cls.hasPrefix("urn:epc:class:lgtin:"), !PlainEPCURN.isPlainLGTIN(cls), !NormalisationMemo.current.isValidLGTIN(cls) {
                 do { _ = try LGTIN(urn: cls) } catch { throw problem(.identifier, "\(at).epcClass", "\(error)") }
                 NormalisationMemo.current.rememberValidLGTIN(cls)
