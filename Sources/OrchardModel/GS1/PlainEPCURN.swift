@@ -1,8 +1,9 @@
 // The EPC URNs nearly every event names — lot classes (`urn:epc:class:lgtin:`) and serialised
 // items (`urn:epc:id:sgtin:`) with plain lots and serials — read byte by byte into their
 // constrained canonical Digital Link. The general reader (EPCURNSchemes.digitalLinkPath) splits
-// Strings and joins new ones; at a million records most lots are new to a thread's memo, so each
-// event paid for it twice (the lot's index key, then its pre-hash text). Anything this does not
+// Strings and joins new ones; at a million records a thread's memo often misses (tens of thousands
+// of lots), and each miss paid for it twice (the lot's index key, then its pre-hash text) besides
+// the lot check's own parse. Anything this does not
 // take (escapes, characters a Digital Link escapes, other schemes, wrong lengths) is left to the
 // general path, and `PlainEPCURNTests` holds the two to the same answers.
 
@@ -75,21 +76,20 @@ enum PlainEPCURN {
 
     /// ``withCanonicalDigitalLink(_:_:)`` for a String: the Digital Link as a String, or nil.
     static func canonicalDigitalLink(_ urn: String) -> String? {
-        if let r = urn.utf8.withContiguousStorageIfAvailable({ withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }) {
-            return r
-        }
-        var copy = urn
-        return copy.withUTF8 { withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }
+        withUTF8(urn) { withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }
     }
 
     /// Whether `urn` is a plain LGTIN class URN (see ``withCanonicalDigitalLink(_:_:)``).
     static func isPlainLGTIN(_ urn: String) -> Bool {
-        guard urn.utf8.count > lgtin.utf8CodeUnitCount, urn.utf8.starts(with: UnsafeBufferPointer(start: lgtin.utf8Start, count: lgtin.utf8CodeUnitCount)) else {
-            return false
-        }
-        if let r = urn.utf8.withContiguousStorageIfAvailable({ withCanonicalDigitalLink($0) { _ in true } }) { return r != nil }
-        var copy = urn
-        return copy.withUTF8 { withCanonicalDigitalLink($0) { _ in true } } != nil
+        guard urn.utf8.starts(with: UnsafeBufferPointer(start: lgtin.utf8Start, count: lgtin.utf8CodeUnitCount)) else { return false }
+        return withUTF8(urn) { withCanonicalDigitalLink($0) { _ in true } } != nil
+    }
+
+    /// `body` with the UTF-8 bytes of `s`, where they lie when they can.
+    private static func withUTF8<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
+        var copy = s
+        return copy.withUTF8(body)
     }
 
     @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
