@@ -102,15 +102,17 @@ struct Audit: ParsableCommand {
 }
 
 /// The progress bar of a replay whose total is known once it starts (the records after the
-/// saved state, for an incremental audit). Called from the audit's thread only.
+/// saved state, for an incremental audit). Called from the audit's thread only. The bar is made
+/// at the first report (a stretch into the replay), but its rate counts from the audit's start.
 private final class ProgressBox: @unchecked Sendable {
     private let enabled: Bool
     private var bar: Progress?
+    private let started = Date()
 
     init(enabled: Bool) { self.enabled = enabled }
 
     func update(done: UInt64, total: UInt64) {
-        if bar == nil { bar = Progress(total: Int(total), enabled: enabled, label: "audit", approximate: false) }
+        if bar == nil { bar = Progress(total: Int(total), enabled: enabled, label: "audit", approximate: false, began: started) }
         bar?.update(Int(done))
     }
 

@@ -170,14 +170,16 @@ final class Progress {
     private let total: Int
     private let enabled: Bool
     private let tty: Bool
-    private let began = Date()
+    private let began: Date
     private var lastTenth = -1
     private var lastDraw = Date.distantPast
 
     private let label: String
     private let approximate: Bool
 
-    init(total: Int, enabled: Bool, label: String = "simulate", approximate: Bool = true) {
+    /// `began`: when the work started (the rate and the ETA count from it), if before now.
+    init(total: Int, enabled: Bool, label: String = "simulate", approximate: Bool = true, began: Date = Date()) {
+        self.began = began
         self.label = label
         self.approximate = approximate
         self.total = max(1, total)
