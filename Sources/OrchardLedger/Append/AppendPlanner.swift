@@ -478,7 +478,7 @@ public struct AppendPlanner: Sendable {
         // A carrier holds what is in transit: its write-offs and readings are judged against that.
         let carries = carrierRoles.contains(signer.role)
         if event.type == .transformation {
-            guard let step = bareStep(event.bizStep), transformingSteps.contains(step) else {
+            guard let step = event.bareBizStep, transformingSteps.contains(step) else {
                 problem(.notTransforming, "bizStep", "a TransformationEvent under \(event.bizStep.map(stepName) ?? "no step") makes nothing: transformations are \(transformingSteps.sorted().joined(separator: ", "))")
                 return
             }

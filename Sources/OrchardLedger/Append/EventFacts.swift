@@ -12,9 +12,11 @@ final class EventFacts: Sendable {
     /// `eventTime` as written (for messages) and in milliseconds (nil if it does not parse).
     let eventTime: String
     let eventMillis: Int64?
-    /// `bizStep` as written, and its canonical form for comparing any spelling.
+    /// `bizStep` as written, its canonical form for comparing any spelling, and its bare word
+    /// when it is a CBV or Orchard step.
     let bizStep: String?
     let canonicalBizStep: String?
+    let bareBizStep: String?
     let quantities: [QuantityElement]
     /// The effect of the event on each of `quantities`, in the same order.
     let effects: [LotEffect]
@@ -35,9 +37,13 @@ final class EventFacts: Sendable {
         eventTime = event.eventTime
         eventMillis = (try? EPCISTimestamp(event.eventTime))?.millisecondsSinceEpoch
         bizStep = event.bizStep
-        canonicalBizStep = event.bizStep.map(CBV.canonicalBizStep)
+        // Read once (and remembered per thread): the role check, the transformation check and
+        // the lot effects all need it.
+        let step = event.bizStep.map(StepMemo.reading)
+        canonicalBizStep = step?.canonical
+        bareBizStep = step?.bareWord
         quantities = event.quantities
-        effects = event.lotEffects
+        effects = event.lotEffects(step: step)
         destinations = event.destinations
         names = event.namedIdentifiers
         instanceNames = event.epcs.isEmpty && event.parentID == nil ? []
