@@ -56,33 +56,38 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the padded standard base64 of `bytes` to `out` (no intermediate string).
+    /// Appends the padded standard base64 of `bytes` to `out` (no intermediate string). Written
+    /// in a temporary buffer and appended at once: every record's leaf hash encodes its signature.
     public static func encode(_ bytes: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
-        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
-        alphabet.withUnsafeBufferPointer { a in
-            var i = 0
-            while i + 3 <= bytes.count {
-                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-                out.append(a[Int(n >> 18 & 63)])
-                out.append(a[Int(n >> 12 & 63)])
-                out.append(a[Int(n >> 6 & 63)])
-                out.append(a[Int(n & 63)])
-                i += 3
+        let count = (bytes.count + 2) / 3 * 4
+        guard count > 0 else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { o in
+            alphabet.withUnsafeBufferPointer { a in
+                @inline(__always) func put(_ j: Int, _ n: UInt32) {
+                    o[j] = a[Int(n >> 18 & 63)]
+                    o[j + 1] = a[Int(n >> 12 & 63)]
+                    o[j + 2] = a[Int(n >> 6 & 63)]
+                    o[j + 3] = a[Int(n & 63)]
+                }
+                var i = 0, j = 0
+                while i + 3 <= bytes.count {
+                    put(j, UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]))
+                    i += 3
+                    j += 4
+                }
+                switch bytes.count - i {
+                case 1:
+                    put(j, UInt32(bytes[i]) << 16)
+                    o[j + 2] = 61
+                    o[j + 3] = 61
+                case 2:
+                    put(j, UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8)
+                    o[j + 3] = 61
+                default:
+                    break
+                }
             }
-            let rest = bytes.count - i
-            if rest == 1 {
-                let n = UInt32(bytes[i]) << 16
-                out.append(a[Int(n >> 18 & 63)])
-                out.append(a[Int(n >> 12 & 63)])
-                out.append(61)
-                out.append(61)
-            } else if rest == 2 {
-                let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-                out.append(a[Int(n >> 18 & 63)])
-                out.append(a[Int(n >> 12 & 63)])
-                out.append(a[Int(n >> 6 & 63)])
-                out.append(61)
-            }
+            out.append(contentsOf: UnsafeBufferPointer(o))
         }
     }
 

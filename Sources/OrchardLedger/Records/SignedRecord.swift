@@ -138,8 +138,13 @@ public struct SignedRecord: Sendable {
     /// change/event/genesis, sig, signer, type).
     static func forEachRecordBytesPart(kind: RecordKind, canonicalPayload: UnsafeRawBufferPointer, signer: KeyID?,
                                        signature: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-        var head = "{\"\(kind.payloadKey)\":"
-        head.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        // `{"<payload key>":`, from constant text (an interpolated String each record before).
+        let head: StaticString = switch kind {
+        case .genesis: #"{"genesis":"#
+        case .event: #"{"event":"#
+        case .registry: #"{"change":"#
+        }
+        body(UnsafeRawBufferPointer(start: head.utf8Start, count: head.utf8CodeUnitCount))
         body(canonicalPayload)
         recordBytesTail(kind: kind, signer: signer, signature: signature).withUnsafeBytes(body)
     }

@@ -1,6 +1,7 @@
 // The EPC URNs nearly every event names — lot classes (`urn:epc:class:lgtin:`) and serialised
-// items (`urn:epc:id:sgtin:`) with plain lots and serials — read byte by byte into their
-// constrained canonical Digital Link. The general reader (EPCURNSchemes.digitalLinkPath) splits
+// items (`urn:epc:id:sgtin:`) with plain lots and serials, and the pallets packing makes
+// (`urn:epc:id:sscc:`, each named by one or two events only, so never remembered) — read byte by
+// byte into their constrained canonical Digital Link. The general reader (EPCURNSchemes.digitalLinkPath) splits
 // Strings and joins new ones; at a million records a thread's memo often misses (tens of thousands
 // of lots), and each miss paid for it twice (the lot's index key, then its pre-hash text) besides
 // the lot check's own parse. Anything this does not
@@ -20,17 +21,23 @@ enum PlainEPCURN {
 
     private static let lgtin: StaticString = "urn:epc:class:lgtin:"
     private static let sgtin: StaticString = "urn:epc:id:sgtin:"
+    private static let sscc: StaticString = "urn:epc:id:sscc:"
     private static let domain: StaticString = "https://id.gs1.org/01/"
+    private static let ssccDomain: StaticString = "https://id.gs1.org/00/"
 
     /// Calls `body` with the constrained canonical Digital Link of `urn` when it is a plain LGTIN
     /// or SGTIN URN — a company prefix of 6–12 digits, an indicator and item reference making 13
     /// digits with it, and a lot or serial of 1–20 characters from `A–Z a–z 0–9 - . _` — which
-    /// also makes it a valid ``LGTIN`` or ``SGTIN``. Nil for any other text.
+    /// also makes it a valid ``LGTIN`` or ``SGTIN``; or an SSCC URN — a company prefix of 6–12
+    /// digits and a serial reference (extension digit first) making 17 digits with it. Nil for
+    /// any other text.
     static func withCanonicalDigitalLink<R>(_ urn: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         guard let base = urn.baseAddress else { return nil }
         let qualifier: (UInt8, UInt8)
         var i: Int
-        if urn.count > lgtin.utf8CodeUnitCount && memcmp(base, lgtin.utf8Start, lgtin.utf8CodeUnitCount) == 0 {
+        if urn.count > sscc.utf8CodeUnitCount && memcmp(base, sscc.utf8Start, sscc.utf8CodeUnitCount) == 0 {
+            return withSSCC(urn, body)
+        } else if urn.count > lgtin.utf8CodeUnitCount && memcmp(base, lgtin.utf8Start, lgtin.utf8CodeUnitCount) == 0 {
             qualifier = (0x31, 0x30)  // "10"
             i = lgtin.utf8CodeUnitCount
         } else if urn.count > sgtin.utf8CodeUnitCount && memcmp(base, sgtin.utf8Start, sgtin.utf8CodeUnitCount) == 0 {
@@ -65,13 +72,45 @@ enum PlainEPCURN {
             put(urn[ir])
             for k in cp..<(cp + cpCount) { put(urn[k]) }
             for k in (ir + 1)..<(ir + 13 - cpCount) { put(urn[k]) }
-            var sum = 0
-            for k in 0..<13 { sum += Int(out[gtin + k] - 0x30) * (k % 2 == 0 ? 3 : 1) }
-            put(UInt8(0x30 + (10 - sum % 10) % 10))
+            put(checkDigit(UnsafeBufferPointer(rebasing: out[gtin..<n])))
             put(0x2F); put(qualifier.0); put(qualifier.1); put(0x2F)
             for k in rest..<urn.count { put(urn[k]) }
             return body(UnsafeBufferPointer(rebasing: out[..<n]))
         }
+    }
+
+    /// `urn:epc:id:sscc:<company prefix>.<serial reference>` (17 digits in all) as
+    /// `https://id.gs1.org/00/` and the SSCC: the extension digit, the company prefix, the rest of
+    /// the serial reference and the check digit.
+    private static func withSSCC<R>(_ urn: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        var i = sscc.utf8CodeUnitCount
+        let cp = i
+        while i < urn.count && isDigit(urn[i]) { i += 1 }
+        let cpCount = i - cp
+        guard (6...12).contains(cpCount), i < urn.count, urn[i] == 0x2E else { return nil }
+        i += 1
+        let ref = i
+        while i < urn.count && isDigit(urn[i]) { i += 1 }
+        guard i == urn.count, i - ref + cpCount == 17 else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ssccDomain.utf8CodeUnitCount + 18) { out -> R in
+            var n = 0
+            @inline(__always) func put(_ b: UInt8) { out[n] = b; n += 1 }
+            for k in 0..<ssccDomain.utf8CodeUnitCount { put(ssccDomain.utf8Start[k]) }
+            let key = n
+            put(urn[ref])
+            for k in cp..<(cp + cpCount) { put(urn[k]) }
+            for k in (ref + 1)..<urn.count { put(urn[k]) }
+            put(checkDigit(UnsafeBufferPointer(rebasing: out[key..<n])))
+            return body(UnsafeBufferPointer(rebasing: out[..<n]))
+        }
+    }
+
+    /// The GS1 mod-10 check digit (as an ASCII digit) of an odd number of ASCII digits: weight 3
+    /// on the last, then 1 and 3 alternately leftwards.
+    @inline(__always) private static func checkDigit(_ digits: UnsafeBufferPointer<UInt8>) -> UInt8 {
+        var sum = 0
+        for k in 0..<digits.count { sum += Int(digits[k] - 0x30) * (k % 2 == 0 ? 3 : 1) }
+        return UInt8(0x30 + (10 - sum % 10) % 10)
     }
 
     /// ``withCanonicalDigitalLink(_:_:)`` for a String: the Digital Link as a String, or nil.
