@@ -6,6 +6,12 @@
 import Foundation
 import OrchardStore
 
+/// How much of a core each core must add to the raw verify rate for a round to count as measured
+/// on cores that were cores: 0.95 (×1.9 on 2). At 0.85 (×1.7) rounds at ×1.72–1.75 read 0.79–0.84
+/// while the audit's per-thread CPU shares put two real cores at 0.74 (PERFORMANCE.md,
+/// 2026-12-01): a second vCPU that is partly a hyperthread still flatters the audit's mix.
+let coresWereCores = 0.95
+
 func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) throws {
     let keep = ProcessInfo.processInfo.environment["ORCHARD_BENCH_LEDGERS"].map { URL(fileURLWithPath: $0) } ?? work
     print("full audit (orchard audit), release, \(ProcessInfo.processInfo.activeProcessorCount) cores, \(rounds) rounds")
@@ -38,7 +44,7 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
             let after = tools.verifyCeiling(own, rounds: 12)
             let rate = signatures / t, ceiling = (before + after) / 2
             ratios.append(rate / ceiling)
-            if ceiling / max(one, 1) >= 0.85 * cores { coreRatios.append(rate / ceiling) }
+            if ceiling / max(one, 1) >= coresWereCores * cores { coreRatios.append(rate / ceiling) }
             print(String(format: "%8d   %6d   %7.1f   %12.0f   %12.0f (%.0f, %.0f)          %5.2f   %13d   %12d", Int(head.treeSize), Int(head.height),
                          t, rate, ceiling, before, after, rate / ceiling, anon, rss))
             // Where the time goes, in core time a signature: one verification at the ceiling's
@@ -54,7 +60,7 @@ func auditBenchmarks(_ sizes: [Int], rounds: Int, tools: BenchTools, work: URL) 
         // Where the second core adds little (hyperthreads of one core, or a host busy with other
         // guests), the audit's mix of work shares a core better than pure verification does, and
         // its ratio reads high: the rounds where the cores were cores are the honest ones.
-        print(coreRatios.isEmpty ? String(format: "  no round had all cores giving ≥ ×%.1f of one: the ratio above is not a measure of the target", 0.85 * cores)
-              : String(format: "  median ratio of the %d round(s) where all cores gave ≥ ×%.1f of one: %.2f", coreRatios.count, 0.85 * cores, median(coreRatios)))
+        print(coreRatios.isEmpty ? String(format: "  no round had all cores giving ≥ ×%.1f of one: the ratio above is not a measure of the target", coresWereCores * cores)
+              : String(format: "  median ratio of the %d round(s) where all cores gave ≥ ×%.1f of one: %.2f", coreRatios.count, coresWereCores * cores, median(coreRatios)))
     }
 }

@@ -239,8 +239,8 @@ public struct EPCISEvent: Sendable {
     /// Digital Link's check digit is verified (a URN's is computed, not written). Identifiers
     /// outside GS1 (a private URI) are accepted as they are.
     static func checkKind(_ s: String, instance: Bool, _ path: @autoclosure () -> String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
-        if s.hasPrefix("urn:epc:") {
-            let isClass = s.hasPrefix("urn:epc:class:") || s.hasPrefix("urn:epc:idpat:")
+        if s.hasBytePrefix("urn:epc:") {
+            let isClass = s.hasBytePrefix("urn:epc:class:") || s.hasBytePrefix("urn:epc:idpat:")
             if instance && isClass {
                 throw problem(.identifier, path(), "\"\(s.prefix(60))\" names a class of objects; this field names single objects (e.g. urn:epc:id:sgtin:… or urn:epc:id:sscc:…)")
             }
@@ -307,13 +307,17 @@ public struct EPCISEvent: Sendable {
                 guard let n = r.number(q) else { throw problem(.quantity, "\(at).quantity", "quantity must be a number") }
                 do throws(QuantityError) { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
             }
-            // A plain lot URN is checked as bytes (PlainEPCURN); any other is parsed once per thread
-            // (a lot is named by many events: a URN already seen valid is not re-parsed).
-            if cls.hasPrefix("urn:epc:class:lgtin:"), !PlainEPCURN.isPlainLGTIN(cls), !NormalisationMemo.current.isValidLGTIN(cls) {
+            // A plain lot URN is read once, as bytes (PlainEPCURN): that makes it a valid LGTIN and
+            // gives its key. Any other is parsed once per thread (a lot is named by many events: a
+            // URN already seen valid is not re-parsed).
+            let isLGTIN = cls.hasBytePrefix("urn:epc:class:lgtin:")
+            let plain = isLGTIN ? PlainEPCURN.canonicalDigitalLink(cls) : nil
+            if isLGTIN, plain == nil, !NormalisationMemo.current.isValidLGTIN(cls) {
                 do { _ = try LGTIN(urn: cls) } catch { throw problem(.identifier, "\(at).epcClass", "\(error)") }
                 NormalisationMemo.current.rememberValidLGTIN(cls)
             }
-            out.append(QuantityElement(role: role, epcClass: cls, lot: TraceKey(cls), quantity: amount, unit: unit, index: i))
+            let lot = plain.map { TraceKey(canonical: $0) } ?? TraceKey(cls)
+            out.append(QuantityElement(role: role, epcClass: cls, lot: lot, quantity: amount, unit: unit, index: i))
         }
     }
 

@@ -19,7 +19,7 @@ public enum CanonicalDigitalLink {
     /// identifier this normalisation knows (plain URLs, `geo:` URIs, free text, …).
     public static func normalise(_ identifier: String) -> String? {
         // Every identifier form the reference accepts contains a dot; this is also a cheap filter.
-        guard identifier.utf8.contains(0x2E) else { return nil }
+        guard identifier.containsByte(0x2E) else { return nil }
         // Plain lot and item URNs are read faster than remembered.
         if let plain = PlainEPCURN.canonicalDigitalLink(identifier) { return plain }
         // Lots and locations repeat across a batch's events; each thread remembers its answers.

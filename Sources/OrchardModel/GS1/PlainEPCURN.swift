@@ -118,12 +118,6 @@ enum PlainEPCURN {
         withUTF8(urn) { withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }
     }
 
-    /// Whether `urn` is a plain LGTIN class URN (see ``withCanonicalDigitalLink(_:_:)``).
-    static func isPlainLGTIN(_ urn: String) -> Bool {
-        guard urn.utf8.starts(with: UnsafeBufferPointer(start: lgtin.utf8Start, count: lgtin.utf8CodeUnitCount)) else { return false }
-        return withUTF8(urn) { withCanonicalDigitalLink($0) { _ in true } } != nil
-    }
-
     /// `body` with the UTF-8 bytes of `s`, where they lie when they can.
     private static func withUTF8<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
@@ -133,3 +127,25 @@ enum PlainEPCURN {
 
     @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 }
+
+extension String {
+    /// Whether the string starts with the ASCII text `prefix`, compared as bytes in the string's
+    /// own storage (`hasPrefix` compares characters, several times slower on identifiers read
+    /// for every event).
+    func hasBytePrefix(_ prefix: StaticString) -> Bool {
+        let p = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+        if let r = utf8.withContiguousStorageIfAvailable({ $0.count >= p.count && (p.isEmpty || memcmp($0.baseAddress!, p.baseAddress!, p.count) == 0) }) {
+            return r
+        }
+        return utf8.starts(with: p)
+    }
+
+    /// Whether the string's UTF-8 holds the byte `b` (a `memchr` in its own storage).
+    func containsByte(_ b: UInt8) -> Bool {
+        if let r = utf8.withContiguousStorageIfAvailable({ !$0.isEmpty && memchr($0.baseAddress!, Int32(b), $0.count) != nil }) {
+            return r
+        }
+        return utf8.contains(b)
+    }
+}
+
