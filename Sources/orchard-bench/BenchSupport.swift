@@ -137,7 +137,8 @@ struct BenchTools {
         p.arguments = arguments
         if quiet { p.standardError = FileHandle.nullDevice }
         if let stdout {
-            FileManager.default.createFile(atPath: stdout.path, contents: nil)
+            // (A file that cannot be made is reported by the handle's init.)
+            _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
             p.standardOutput = try FileHandle(forWritingTo: stdout)
         } else {
             p.standardOutput = FileHandle.nullDevice

@@ -199,8 +199,10 @@ func startNode(tools: BenchTools, ledger dir: String, arguments: [String] = [], 
     let out = Pipe()
     server.standardOutput = out
     if let log {
-        FileManager.default.createFile(atPath: log, contents: nil)
-        server.standardError = FileHandle(forWritingAtPath: log)
+        guard FileManager.default.createFile(atPath: log, contents: nil), let file = FileHandle(forWritingAtPath: log) else {
+            throw BenchError("cannot write the node's log to \(log)")
+        }
+        server.standardError = file
     } else {
         server.standardError = FileHandle.nullDevice
     }

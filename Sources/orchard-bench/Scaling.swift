@@ -24,5 +24,4 @@ func scalingBreakdown(_ file: URL, genesis: Genesis) throws {
     compare("record bytes, leaf, stored", records.count, { for r in records { _ = try? MerkleHash.leaf(r.recordBytes); _ = r.storedForm } }, { _ = parallelMap(records) { r in ((try? MerkleHash.leaf(r.recordBytes))?.bytes[0] ?? 0) &+ r.storedForm[0] } })
     compare("verify", keyed.count, { for (r, k) in keyed { if let k { _ = try? r.hasValidSignature(by: k, origin: genesis.origin) } } },
             { _ = parallelMap(keyed) { r, k in k.map { (try? r.hasValidSignature(by: $0, origin: genesis.origin)) ?? false } ?? false } })
-    let planner = AppendPlanner(genesis: genesis)
 }
