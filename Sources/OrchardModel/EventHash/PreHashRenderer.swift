@@ -484,9 +484,10 @@ struct PreHashWriter {
             let numeric = (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E
             if numeric || memchr(t.baseAddress!, 0x2E, t.count) != nil || Self.isCBVURN(t) {
                 slow = true
-                // Identifiers recur from event to event (locations, lots, units): their
-                // normalised text is worked out once per thread; plain lot and item URNs are
-                // read faster than remembered.
+                // Identifiers recur from event to event (locations, sensors, units): their
+                // normalised text is worked out once per thread; plain lot, item and pallet URNs
+                // are read faster than remembered (a pallet, named by one event, would only push
+                // out of the memo what repeats).
                 let plain = PlainEPCURN.withCanonicalDigitalLink(t) { out.append(contentsOf: $0) } != nil
                 if !plain && !memo.append(t, to: &out) {
                     let v = RefPreHashRenderer.normaliseValue(String(decoding: t, as: UTF8.self))

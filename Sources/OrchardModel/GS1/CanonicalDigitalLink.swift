@@ -20,7 +20,8 @@ public enum CanonicalDigitalLink {
     public static func normalise(_ identifier: String) -> String? {
         // Every identifier form the reference accepts contains a dot; this is also a cheap filter.
         guard identifier.containsByte(0x2E) else { return nil }
-        // Plain lot and item URNs are read faster than remembered.
+        // Plain lot, item and pallet URNs are read faster than remembered (and a pallet, named by
+        // one event, would only push out what repeats).
         if let plain = PlainEPCURN.canonicalDigitalLink(identifier) { return plain }
         // Lots and locations repeat across a batch's events; each thread remembers its answers.
         return NormalisationMemo.current.value(for: identifier) { computeNormalised(identifier) }
