@@ -290,4 +290,3 @@ struct EventHashSpeedTests {
     }
 }
 
-extension EventHashSpeedTests.Rng: RandomNumberGenerator {}

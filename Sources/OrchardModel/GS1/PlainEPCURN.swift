@@ -47,14 +47,9 @@ enum PlainEPCURN {
             return nil
         }
         // <company prefix>.<indicator><item reference>.<lot or serial>
-        let cp = i
-        while i < urn.count && isDigit(urn[i]) { i += 1 }
-        let cpCount = i - cp
-        guard (6...12).contains(cpCount), i < urn.count, urn[i] == 0x2E else { return nil }
-        i += 1
-        let ir = i
-        while i < urn.count && isDigit(urn[i]) { i += 1 }
-        guard i - ir + cpCount == 13, i < urn.count, urn[i] == 0x2E else { return nil }
+        guard let key = keyParts(urn, from: i, digits: 13) else { return nil }
+        i = key.ref.upperBound
+        guard i < urn.count, urn[i] == 0x2E else { return nil }
         i += 1
         let rest = i, restCount = urn.count - i
         guard (1...20).contains(restCount) else { return nil }
@@ -67,12 +62,7 @@ enum PlainEPCURN {
             var n = 0
             @inline(__always) func put(_ b: UInt8) { out[n] = b; n += 1 }
             for k in 0..<domain.utf8CodeUnitCount { put(domain.utf8Start[k]) }
-            // GTIN-14: the indicator, the company prefix, the rest of the item reference, and the check digit.
-            let gtin = n
-            put(urn[ir])
-            for k in cp..<(cp + cpCount) { put(urn[k]) }
-            for k in (ir + 1)..<(ir + 13 - cpCount) { put(urn[k]) }
-            put(checkDigit(UnsafeBufferPointer(rebasing: out[gtin..<n])))
+            writeKey(urn, key, to: out, at: &n)  // the GTIN-14
             put(0x2F); put(qualifier.0); put(qualifier.1); put(0x2F)
             for k in rest..<urn.count { put(urn[k]) }
             return body(UnsafeBufferPointer(rebasing: out[..<n]))
@@ -83,26 +73,40 @@ enum PlainEPCURN {
     /// `https://id.gs1.org/00/` and the SSCC: the extension digit, the company prefix, the rest of
     /// the serial reference and the check digit.
     private static func withSSCC<R>(_ urn: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-        var i = sscc.utf8CodeUnitCount
-        let cp = i
+        guard let key = keyParts(urn, from: sscc.utf8CodeUnitCount, digits: 17), key.ref.upperBound == urn.count else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ssccDomain.utf8CodeUnitCount + 18) { out -> R in
+            var n = 0
+            for k in 0..<ssccDomain.utf8CodeUnitCount { out[n] = ssccDomain.utf8Start[k]; n += 1 }
+            writeKey(urn, key, to: out, at: &n)
+            return body(UnsafeBufferPointer(rebasing: out[..<n]))
+        }
+    }
+
+    /// Reads `<company prefix>.<reference>` from `start`: a company prefix of 6–12 digits, a dot,
+    /// and a reference of digits (up to the first other byte) making `digits` with it. Nil otherwise.
+    @inline(__always)
+    private static func keyParts(_ urn: UnsafeBufferPointer<UInt8>, from start: Int, digits: Int) -> (cp: Range<Int>, ref: Range<Int>)? {
+        var i = start
         while i < urn.count && isDigit(urn[i]) { i += 1 }
-        let cpCount = i - cp
-        guard (6...12).contains(cpCount), i < urn.count, urn[i] == 0x2E else { return nil }
+        let cp = start..<i
+        guard (6...12).contains(cp.count), i < urn.count, urn[i] == 0x2E else { return nil }
         i += 1
         let ref = i
         while i < urn.count && isDigit(urn[i]) { i += 1 }
-        guard i == urn.count, i - ref + cpCount == 17 else { return nil }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ssccDomain.utf8CodeUnitCount + 18) { out -> R in
-            var n = 0
-            @inline(__always) func put(_ b: UInt8) { out[n] = b; n += 1 }
-            for k in 0..<ssccDomain.utf8CodeUnitCount { put(ssccDomain.utf8Start[k]) }
-            let key = n
-            put(urn[ref])
-            for k in cp..<(cp + cpCount) { put(urn[k]) }
-            for k in (ref + 1)..<urn.count { put(urn[k]) }
-            put(checkDigit(UnsafeBufferPointer(rebasing: out[key..<n])))
-            return body(UnsafeBufferPointer(rebasing: out[..<n]))
-        }
+        guard cp.count + (i - ref) == digits else { return nil }
+        return (cp, ref..<i)
+    }
+
+    /// Writes the GS1 key the parts make at `n`: the reference's first digit (a GTIN's indicator,
+    /// an SSCC's extension digit), the company prefix, the rest of the reference, and the check digit.
+    @inline(__always)
+    private static func writeKey(_ urn: UnsafeBufferPointer<UInt8>, _ key: (cp: Range<Int>, ref: Range<Int>),
+                                 to out: UnsafeMutableBufferPointer<UInt8>, at n: inout Int) {
+        let first = n
+        out[n] = urn[key.ref.lowerBound]; n += 1
+        for k in key.cp { out[n] = urn[k]; n += 1 }
+        for k in (key.ref.lowerBound + 1)..<key.ref.upperBound { out[n] = urn[k]; n += 1 }
+        out[n] = checkDigit(UnsafeBufferPointer(rebasing: out[first..<n])); n += 1
     }
 
     /// The GS1 mod-10 check digit (as an ASCII digit) of an odd number of ASCII digits: weight 3
