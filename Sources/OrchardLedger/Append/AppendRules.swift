@@ -4,7 +4,7 @@ import OrchardModel
 
 /// A business step as people read it in messages: its bare word (CBV or Orchard vocabulary, in
 /// any spelling), or the URI as written.
-func stepName(_ value: String) -> String { bareStep(value) ?? value }
+func stepName(_ value: String) -> String { StepMemo.reading(value).bareWord ?? value }
 
 /// How an event changes the lots it names (Docs/FORMAT.md §6, chain of custody). Public: the
 /// loss statistics read events with exactly the rules' classification.
@@ -41,7 +41,7 @@ struct StepReading: Sendable {
         canonical = cbv?.webURI ?? farm?.webURI ?? text
     }
 
-    /// The bare word of a CBV term or an Orchard farm step (see ``bareStep(_:)``).
+    /// The bare word of a CBV term or an Orchard farm step.
     var bareWord: String? { cbv?.bareWord ?? farm?.bareWord }
 }
 
@@ -90,10 +90,4 @@ extension EPCISEvent {
             }
         }
     }
-}
-
-/// The bare name of a step for the transforming-step check: a CBV word or an Orchard farm step.
-func bareStep(_ value: String?) -> String? {
-    guard let value else { return nil }
-    return BizStep(anyForm: value)?.bareWord ?? OrchardVocabulary.BizStep(anyForm: value)?.bareWord
 }

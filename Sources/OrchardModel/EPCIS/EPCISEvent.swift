@@ -200,7 +200,7 @@ public struct EPCISEvent: Sendable {
     static func checkIdentifier(_ s: String, _ path: @autoclosure () -> String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) {
         guard s.utf8.count <= 400 else { throw problem(.identifier, path(), "identifier longer than 400 bytes") }
         // Scanned in the string's own storage (an identifier is checked for every list entry).
-        let flaw = s.utf8.withContiguousStorageIfAvailable(identifierFlaw) ?? Array(s.utf8).withUnsafeBufferPointer(identifierFlaw)
+        let flaw = s.withBytes(identifierFlaw)
         switch flaw {
         case nil: return
         case let .invalidByte(bad, byte)?:
@@ -223,7 +223,7 @@ public struct EPCISEvent: Sendable {
 
     /// `±hh:mm` with hh ≤ 14 and mm < 60 (the offsets in use run from -12:00 to +14:00).
     static func isTimeZoneOffset(_ s: String) -> Bool {
-        s.utf8.withContiguousStorageIfAvailable(isTimeZoneOffset) ?? Array(s.utf8).withUnsafeBufferPointer(isTimeZoneOffset)
+        s.withBytes(isTimeZoneOffset)
     }
 
     private static func isTimeZoneOffset(_ u: UnsafeBufferPointer<UInt8>) -> Bool {

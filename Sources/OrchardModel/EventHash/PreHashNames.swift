@@ -191,9 +191,7 @@ struct NameInfo {
 
     /// The flags of a spelling (not `skippedKey`, which only the static table sets).
     static func flags(of s: String) -> UInt16 {
-        if let f = s.utf8.withContiguousStorageIfAvailable({ flags(of: $0) }) { return f }
-        var s = s
-        return s.withUTF8 { flags(of: $0) }
+        s.withBytes { flags(of: $0) }
     }
 
     static func flags(of a: UnsafeBufferPointer<UInt8>) -> UInt16 {

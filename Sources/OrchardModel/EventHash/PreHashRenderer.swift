@@ -460,9 +460,7 @@ struct PreHashWriter {
     }
 
     private mutating func writeTrimmed(_ s: String, time: Bool, slow: inout Bool) -> Bool {
-        if let r = s.utf8.withContiguousStorageIfAvailable({ writeTrimmed($0, time: time, slow: &slow) }) { return r }
-        var s = s
-        return s.withUTF8 { writeTrimmed($0, time: time, slow: &slow) }
+        s.withBytes { writeTrimmed($0, time: time, slow: &slow) }
     }
 
     /// Trims ASCII whitespace, then writes a time (`time`) or a value normalised.

@@ -150,9 +150,7 @@ struct TreeBuilder {
 
     /// The known name spelled `s`, or -1.
     @inline(__always) func staticName(_ s: String) -> Int32 {
-        if let id = s.utf8.withContiguousStorageIfAvailable({ staticName($0) }) { return id }
-        var s = s
-        return s.withUTF8 { staticName($0) }
+        s.withBytes { staticName($0) }
     }
 
     @inline(__always) func flags(_ id: Int32) -> UInt16 { info(id).flags }

@@ -1,6 +1,6 @@
 // The EPC URNs nearly every event names — lot classes (`urn:epc:class:lgtin:`) and serialised
 // items (`urn:epc:id:sgtin:`) with plain lots and serials, and the pallets packing makes
-// (`urn:epc:id:sscc:`, each named by one or two events only, so never remembered) — read byte by
+// (`urn:epc:id:sscc:`, each named by one event only, so never remembered) — read byte by
 // byte into their constrained canonical Digital Link. The general reader (EPCURNSchemes.digitalLinkPath) splits
 // Strings and joins new ones; at a million records a thread's memo often misses (tens of thousands
 // of lots), and each miss paid for it twice (the lot's index key, then its pre-hash text) besides
@@ -119,37 +119,31 @@ enum PlainEPCURN {
 
     /// ``withCanonicalDigitalLink(_:_:)`` for a String: the Digital Link as a String, or nil.
     static func canonicalDigitalLink(_ urn: String) -> String? {
-        withUTF8(urn) { withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }
-    }
-
-    /// `body` with the UTF-8 bytes of `s`, where they lie when they can.
-    private static func withUTF8<R>(_ s: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        if let r = s.utf8.withContiguousStorageIfAvailable(body) { return r }
-        var copy = s
-        return copy.withUTF8(body)
+        urn.withBytes { withCanonicalDigitalLink($0) { String(decoding: $0, as: UTF8.self) } }
     }
 
     @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 }
 
 extension String {
+    /// `body` with the string's UTF-8 bytes, where they lie when they can (else in a copy): the
+    /// byte readers of the model and the event hash read Strings through this.
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let r = utf8.withContiguousStorageIfAvailable(body) { return r }
+        var copy = self
+        return copy.withUTF8(body)
+    }
+
     /// Whether the string starts with the ASCII text `prefix`, compared as bytes in the string's
     /// own storage (`hasPrefix` compares characters, several times slower on identifiers read
     /// for every event).
     func hasBytePrefix(_ prefix: StaticString) -> Bool {
-        let p = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-        if let r = utf8.withContiguousStorageIfAvailable({ $0.count >= p.count && (p.isEmpty || memcmp($0.baseAddress!, p.baseAddress!, p.count) == 0) }) {
-            return r
-        }
-        return utf8.starts(with: p)
+        withBytes { $0.count >= prefix.utf8CodeUnitCount && (prefix.utf8CodeUnitCount == 0 || memcmp($0.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0) }
     }
 
     /// Whether the string's UTF-8 holds the byte `b` (a `memchr` in its own storage).
     func containsByte(_ b: UInt8) -> Bool {
-        if let r = utf8.withContiguousStorageIfAvailable({ !$0.isEmpty && memchr($0.baseAddress!, Int32(b), $0.count) != nil }) {
-            return r
-        }
-        return utf8.contains(b)
+        withBytes { !$0.isEmpty && memchr($0.baseAddress!, Int32(b), $0.count) != nil }
     }
 }
 
