@@ -468,7 +468,7 @@ private struct AuditReplay {
             var plan = AppendPlan(registry: registry)
             var taken = 0
             for (block, count) in stretch.blocks {
-                let records = Array(all[min(taken, all.count)..<min(taken + count, all.count)])
+                let records = all[min(taken, all.count)..<min(taken + count, all.count)]
                 let firstLeaf = stretch.firstLeaf + UInt64(taken)
                 blockFirstLeaves.append(firstLeaf)
                 let before = plan.records.count, problemsBefore = plan.problems.count

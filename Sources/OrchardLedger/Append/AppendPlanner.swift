@@ -223,6 +223,13 @@ public struct AppendPlanner: Sendable {
     /// - Throws: ``CryptoError`` when OpenSSL fails while checking a signature.
     public func apply(_ prepared: [PreparedRecord], to plan: inout AppendPlan, treeSize: UInt64, state: some LedgerStateReader,
                       nowMillis: Int64, replaying: Bool = false) throws(CryptoError) {
+        try apply(prepared[...], to: &plan, treeSize: treeSize, state: state, nowMillis: nowMillis, replaying: replaying)
+    }
+
+    /// ``apply(_:to:treeSize:state:nowMillis:replaying:)`` for part of an array (a replayed
+    /// block of a stretch, without copying its records out first).
+    public func apply(_ prepared: ArraySlice<PreparedRecord>, to plan: inout AppendPlan, treeSize: UInt64, state: some LedgerStateReader,
+                      nowMillis: Int64, replaying: Bool = false) throws(CryptoError) {
         for item in prepared {
             let p: Prepared
             switch item.result {

@@ -75,7 +75,51 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     enum Parsed { case success(Int64, Int), failure(String) }
 
+    /// The fields of a timestamp in the layout events write, `YYYY-MM-DDThh:mm:ss±hh:mm` or
+    /// `YYYY-MM-DDThh:mm:ssZ` (no fraction), checked as ``parseGeneral(_:)`` checks them.
+    struct Fixed { var year, month, day, hour, minute, second, offsetMinutes: Int }
+
+    /// The fields of `b` when it is in one of the two fixed layouts and valid; nil otherwise
+    /// (then ``parseGeneral(_:)`` decides). Read by position, without a cursor: every event time
+    /// and sensor reading goes through here.
+    static func fixed(_ b: UnsafeBufferPointer<UInt8>) -> Fixed? {
+        let n = b.count
+        guard n == 20 || n == 25, let p = b.baseAddress else { return nil }
+        // Each digit as its value (a byte that is not a digit gives 10 or more).
+        let y0 = p[0] &- 0x30, y1 = p[1] &- 0x30, y2 = p[2] &- 0x30, y3 = p[3] &- 0x30
+        let mo0 = p[5] &- 0x30, mo1 = p[6] &- 0x30, d0 = p[8] &- 0x30, d1 = p[9] &- 0x30
+        let h0 = p[11] &- 0x30, h1 = p[12] &- 0x30, mi0 = p[14] &- 0x30, mi1 = p[15] &- 0x30
+        let s0 = p[17] &- 0x30, s1 = p[18] &- 0x30
+        guard y0 < 10, y1 < 10, y2 < 10, y3 < 10, mo0 < 10, mo1 < 10, d0 < 10, d1 < 10, h0 < 10, h1 < 10,
+              mi0 < 10, mi1 < 10, s0 < 10, s1 < 10, p[4] == 0x2D, p[7] == 0x2D, p[10] | 0x20 == 0x74, p[13] == 0x3A,
+              p[16] == 0x3A else { return nil }
+        var offset = 0
+        if n == 20 {
+            guard p[19] | 0x20 == 0x7A else { return nil }
+        } else {
+            let a0 = p[20] &- 0x30, a1 = p[21] &- 0x30, b0 = p[23] &- 0x30, b1 = p[24] &- 0x30
+            guard p[19] == 0x2B || p[19] == 0x2D, a0 < 10, a1 < 10, p[22] == 0x3A, b0 < 10, b1 < 10 else { return nil }
+            let oh = Int(a0) * 10 + Int(a1), om = Int(b0) * 10 + Int(b1)
+            guard oh < 24, om < 60 else { return nil }
+            offset = (oh * 60 + om) * (p[19] == 0x2D ? -1 : 1)
+        }
+        let year = Int(y0) * 1000 + Int(y1) * 100 + Int(y2) * 10 + Int(y3)
+        let month = Int(mo0) * 10 + Int(mo1), day = Int(d0) * 10 + Int(d1)
+        let hour = Int(h0) * 10 + Int(h1), minute = Int(mi0) * 10 + Int(mi1), second = Int(s0) * 10 + Int(s1)
+        guard month >= 1, month <= 12, day >= 1, day <= 28 || day <= daysIn(month: month, year: year), hour < 24, minute < 60,
+              second < 60 else { return nil }
+        return Fixed(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offsetMinutes: offset)
+    }
+
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Parsed {
+        guard let f = fixed(b) else { return parseGeneral(b) }
+        let days = Int64(daysFromCivil(year: f.year, month: f.month, day: f.day))
+        let secondsOfDay = Int64(f.hour * 3600 + f.minute * 60 + f.second - f.offsetMinutes * 60)
+        return .success((days * 86_400 + secondsOfDay) * 1000, f.offsetMinutes)
+    }
+
+    /// Any RFC 3339 date-time ``init(_:)`` accepts, read with a cursor.
+    static func parseGeneral(_ b: UnsafeBufferPointer<UInt8>) -> Parsed {
         var i = 0
         func digits(_ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }
@@ -140,6 +184,28 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     static func parseMilliseconds(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         if case let .success(ms, _) = parse(b) { return ms }
         return nil
+    }
+
+    /// Appends the UTC millisecond form of RFC 3339 text in a ``fixed(_:)`` layout whose UTC
+    /// instant falls on the date written (its offset does not cross midnight), by moving the
+    /// hour and minute only; false, nothing appended, for anything else (then parse and
+    /// ``appendUTCMilliseconds(_:to:)``, which give the same bytes for these).
+    static func appendUTCMillisecondsSameDay(_ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        guard let f = fixed(b) else { return false }
+        let minutes = f.hour * 60 + f.minute - f.offsetMinutes
+        guard minutes >= 0, minutes < 1440 else { return false }
+        let h = minutes / 60, m = minutes % 60
+        // YYYY-MM-DD as written, then Thh:mm:ss.000Z.
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<10]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 14) { t in
+            t[0] = 0x54
+            t[1] = UInt8(truncatingIfNeeded: 0x30 + h / 10); t[2] = UInt8(truncatingIfNeeded: 0x30 + h % 10); t[3] = 0x3A
+            t[4] = UInt8(truncatingIfNeeded: 0x30 + m / 10); t[5] = UInt8(truncatingIfNeeded: 0x30 + m % 10); t[6] = 0x3A
+            t[7] = b[17]; t[8] = b[18]
+            t[9] = 0x2E; t[10] = 0x30; t[11] = 0x30; t[12] = 0x30; t[13] = 0x5A
+            out.append(contentsOf: UnsafeBufferPointer(t))
+        }
+        return true
     }
 
     /// Appends what ``utcMillisecondString`` is for `millisecondsSinceEpoch`, as UTF-8 bytes.

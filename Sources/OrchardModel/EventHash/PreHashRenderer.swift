@@ -471,7 +471,9 @@ struct PreHashWriter {
         guard hi > lo else { return false }
         let t = UnsafeBufferPointer(rebasing: b[lo..<hi])
         if time {
-            if let ms = EPCISTimestamp.parseMilliseconds(t) {
+            if EPCISTimestamp.appendUTCMillisecondsSameDay(t, to: &out) {
+                // The usual event time or reading: its hour moved to UTC, nothing else.
+            } else if let ms = EPCISTimestamp.parseMilliseconds(t) {
                 EPCISTimestamp.appendUTCMilliseconds(ms, to: &out)
             } else {
                 slow = true

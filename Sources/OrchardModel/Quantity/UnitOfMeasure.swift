@@ -78,6 +78,9 @@ public struct UnitOfMeasure: Hashable, Sendable, CustomStringConvertible {
     /// count in, naming the ones it does.
     public init(code: String?) throws(QuantityError) {
         guard let code else { self = .items; return }
+        // The programme weighs produce: the kilogram is looked for first (a small-string compare,
+        // where the table hashes the code).
+        if code == "KGM" { self = .kilogram; return }
         guard let unit = Self.known[code] else { throw .unknownUnit(code) }
         self = unit
     }
