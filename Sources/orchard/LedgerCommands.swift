@@ -171,8 +171,9 @@ func firstMissingAncestor(of path: String) -> String? {
 func splitRecords(_ bytes: [UInt8], name: String) throws -> [RecordInput] {
     do {
         return try RecordInputs.split(bytes)
-    } catch let problem as EventProblem {
+    } catch {
         // Name the input in "holds no records": `standard input holds no records (…)`.
+        let problem = error
         guard problem.reason.hasPrefix("the input holds no records") else { throw problem }
         throw EventProblem(index: problem.index, code: problem.code, path: problem.path,
                            reason: name + String(problem.reason.dropFirst(9)))
