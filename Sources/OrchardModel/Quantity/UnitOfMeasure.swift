@@ -24,55 +24,72 @@ public enum MeasureDimension: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A UN/ECE Rec. 20 unit code that Orchard knows, e.g. `KGM`.
+///
+/// A position in the table of known units: every quantity carries its unit, and quantities are
+/// copied often (a lot's balance, an event's quantity list), so the unit is one byte rather than
+/// the strings that describe it.
 public struct UnitOfMeasure: Hashable, Sendable, CustomStringConvertible {
+    /// Position in ``table``.
+    let index: UInt8
+
     /// The Rec. 20 code as written in events (`KGM`); `nil` for a quantity without `uom`, which
     /// EPCIS defines as a count of items.
-    public let code: String?
-    public let dimension: MeasureDimension
+    public var code: String? { Self.table[Int(index)].code }
+    public var dimension: MeasureDimension { Self.table[Int(index)].dimension }
     /// How a person writes it: `kg`, `t`, `items`.
-    public let symbol: String
+    public var symbol: String { Self.table[Int(index)].symbol }
     /// Base units (gram, millilitre, item, package) in one of this unit, as an exact fraction.
-    let basePerUnit: (numerator: Int64, denominator: Int64)
+    var basePerUnit: (numerator: Int64, denominator: Int64) { Self.table[Int(index)].basePerUnit }
 
-    public static func == (a: Self, b: Self) -> Bool { a.code == b.code }
-    public func hash(into h: inout Hasher) { h.combine(code) }
+    public static func == (a: Self, b: Self) -> Bool { a.index == b.index }
+    public func hash(into h: inout Hasher) { h.combine(index) }
     public var description: String { code ?? "items" }
 
-    private init(_ code: String?, _ dimension: MeasureDimension, _ symbol: String, _ n: Int64, _ d: Int64 = 1) {
-        self.code = code
-        self.dimension = dimension
-        self.symbol = symbol
-        basePerUnit = (n, d)
+    private init(index: UInt8) { self.index = index }
+
+    private struct Entry: Sendable {
+        let code: String?
+        let dimension: MeasureDimension
+        let symbol: String
+        let basePerUnit: (numerator: Int64, denominator: Int64)
+        init(_ code: String?, _ dimension: MeasureDimension, _ symbol: String, _ n: Int64, _ d: Int64 = 1) {
+            self.code = code
+            self.dimension = dimension
+            self.symbol = symbol
+            basePerUnit = (n, d)
+        }
     }
 
-    /// The unit of a quantity element without `uom`: a count of items.
-    public static let items = UnitOfMeasure(nil, .items, "items", 1)
-    public static let kilogram = UnitOfMeasure("KGM", .mass, "kg", 1000)
+    /// Every unit Orchard counts in; a code appears once (positions 0 and 1 are ``items`` and
+    /// ``kilogram``).
+    private static let table: [Entry] = [
+        Entry(nil, .items, "items", 1),
+        Entry("KGM", .mass, "kg", 1000),
+        Entry("GRM", .mass, "g", 1),
+        Entry("MGM", .mass, "mg", 1, 1000),
+        Entry("TNE", .mass, "t", 1_000_000),
+        Entry("LBR", .mass, "lb", 45_359_237, 100_000),
+        Entry("ONZ", .mass, "oz", 28_349_523_125, 1_000_000_000),
+        Entry("MLT", .volume, "mL", 1),
+        Entry("LTR", .volume, "L", 1000),
+        Entry("MTQ", .volume, "m³", 1_000_000),
+        Entry("H87", .items, "pieces", 1),
+        Entry("EA", .items, "each", 1),
+        Entry("C62", .items, "units", 1),
+        Entry("CS", .packages("CS"), "cases", 1),
+        Entry("CT", .packages("CT"), "cartons", 1),
+        Entry("BX", .packages("BX"), "boxes", 1),
+        Entry("PK", .packages("PK"), "packs", 1),
+        Entry("BG", .packages("BG"), "bags", 1),
+        Entry("PX", .packages("PX"), "pallets", 1),
+    ]
 
-    /// The units Orchard accepts in quantity lists.
-    public static let known: [String: UnitOfMeasure] = {
-        let all: [UnitOfMeasure] = [
-            .kilogram,
-            UnitOfMeasure("GRM", .mass, "g", 1),
-            UnitOfMeasure("MGM", .mass, "mg", 1, 1000),
-            UnitOfMeasure("TNE", .mass, "t", 1_000_000),
-            UnitOfMeasure("LBR", .mass, "lb", 45_359_237, 100_000),
-            UnitOfMeasure("ONZ", .mass, "oz", 28_349_523_125, 1_000_000_000),
-            UnitOfMeasure("MLT", .volume, "mL", 1),
-            UnitOfMeasure("LTR", .volume, "L", 1000),
-            UnitOfMeasure("MTQ", .volume, "m³", 1_000_000),
-            UnitOfMeasure("H87", .items, "pieces", 1),
-            UnitOfMeasure("EA", .items, "each", 1),
-            UnitOfMeasure("C62", .items, "units", 1),
-            UnitOfMeasure("CS", .packages("CS"), "cases", 1),
-            UnitOfMeasure("CT", .packages("CT"), "cartons", 1),
-            UnitOfMeasure("BX", .packages("BX"), "boxes", 1),
-            UnitOfMeasure("PK", .packages("PK"), "packs", 1),
-            UnitOfMeasure("BG", .packages("BG"), "bags", 1),
-            UnitOfMeasure("PX", .packages("PX"), "pallets", 1),
-        ]
-        return Dictionary(uniqueKeysWithValues: all.map { ($0.code!, $0) })
-    }()
+    public static let items = UnitOfMeasure(index: 0)
+    public static let kilogram = UnitOfMeasure(index: 1)
+
+    public static let known: [String: UnitOfMeasure] = Dictionary(uniqueKeysWithValues: table.indices.dropFirst().map {
+        (table[$0].code!, UnitOfMeasure(index: UInt8($0)))
+    })
 
     /// The unit named by a `uom` code (nil: a count of items). Throws for a code Orchard does not
     /// count in, naming the ones it does.
