@@ -84,9 +84,11 @@ public struct UnitOfMeasure: Hashable, Sendable, CustomStringConvertible {
         Entry("PX", .packages("PX"), "pallets", 1),
     ]
 
+    /// The unit of a quantity element without `uom`: a count of items.
     public static let items = UnitOfMeasure(index: 0)
     public static let kilogram = UnitOfMeasure(index: 1)
 
+    /// The units Orchard accepts in quantity lists.
     public static let known: [String: UnitOfMeasure] = Dictionary(uniqueKeysWithValues: table.indices.dropFirst().map {
         (table[$0].code!, UnitOfMeasure(index: UInt8($0)))
     })
