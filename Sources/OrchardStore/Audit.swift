@@ -66,6 +66,11 @@ public struct AuditReport: Sendable {
     public var recordsReplayed: UInt64 = 0
     /// Signatures checked: records', block headers' and checkpoints'.
     public var signaturesChecked: UInt64 = 0
+    /// Thread CPU seconds the records' signature checks took on stage A's threads (OpenSSL's
+    /// verification and the message put together for it): beside the process's CPU time, what
+    /// the rest of the audit costs (`Tools/bench --audit`). Not part of the rendered report, which
+    /// says the same for the same ledger every time.
+    public var signatureCPUSeconds: Double = 0
     /// The head the replay reached.
     public var height: UInt64 = 0
     public var treeSize: UInt64 = 0

@@ -266,6 +266,7 @@ private struct AuditReplay {
                 trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
                 // Stage A's records of this stretch are let go of by the next stretch's workers.
                 let done = try apply(stretch, current, planner: planner, txn: txn)
+                report.signatureCPUSeconds += Double(current.signatureCPUNanoseconds) / 1e9
                 stream?.release(done)
                 trace.mark("audit: stretch applied and written (waited \(current.waitedNanoseconds / 1_000_000) ms for stage A)")
             } catch {

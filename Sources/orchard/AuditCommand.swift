@@ -73,6 +73,10 @@ struct Audit: ParsableCommand {
             auditOptions.progress = { p in if p.stage == .replay { bar.update(done: p.done, total: p.total) } }
             let report = try store.audit(auditOptions)
             bar.finish(report.recordsReplayed)
+            // For `Tools/bench --audit`: the signature checks' thread CPU, beside the process's.
+            if let file = ProcessInfo.processInfo.environment["ORCHARD_BENCH_SIGNATURE_CPU_FILE"] {
+                try? Data("\(report.signatureCPUSeconds)\n".utf8).write(to: URL(fileURLWithPath: file))
+            }
             if options.json {
                 var m = report.json.objectMembers ?? []
                 if let kept { m.append(JSONMember("keptCheckpoints", Verify.json(kept))) }

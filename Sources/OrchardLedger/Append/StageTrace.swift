@@ -22,7 +22,8 @@ public struct StageTrace {
     /// Nanoseconds as milliseconds with one decimal.
     private static func tenths(_ ns: UInt64) -> String { "\(ns / 1_000_000).\(ns / 100_000 % 10)" }
 
-    private static func threadCPUNanoseconds() -> UInt64 {
+    /// CPU time the calling thread has used, in nanoseconds.
+    static func threadCPUNanoseconds() -> UInt64 {
         var t = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
         return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
