@@ -16,10 +16,12 @@ struct EPCISTimestampTests {
         return t.withUTF8 { if case let .success(ms, off) = EPCISTimestamp.parse($0) { (ms, off) } else { nil } }
     }
 
-    static func sameDay(_ text: String) -> String? {
+    static func utc(_ text: String) -> String? {
         var t = text
         var out: [UInt8] = []
-        return t.withUTF8 { EPCISTimestamp.appendUTCMillisecondsSameDay($0, to: &out) } ? String(decoding: out, as: UTF8.self) : nil
+        let written = t.withUTF8 { EPCISTimestamp.appendUTCMilliseconds(ofText: $0, to: &out) }
+        #expect(written || out.isEmpty, "\(text): refused, yet bytes were appended")
+        return written ? String(decoding: out, as: UTF8.self) : nil
     }
 
     /// Timestamps near the fixed layouts: mostly valid, some with a field out of range, a wrong
@@ -72,28 +74,29 @@ struct EPCISTimestampTests {
         #expect(valid > 10_000 && valid < texts.count && fixedTaken > 5_000 && fixedTaken < valid)
     }
 
-    @Test func sameDayWriterWritesWhatParsingAndFormattingDo() {
-        var written = 0
+    @Test func utcWriterWritesWhatParsingAndFormattingDo() {
+        var shortcut = 0, calendar = 0
         for text in Self.candidates(count: 40_000, seed: 13) + ["2026-06-01T08:00:00+08:00", "2026-06-01T07:59:59+08:00",
-                                                                 "2026-06-01T23:59:59-00:00", "2026-06-01T14:00:00-10:00"] {
-            guard let utc = Self.sameDay(text) else {
-                // Refused: not a fixed layout, not a time, or its UTC date is another day.
-                var copy = text
-                if let f = copy.withUTF8({ EPCISTimestamp.fixed($0) }) {
-                    let minutes = f.hour * 60 + f.minute - f.offsetMinutes
-                    #expect(minutes < 0 || minutes >= 1440, "\(text) stays on its date, yet was refused")
-                }
+                                                                 "2026-06-01T23:59:59-00:00", "2026-06-01T14:00:00-10:00",
+                                                                 "2026-01-01T03:00:00+08:00", "2026-06-01T16:28:38.1234+08:00"] {
+            let written = Self.utc(text)
+            guard let (ms, _) = Self.general(text) else {
+                #expect(written == nil, "\(text): the general reader refuses it, yet it was written")
                 continue
             }
-            written += 1
-            guard let (ms, _) = Self.general(text) else { Issue.record("\(text): written, but the general reader refuses it"); continue }
             var expected: [UInt8] = []
             EPCISTimestamp.appendUTCMilliseconds(ms, to: &expected)
-            #expect(utc == String(decoding: expected, as: UTF8.self), "\(text)")
-            #expect(utc == EPCISTimestamp(millisecondsSinceEpoch: ms).utcMillisecondString)
+            #expect(written == String(decoding: expected, as: UTF8.self), "\(text)")
+            // Both paths of the fixed layout are taken: the hour moved, and the calendar.
+            var copy = text
+            if let f = copy.withUTF8({ EPCISTimestamp.fixed($0) }) {
+                let minutes = f.hour * 60 + f.minute - f.offsetMinutes
+                if minutes >= 0 && minutes < 1440 { shortcut += 1 } else { calendar += 1 }
+            }
         }
-        #expect(written > 5_000)
-        #expect(Self.sameDay("2026-06-01T16:28:38+08:00") == "2026-06-01T08:28:38.000Z")
-        #expect(Self.sameDay("2026-06-01T07:28:38+08:00") == nil)
+        #expect(shortcut > 5_000 && calendar > 1_000)
+        #expect(Self.utc("2026-06-01T16:28:38+08:00") == "2026-06-01T08:28:38.000Z")
+        #expect(Self.utc("2026-01-01T03:00:00+08:00") == "2025-12-31T19:00:00.000Z")
+        #expect(Self.utc("2026-02-30T03:00:00Z") == nil)
     }
 }

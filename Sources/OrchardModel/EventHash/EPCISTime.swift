@@ -113,9 +113,14 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Parsed {
         guard let f = fixed(b) else { return parseGeneral(b) }
+        return .success(milliseconds(f), f.offsetMinutes)
+    }
+
+    /// Milliseconds since the epoch of fields ``fixed(_:)`` read.
+    private static func milliseconds(_ f: Fixed) -> Int64 {
         let days = Int64(daysFromCivil(year: f.year, month: f.month, day: f.day))
         let secondsOfDay = Int64(f.hour * 3600 + f.minute * 60 + f.second - f.offsetMinutes * 60)
-        return .success((days * 86_400 + secondsOfDay) * 1000, f.offsetMinutes)
+        return (days * 86_400 + secondsOfDay) * 1000
     }
 
     /// Any RFC 3339 date-time ``init(_:)`` accepts, read with a cursor.
@@ -180,20 +185,21 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         return .success((days * 86_400 + secondsOfDay) * 1000 + Int64(millis), offset)
     }
 
-    /// Milliseconds since the epoch of RFC 3339 text (as ``init(_:)`` reads it), or nil.
-    static func parseMilliseconds(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
-        if case let .success(ms, _) = parse(b) { return ms }
-        return nil
-    }
-
-    /// Appends the UTC millisecond form of RFC 3339 text in a ``fixed(_:)`` layout whose UTC
-    /// instant falls on the date written (its offset does not cross midnight), by moving the
-    /// hour and minute only; false, nothing appended, for anything else (then parse and
-    /// ``appendUTCMilliseconds(_:to:)``, which give the same bytes for these).
-    static func appendUTCMillisecondsSameDay(_ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-        guard let f = fixed(b) else { return false }
+    /// Appends the UTC millisecond form (``utcMillisecondString``) of RFC 3339 text, read once;
+    /// false, nothing appended, when the text is not a timestamp. Text in a ``fixed(_:)`` layout
+    /// whose UTC instant falls on the date written (its offset does not cross midnight) is
+    /// written by moving the hour and minute only, without calendar arithmetic.
+    static func appendUTCMilliseconds(ofText b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        guard let f = fixed(b) else {
+            guard case let .success(ms, _) = parseGeneral(b) else { return false }
+            appendUTCMilliseconds(ms, to: &out)
+            return true
+        }
         let minutes = f.hour * 60 + f.minute - f.offsetMinutes
-        guard minutes >= 0, minutes < 1440 else { return false }
+        guard minutes >= 0, minutes < 1440 else {
+            appendUTCMilliseconds(milliseconds(f), to: &out)
+            return true
+        }
         let h = minutes / 60, m = minutes % 60
         // YYYY-MM-DD as written, then Thh:mm:ss.000Z.
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0..<10]))

@@ -471,11 +471,7 @@ struct PreHashWriter {
         guard hi > lo else { return false }
         let t = UnsafeBufferPointer(rebasing: b[lo..<hi])
         if time {
-            if EPCISTimestamp.appendUTCMillisecondsSameDay(t, to: &out) {
-                // The usual event time or reading: its hour moved to UTC, nothing else.
-            } else if let ms = EPCISTimestamp.parseMilliseconds(t) {
-                EPCISTimestamp.appendUTCMilliseconds(ms, to: &out)
-            } else {
+            if !EPCISTimestamp.appendUTCMilliseconds(ofText: t, to: &out) {
                 slow = true
                 out.append(contentsOf: RefPreHashRenderer.normaliseTime(String(decoding: t, as: UTF8.self)).utf8)
             }
