@@ -370,10 +370,32 @@ final class StaticServer: @unchecked Sendable {
 
 /// chromedriver (W3C WebDriver over HTTP) driving headless Chromium at phone size.
 final class WebDriver: @unchecked Sendable {
-    let process = Process()
+    let process: Process
     let base: String
 
     init() throws {
+        // chromedriver picks its port itself for --port=0 and, when the one it tried is taken
+        // meanwhile (other tests open ports all the time), says "IPv4 port not available" and
+        // exits: started again, it picks another.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (process, text) = try Self.launch()
+            if let r = text.range(of: "started successfully on port "), let port = Int(text[r.upperBound...].prefix { $0.isNumber }) {
+                self.process = process
+                base = "http://127.0.0.1:\(port)"
+                return
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            guard attempt < 4, text.contains("port not available") else { throw NodeTestError("chromedriver did not start: \(text)") }
+        }
+    }
+
+    /// Starts chromedriver on a port of its choosing; its words up to the line that names the port
+    /// (or up to its exit).
+    private static func launch() throws -> (Process, String) {
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
         process.arguments = ["--port=0"]
         let out = Pipe()
@@ -386,11 +408,7 @@ final class WebDriver: @unchecked Sendable {
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        guard let r = text.range(of: "started successfully on port "), let port = Int(text[r.upperBound...].prefix { $0.isNumber }) else {
-            process.terminate()
-            throw NodeTestError("chromedriver did not start: \(text)")
-        }
-        base = "http://127.0.0.1:\(port)"
+        return (process, text)
     }
 
     /// SIGKILL: a program the test runner starts inherits SIGTERM ignored (its sessions were
