@@ -57,38 +57,52 @@ public enum Base64 {
     }
 
     /// Appends the padded standard base64 of `bytes` to `out` (no intermediate string). Written
-    /// in a temporary buffer and appended at once: every record's leaf hash encodes its signature.
+    /// in a temporary buffer and appended at once.
     public static func encode(_ bytes: UnsafeRawBufferPointer, appendingTo out: inout [UInt8]) {
-        let count = (bytes.count + 2) / 3 * 4
+        let count = encodedCount(bytes.count)
         guard count > 0 else { return }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { o in
-            alphabet.withUnsafeBufferPointer { a in
-                @inline(__always) func put(_ j: Int, _ n: UInt32) {
-                    o[j] = a[Int(n >> 18 & 63)]
-                    o[j + 1] = a[Int(n >> 12 & 63)]
-                    o[j + 2] = a[Int(n >> 6 & 63)]
-                    o[j + 3] = a[Int(n & 63)]
-                }
-                var i = 0, j = 0
-                while i + 3 <= bytes.count {
-                    put(j, UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]))
-                    i += 3
-                    j += 4
-                }
-                switch bytes.count - i {
-                case 1:
-                    put(j, UInt32(bytes[i]) << 16)
-                    o[j + 2] = 61
-                    o[j + 3] = 61
-                case 2:
-                    put(j, UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8)
-                    o[j + 3] = 61
-                default:
-                    break
-                }
-            }
+            encode(bytes, into: o)
             out.append(contentsOf: UnsafeBufferPointer(o))
         }
+    }
+
+    /// The length of the padded standard base64 of `count` bytes.
+    public static func encodedCount(_ count: Int) -> Int { (count + 2) / 3 * 4 }
+
+    /// Writes the padded standard base64 of `bytes` at the start of `o`, which holds at least
+    /// ``encodedCount(_:)`` bytes; returns how many it wrote (every record's leaf hash encodes its
+    /// signature, in a buffer on the stack).
+    @discardableResult
+    public static func encode(_ bytes: UnsafeRawBufferPointer, into o: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let count = encodedCount(bytes.count)
+        precondition(o.count >= count, "Base64.encode(_:into:): the buffer is too small")
+        alphabet.withUnsafeBufferPointer { a in
+            @inline(__always) func put(_ j: Int, _ n: UInt32) {
+                o[j] = a[Int(n >> 18 & 63)]
+                o[j + 1] = a[Int(n >> 12 & 63)]
+                o[j + 2] = a[Int(n >> 6 & 63)]
+                o[j + 3] = a[Int(n & 63)]
+            }
+            var i = 0, j = 0
+            while i + 3 <= bytes.count {
+                put(j, UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]))
+                i += 3
+                j += 4
+            }
+            switch bytes.count - i {
+            case 1:
+                put(j, UInt32(bytes[i]) << 16)
+                o[j + 2] = 61
+                o[j + 3] = 61
+            case 2:
+                put(j, UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8)
+                o[j + 3] = 61
+            default:
+                break
+            }
+        }
+        return count
     }
 
     /// Decodes padded standard base64 strictly; nil on any other input.

@@ -76,6 +76,17 @@ public enum SHA256 {
         return SHA256Digest(unchecked: UnsafeRawBufferPointer(start: context.output, count: 32))
     }
 
+    /// Hashes `byte` followed by the buffers `feed` passes to its argument (a Merkle leaf's
+    /// domain byte and its data): the same as ``hash(_:)-(((UnsafeRawBufferPointer)->Void)->Void)``
+    /// fed the byte first, for a caller that has `feed` as a parameter (Swift does not let it
+    /// hand a closure over to `feed` from inside another one without a context on the heap).
+    public static func hash(prefixedBy byte: UInt8, _ feed: (_ update: (UnsafeRawBufferPointer) -> Void) -> Void) throws(CryptoError) -> SHA256Digest {
+        let md = try algorithm.get()
+        let context = DigestContext.current
+        try context.digest(md, prefix: byte, feed)
+        return SHA256Digest(unchecked: UnsafeRawBufferPointer(start: context.output, count: 32))
+    }
+
     /// Hashes bytes.
     public static func hash(_ data: [UInt8]) throws(CryptoError) -> SHA256Digest {
         // (Array's withUnsafeBytes rethrows untyped errors: the result comes out as a value.)
@@ -121,9 +132,9 @@ final class DigestContext {
         output.deallocate()
     }
 
-    /// Hashes the parts `feed` hands over with the algorithm `md` into ``output``.
+    /// Hashes `prefix` (if any) and the parts `feed` hands over with the algorithm `md` into ``output``.
     @inline(__always)
-    func digest(_ md: OpaquePointer, _ feed: (_ update: (UnsafeRawBufferPointer) -> Void) -> Void) throws(CryptoError) {
+    func digest(_ md: OpaquePointer, prefix: UInt8? = nil, _ feed: (_ update: (UnsafeRawBufferPointer) -> Void) -> Void) throws(CryptoError) {
         let ctx: OpaquePointer
         if let pointer {
             ctx = pointer
@@ -134,6 +145,9 @@ final class DigestContext {
             ctx = made
         }
         guard EVP_DigestInit_ex(ctx, md, nil) == 1 else { throw .openSSLFailure("EVP_DigestInit_ex") }
+        if var byte = prefix {
+            guard EVP_DigestUpdate(ctx, &byte, 1) == 1 else { throw .openSSLFailure("EVP_DigestUpdate") }
+        }
         var updated = true
         feed { part in
             if updated && EVP_DigestUpdate(ctx, part.baseAddress, part.count) != 1 { updated = false }

@@ -11,10 +11,9 @@ public enum MerkleHash {
 
     /// The hash of a leaf whose data `feed` hands over in consecutive parts (nothing assembled).
     public static func leaf(_ feed: (_ part: (UnsafeRawBufferPointer) -> Void) -> Void) throws(CryptoError) -> SHA256Digest {
-        try SHA256.hash { update in
-            withUnsafeBytes(of: UInt8(0x00)) { update($0) }
-            withoutActuallyEscaping(update) { feed($0) }
-        }
+        // (Feeding 0x00 and then `feed` from inside SHA256.hash's closure needed
+        // withoutActuallyEscaping, which put a context on the heap and checked it for every leaf.)
+        try SHA256.hash(prefixedBy: 0x00, feed)
     }
 
     /// The hash of an interior node: SHA-256(0x01 ‖ left ‖ right).

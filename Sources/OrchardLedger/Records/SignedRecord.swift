@@ -146,25 +146,43 @@ public struct SignedRecord: Sendable {
         }
         body(UnsafeRawBufferPointer(start: head.utf8Start, count: head.utf8CodeUnitCount))
         body(canonicalPayload)
-        recordBytesTail(kind: kind, signer: signer, signature: signature).withUnsafeBytes(body)
+        withRecordBytesTail(kind: kind, signer: signer, signature: signature, body)
     }
 
     /// `,"sig":"<base64>","signer":"<key ID>","type":"<kind>"}` (without sig and signer when
     /// there is no signer), written as bytes in one buffer.
-    static func recordBytesTail(kind: RecordKind, signer: KeyID?, signature: UnsafeRawBufferPointer) -> [UInt8] {
-        var tail = [UInt8]()
-        tail.reserveCapacity(192)
-        if let signer {
-            tail.append(contentsOf: #","sig":""#.utf8)
-            Base64.encode(signature, appendingTo: &tail)
-            tail.append(contentsOf: #"","signer":""#.utf8)
-            tail.append(contentsOf: signer.rawValue.utf8)
-            tail.append(UInt8(ascii: "\""))
+    static func withRecordBytesTail(kind: RecordKind, signer: KeyID?, signature: UnsafeRawBufferPointer,
+                                    _ body: (UnsafeRawBufferPointer) -> Void) {
+        // Written on the stack: every record's leaf hash (and a declaration's or registry
+        // record's key) puts its tail together, and an array for it was an allocation each time.
+        var signerText = signer?.rawValue ?? ""
+        signerText.withUTF8 { signerBytes in
+            let capacity = 64 + Base64.encodedCount(signature.count) + signerBytes.count
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { o in
+                let base = o.baseAddress!
+                var n = 0
+                func put(_ from: UnsafeRawPointer, _ count: Int) {
+                    UnsafeMutableRawPointer(base + n).copyMemory(from: from, byteCount: count)
+                    n += count
+                }
+                func put(_ text: StaticString) { put(text.utf8Start, text.utf8CodeUnitCount) }
+                if signer != nil {
+                    put(#","sig":""#)
+                    n += Base64.encode(signature, into: UnsafeMutableBufferPointer(start: base + n, count: capacity - n))
+                    put(#"","signer":""#)
+                    if let from = signerBytes.baseAddress { put(from, signerBytes.count) }
+                    put("\"")
+                }
+                put(#","type":""#)
+                switch kind {
+                case .genesis: put("genesis")
+                case .event: put("event")
+                case .registry: put("registry")
+                }
+                put(#""}"#)
+                body(UnsafeRawBufferPointer(start: base, count: n))
+            }
         }
-        tail.append(contentsOf: #","type":""#.utf8)
-        tail.append(contentsOf: kind.rawValue.utf8)
-        tail.append(contentsOf: #""}"#.utf8)
-        return tail
     }
 
     /// The record as a JSON value (for output).

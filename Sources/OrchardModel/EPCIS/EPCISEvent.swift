@@ -11,8 +11,29 @@ public enum EPCISEventType: String, Sendable, CaseIterable {
 }
 
 /// EPCIS `action`.
-public enum EPCISAction: String, Sendable {
+public enum EPCISAction: String, Sendable, CaseIterable {
     case add = "ADD", observe = "OBSERVE", delete = "DELETE"
+}
+
+extension EPCISEventType {
+    /// The type named by the UTF-8 bytes (as `init(rawValue:)`, without a String).
+    init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let t = Self.allCases.first(where: { sameBytes($0.rawValue, bytes) }) else { return nil }
+        self = t
+    }
+}
+
+extension EPCISAction {
+    /// The action named by the UTF-8 bytes (as `init(rawValue:)`, without a String).
+    init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let a = Self.allCases.first(where: { sameBytes($0.rawValue, bytes) }) else { return nil }
+        self = a
+    }
+}
+
+/// Whether the UTF-8 of `s` is `bytes`.
+private func sameBytes(_ s: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    s.utf8.count == bytes.count && (s.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? s.utf8.elementsEqual(bytes))
 }
 
 /// Where a quantity or EPC appears in an event.
@@ -123,21 +144,22 @@ public struct EPCISEvent: Sendable {
         }
         guard r.kind(json) == .object else { throw problem(.eventType, "", "an event must be a JSON object") }
         self.source = source
-        guard let typeText = r.stringMember(json, "type") else { throw problem(.eventType, "type", "missing event type") }
-        guard let type = EPCISEventType(rawValue: typeText) else {
-            throw problem(.eventType, "type", "unknown event type \"\(typeText)\" (expected ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent or AssociationEvent)")
+        // The type, the offset and the action are read as bytes (no String is made for them).
+        guard let typeNode = r.member(json, "type"), r.kind(typeNode) == .string else { throw problem(.eventType, "type", "missing event type") }
+        guard let type = r.withUTF8(typeNode, EPCISEventType.init(utf8:)) ?? nil else {
+            throw problem(.eventType, "type", "unknown event type \"\(r.string(typeNode) ?? "")\" (expected ObjectEvent, AggregationEvent, TransformationEvent, TransactionEvent or AssociationEvent)")
         }
         self.type = type
         guard let time = r.stringMember(json, "eventTime") else { throw problem(.eventTime, "eventTime", "missing eventTime") }
         eventTime = time
-        guard let offset = r.stringMember(json, "eventTimeZoneOffset") else {
+        guard let offsetNode = r.member(json, "eventTimeZoneOffset"), r.kind(offsetNode) == .string else {
             throw problem(.timeZone, "eventTimeZoneOffset", "missing eventTimeZoneOffset (e.g. \"+08:00\")")
         }
-        guard Self.isTimeZoneOffset(offset) else {
-            throw problem(.timeZone, "eventTimeZoneOffset", "\"\(offset.prefix(40))\" is not a time-zone offset: ±hh:mm from -14:00 to +14:00, e.g. \"+08:00\"")
+        guard r.withUTF8(offsetNode, Self.isTimeZoneOffset) == true else {
+            throw problem(.timeZone, "eventTimeZoneOffset", "\"\((r.string(offsetNode) ?? "").prefix(40))\" is not a time-zone offset: ±hh:mm from -14:00 to +14:00, e.g. \"+08:00\"")
         }
         if let a = r.member(json, "action") {
-            guard let text = r.string(a), let action = EPCISAction(rawValue: text) else {
+            guard let action = r.withUTF8(a, EPCISAction.init(utf8:)) ?? nil else {
                 throw problem(.action, "action", "action must be ADD, OBSERVE or DELETE")
             }
             self.action = action
@@ -145,13 +167,23 @@ public struct EPCISEvent: Sendable {
             if type != .transformation { throw problem(.action, "action", "missing action (ADD, OBSERVE or DELETE)") }
             action = nil
         }
-        bizStep = try Self.optionalString(r, json, "bizStep", .bizStep, problem)
-        if let step = bizStep, !CBV.isStandard(bizStep: step), !Self.isExtensionURI(step) {
-            throw problem(.bizStep, "bizStep", "\"\(step)\" is not a CBV 2.0 business step (e.g. shipping, receiving, commissioning) nor an extension URI")
+        // Steps, dispositions and locations repeat from event to event: read from a tape, each is
+        // the String made for it before on this thread, and a check it passed is not made again.
+        let step = try Self.optionalRepeatedString(r, json, "bizStep", .bizStep, problem)
+        bizStep = step?.string
+        if let (text, handle) = step, handle?.hasPassed(.bizStep) != true {
+            guard CBV.isStandard(bizStep: text) || Self.isExtensionURI(text) else {
+                throw problem(.bizStep, "bizStep", "\"\(text)\" is not a CBV 2.0 business step (e.g. shipping, receiving, commissioning) nor an extension URI")
+            }
+            handle?.recordPassed(.bizStep)
         }
-        disposition = try Self.optionalString(r, json, "disposition", .disposition, problem)
-        if let d = disposition, !CBV.isStandard(disposition: d), !Self.isExtensionURI(d) {
-            throw problem(.disposition, "disposition", "\"\(d)\" is not a CBV 2.0 disposition (e.g. active, in_transit, destroyed) nor an extension URI")
+        let disposition = try Self.optionalRepeatedString(r, json, "disposition", .disposition, problem)
+        self.disposition = disposition?.string
+        if let (text, handle) = disposition, handle?.hasPassed(.disposition) != true {
+            guard CBV.isStandard(disposition: text) || Self.isExtensionURI(text) else {
+                throw problem(.disposition, "disposition", "\"\(text)\" is not a CBV 2.0 disposition (e.g. active, in_transit, destroyed) nor an extension URI")
+            }
+            handle?.recordPassed(.disposition)
         }
         readPoint = try Self.locationID(r, json, "readPoint", problem)
         bizLocation = try Self.locationID(r, json, "bizLocation", problem)
@@ -184,7 +216,7 @@ public struct EPCISEvent: Sendable {
         errorDeclaration = try ErrorDeclaration.read(r, json, problem)
         var destinations = [String]()
         if let list = r.member(json, "destinationList") {
-            r.forEachItem(list) { d in if let s = r.member(d, "destination").flatMap(r.string) { destinations.append(s) } }
+            r.forEachItem(list) { d in if let s = r.member(d, "destination").flatMap(r.repeatedString) { destinations.append(s.string) } }
         }
         self.destinations = destinations
     }
@@ -278,10 +310,23 @@ public struct EPCISEvent: Sendable {
         return s
     }
 
+    private static func optionalRepeatedString<R: JSONReader>(_ r: R, _ json: R.Node, _ key: String, _ code: ProblemCode,
+                                                              _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem)
+        -> (string: String, handle: RepeatedStrings.Handle?)? {
+        guard let v = r.member(json, key) else { return nil }
+        guard let s = r.repeatedString(v), !s.string.isEmpty else { throw problem(code, key, "must be a non-empty string") }
+        return s
+    }
+
     private static func locationID<R: JSONReader>(_ r: R, _ json: R.Node, _ key: String, _ problem: (ProblemCode, String, String) -> EventProblem) throws(EventProblem) -> String? {
         guard let v = r.member(json, key) else { return nil }
-        guard let id = r.stringMember(v, "id"), !id.isEmpty else { throw problem(.location, "\(key).id", "missing location id (an SGLN URN or GLN Digital Link)") }
-        try checkIdentifier(id, "\(key).id") { _, path, reason in problem(.location, path, reason) }
+        guard let (id, handle) = r.member(v, "id").flatMap(r.repeatedString), !id.isEmpty else {
+            throw problem(.location, "\(key).id", "missing location id (an SGLN URN or GLN Digital Link)")
+        }
+        if handle?.hasPassed(.identifier) != true {
+            try checkIdentifier(id, "\(key).id") { _, path, reason in problem(.location, path, reason) }
+            handle?.recordPassed(.identifier)
+        }
         return id
     }
 

@@ -29,11 +29,16 @@ protocol JSONReader {
     func forEachMember<E: Error>(_ n: Node, _ body: (UnsafeBufferPointer<UInt8>, Node) throws(E) -> Void) throws(E)
     /// `body` with each item of the array `n` in order.
     func forEachItem<E: Error>(_ n: Node, _ body: (Node) throws(E) -> Void) throws(E)
+    /// The string, if `n` is one, for a string events repeat (a step, a location ID): with its
+    /// entry in this thread's ``RepeatedStrings`` when the reader keeps one (a tape does).
+    func repeatedString(_ n: Node) -> (string: String, handle: RepeatedStrings.Handle?)?
 }
 
 extension JSONReader {
     /// The string value of the member `key` of `n`, if it is a string.
     func stringMember(_ n: Node, _ key: String) -> String? { member(n, key).flatMap(string) }
+
+    func repeatedString(_ n: Node) -> (string: String, handle: RepeatedStrings.Handle?)? { string(n).map { ($0, nil) } }
 }
 
 /// The ``JSONValue`` tree as a ``JSONReader``: its nodes are the values themselves.

@@ -146,6 +146,13 @@ struct JSONTapeView: JSONReader {
         return node.escaped ? Self.unescaped(text(node)) : String(decoding: text(node), as: UTF8.self)
     }
 
+    func repeatedString(_ n: Int32) -> (string: String, handle: RepeatedStrings.Handle?)? {
+        let node = nodes[Int(n)]
+        guard node.kind == .string else { return nil }
+        if !node.escaped, let h = RepeatedStrings.current.handle(text(node)) { return (h.string, h) }
+        return string(n).map { ($0, nil) }
+    }
+
     @inline(__always)
     func withUTF8<R, E: Error>(_ n: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R? {
         let node = nodes[Int(n)]
