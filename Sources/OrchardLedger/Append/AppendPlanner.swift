@@ -514,7 +514,8 @@ public struct AppendPlanner: Sendable {
                 plan.lotBalances[q.lot] = LotBalance(created: amount, atLeaf: leaf, by: who, atMillis: event.eventMillis ?? 0)
                 continue
             }
-            guard var b = balance else {
+            // Consumed: `b` is then the balance's only reference, and its tables change in place.
+            guard var b = consume balance else {
                 problem(.lotUnknown, "\(path).epcClass", "lot \(q.epcClass) does not exist in the ledger (no event created it)"); continue
             }
             defer { plan.lotBalances[q.lot] = b }

@@ -42,7 +42,14 @@ public struct CustodyTable: Hashable, Sendable, Sequence, ExpressibleByDictionar
             let i = entries.firstIndex { $0.key >= key } ?? entries.count
             let present = i < entries.count && entries[i].key == key
             if let v = newValue, v > 0 {
-                if present { entries[i].value = v } else { entries.insert((key, v), at: i) }
+                if present {
+                    entries[i].value = v
+                } else {
+                    // Room for a few holders at once: a table read from the store is full, and
+                    // custody moves from one holder to the next.
+                    if entries.count == entries.capacity { entries.reserveCapacity(entries.count + 4) }
+                    entries.insert((key, v), at: i)
+                }
             } else if present {
                 entries.remove(at: i)
             }

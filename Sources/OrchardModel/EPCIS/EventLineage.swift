@@ -82,6 +82,7 @@ extension EPCISEvent {
     /// order of first mention.
     public var namedIdentifiers: [(key: TraceKey, roles: NamingRoles)] {
         var out = [(key: TraceKey, roles: NamingRoles)]()
+        out.reserveCapacity(quantities.count + epcs.count + 1)
         func add(_ key: TraceKey, _ roles: NamingRoles) {
             if let i = out.firstIndex(where: { $0.key == key }) { out[i].roles.formUnion(roles) } else { out.append((key, roles)) }
         }
