@@ -27,6 +27,11 @@ struct Base64Tests {
             var out = Array("prefix:".utf8)
             bytes.withUnsafeBytes { Base64.encode($0, appendingTo: &out) }
             #expect(out == Array(("prefix:" + expected).utf8), "\(n) bytes appended")
+            // Into a buffer with room to spare: what it says it wrote, and nothing past it.
+            var buffer = [UInt8](repeating: 0xEE, count: Base64.encodedCount(n) + 3)
+            let written = bytes.withUnsafeBytes { raw in buffer.withUnsafeMutableBufferPointer { Base64.encode(raw, into: $0) } }
+            #expect(written == expected.utf8.count && Array(buffer[..<written]) == Array(expected.utf8), "\(n) bytes into a buffer")
+            #expect(buffer[written...].allSatisfy { $0 == 0xEE })
             #expect(Base64.decode(expected) == bytes, "\(n) bytes decoded")
         }
     }

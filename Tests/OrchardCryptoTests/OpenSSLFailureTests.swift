@@ -40,6 +40,12 @@ struct OpenSSLFailureTests {
             abc.withUnsafeBytes { update(UnsafeRawBufferPointer(rebasing: $0[..<1])); update(UnsafeRawBufferPointer(rebasing: $0[1...])) }
         }
         #expect(parts == (try SHA256.hash(abc)))
+        // A prefix byte, then the parts: the hash of "abc" is that of "a" before "bc".
+        let prefixed = try SHA256.hash(prefixedBy: abc[0]) { update in
+            abc.withUnsafeBytes { update(UnsafeRawBufferPointer(rebasing: $0[1..<2])); update(UnsafeRawBufferPointer(rebasing: $0[2...])) }
+        }
+        #expect(prefixed == (try SHA256.hash(abc)))
+        #expect(try SHA256.hash(prefixedBy: 0x00) { _ in } == (try SHA256.hash([0x00])))
     }
 
     @Test("The empty-string digest constant is SHA-256 of nothing")
