@@ -179,8 +179,12 @@ struct S3ClientTests {
         #expect(try await SharedObjectStore.client().get(key: "written-through-cache") == nil)
     }
 
+    // Two lots: the cases run side by side on one bucket, and SeaweedFS's filer cannot keep an
+    // object at `…/10/260603-1A` while another is written below it (`…/10/260603-1A/21/0042`
+    // makes that path a directory): with one lot, the first case's bundle was once gone when it
+    // read it back (NoSuchKey). The ledger publishes no key below another.
     @Test("a Digital Link path gives the lot page to a browser and the lot's bundle to a program", arguments: [
-        "/01/06971230000013/10/260603-1A", "/01/06971230000013/10/260603-1A/21/0042",
+        "/01/06971230000013/10/260603-1A", "/01/06971230000013/10/260603-1B/21/0042",
     ])
     func digitalLink(_ path: String) async throws {
         let client = try SharedObjectStore.client()
