@@ -174,11 +174,8 @@ public struct SignedRecord: Sendable {
                     put("\"")
                 }
                 put(#","type":""#)
-                switch kind {
-                case .genesis: put("genesis")
-                case .event: put("event")
-                case .registry: put("registry")
-                }
+                var kindName = kind.rawValue
+                kindName.withUTF8 { if let from = $0.baseAddress { put(from, $0.count) } }
                 put(#""}"#)
                 body(UnsafeRawBufferPointer(start: base, count: n))
             }
