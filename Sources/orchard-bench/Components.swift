@@ -25,6 +25,23 @@ func componentBreakdown(_ file: URL, genesis: Genesis) throws {
         print(String(format: "hash loop: %.1f µs per sensor event", t / Double(heavy.count * 20) * 1e6))
         return
     }
+    if CommandLine.arguments.contains("--hash-loop-tape") {
+        // For profilers: the audit's path (canonical payloads on a tape), every event, again and again.
+        let payloads = records.filter { $0.kind == .event }.map(\.canonicalPayload)
+        var n = 0
+        let rounds = 100
+        let t = seconds {
+            for _ in 0..<rounds {
+                for p in payloads {
+                    guard let tape = JSONTape(canonical: p, from: 0, depth: 1) else { continue }
+                    if (try? EventID.compute(tape: tape)) != nil { n += 1 }
+                    tape.recycle()
+                }
+            }
+        }
+        print(String(format: "tape hash loop: %.1f µs per event (%d hashed)", t / Double(payloads.count * rounds) * 1e6, n))
+        return
+    }
     var byStep = [String: (count: Int, seconds: Double, bytes: Int)]()
     for r in records {
         let step = r.payload["bizStep"]?.stringValue.map { String($0.split(separator: "/").last ?? "") } ?? "registry"
