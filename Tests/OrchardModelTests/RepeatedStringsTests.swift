@@ -95,4 +95,46 @@ struct RepeatedStringsTests {
             }
         }
     }
+
+    @Test("A lot class read again from a tape gives the lot the tree gives; a bad class is refused every time")
+    func lotClasses() throws {
+        func event(_ epcClass: String, uom: String = "KGM") -> [UInt8] {
+            let v = JSONValue.object([
+                JSONMember("action", .string("OBSERVE")), JSONMember("bizStep", .string("shipping")),
+                JSONMember("eventTime", .string("2026-06-01T08:00:00+08:00")), JSONMember("eventTimeZoneOffset", .string("+08:00")),
+                JSONMember("quantityList", .array([.object([JSONMember("epcClass", .string(epcClass)),
+                                                            JSONMember("quantity", .number(JSONNumber(12))), JSONMember("uom", .string(uom))])])),
+                JSONMember("type", .string("ObjectEvent")),
+            ])
+            return JSONWriter.canonical(v)
+        }
+        let urn = "urn:epc:class:lgtin:6901234.012345.L-1", link = "https://id.gs1.org/01/06901234123456/10/L-1"
+        let cases: [([UInt8], ProblemCode?)] = [
+            (event(urn), nil), (event(urn), nil),
+            // Read before under another unit: the class is still checked for what it is.
+            (event(urn, uom: "XYZ"), .unit),
+            (event(link), nil), (event(link), nil),
+            // One byte off a remembered class, twice: refused both times, never remembered.
+            (event("urn:epc:class:lgtin:6901234.012345.L 1"), .identifier), (event("urn:epc:class:lgtin:6901234.012345.L 1"), .identifier),
+            (event("urn:epc:id:sgtin:6901234.012345.1"), .identifier), (event("urn:epc:id:sgtin:6901234.012345.1"), .identifier),
+            (event(urn), nil),
+        ]
+        for (text, expected) in cases {
+            let tape = try #require(JSONTape(canonical: text, from: 0, depth: 1))
+            let tree = try #require(JSONParser.parseCanonical(text, from: 0, depth: 1))
+            let fromTape = Result { () throws(EventProblem) in try EPCISEvent(tape: tape, index: 0) }
+            let fromTree = Result { () throws(EventProblem) in try EPCISEvent(json: tree, index: 0) }
+            switch (fromTape, fromTree) {
+            case let (.success(x), .success(y)):
+                #expect(expected == nil)
+                #expect(x.quantities == y.quantities)
+                #expect(x.quantities.first?.lot == TraceKey(urn))
+            case let (.failure(x), .failure(y)):
+                #expect(x == y)
+                #expect(x.code == expected)
+            default:
+                Issue.record("the tape says \(fromTape), the tree \(fromTree)")
+            }
+        }
+    }
 }

@@ -339,9 +339,16 @@ public struct EPCISEvent: Sendable {
         try r.forEachItem(list) { (item) throws(EventProblem) in
             defer { i += 1 }
             var at: String { "\(key)[\(i)]" }
-            guard let cls = r.stringMember(item, "epcClass"), !cls.isEmpty else { throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)") }
-            try checkIdentifier(cls, "\(at).epcClass", problem)
-            try checkKind(cls, instance: false, "\(at).epcClass", problem)
+            // A class read from a tape is remembered per thread with its lot key once it passed
+            // the checks below: a lot is named by many events, each read without a new string.
+            guard let (cls, handle) = r.member(item, "epcClass").flatMap(r.repeatedString), !cls.isEmpty else {
+                throw problem(.identifier, "\(at).epcClass", "missing epcClass (an LGTIN class URN)")
+            }
+            let known = handle?.lotKey()
+            if known == nil {
+                try checkIdentifier(cls, "\(at).epcClass", problem)
+                try checkKind(cls, instance: false, "\(at).epcClass", problem)
+            }
             let uomNode = r.member(item, "uom")
             let uomText = uomNode.flatMap(r.string)
             if uomNode != nil, uomText == nil { throw problem(.unit, "\(at).uom", "must be a UN/ECE Rec. 20 unit code such as KGM") }
@@ -352,16 +359,20 @@ public struct EPCISEvent: Sendable {
                 guard let n = r.number(q) else { throw problem(.quantity, "\(at).quantity", "quantity must be a number") }
                 do throws(QuantityError) { amount = try Quantity(json: n, unit: unit) } catch { throw problem(.quantity, "\(at).quantity", error.description) }
             }
-            // A plain lot URN is read once, as bytes (PlainEPCURN): that makes it a valid LGTIN and
-            // gives its key. Any other is parsed once per thread (a lot is named by many events: a
-            // URN already seen valid is not re-parsed).
-            let isLGTIN = cls.hasBytePrefix("urn:epc:class:lgtin:")
-            let plain = isLGTIN ? PlainEPCURN.canonicalDigitalLink(cls) : nil
-            if isLGTIN, plain == nil, !NormalisationMemo.current.isValidLGTIN(cls) {
-                do { _ = try LGTIN(urn: cls) } catch { throw problem(.identifier, "\(at).epcClass", "\(error)") }
-                NormalisationMemo.current.rememberValidLGTIN(cls)
+            let lot: TraceKey
+            if let known { lot = TraceKey(canonical: known) } else {
+                // A plain lot URN is read once, as bytes (PlainEPCURN): that makes it a valid LGTIN
+                // and gives its key. Any other is parsed once per thread (a lot is named by many
+                // events: a URN already seen valid is not re-parsed).
+                let isLGTIN = cls.hasBytePrefix("urn:epc:class:lgtin:")
+                let plain = isLGTIN ? PlainEPCURN.canonicalDigitalLink(cls) : nil
+                if isLGTIN, plain == nil, !NormalisationMemo.current.isValidLGTIN(cls) {
+                    do { _ = try LGTIN(urn: cls) } catch { throw problem(.identifier, "\(at).epcClass", "\(error)") }
+                    NormalisationMemo.current.rememberValidLGTIN(cls)
+                }
+                lot = plain.map { TraceKey(canonical: $0) } ?? TraceKey(cls)
+                handle?.recordLotClass(key: lot.rawValue)
             }
-            let lot = plain.map { TraceKey(canonical: $0) } ?? TraceKey(cls)
             out.append(QuantityElement(role: role, epcClass: cls, lot: lot, quantity: amount, unit: unit, index: i))
         }
     }

@@ -17,6 +17,9 @@ struct PassedChecks: OptionSet {
     static let disposition = PassedChecks(rawValue: 2)
     /// An identifier a location ID may be (``EPCISEvent``'s identifier check).
     static let identifier = PassedChecks(rawValue: 4)
+    /// A quantity element's `epcClass` that passed its checks, remembered with its lot key
+    /// (see ``RepeatedStrings/Handle/lotKey()``).
+    static let lotClass = PassedChecks(rawValue: 8)
 }
 
 /// A bounded open-addressing table of strings by their UTF-8 bytes, one per thread. Handles name
@@ -40,6 +43,19 @@ final class RepeatedStrings {
             guard generation == table.generation else { return }
             table.passed[slot] |= check.rawValue
         }
+
+        /// The lot key of an `epcClass` that passed ``PassedChecks/lotClass`` (nil before, and
+        /// for a handle of an earlier generation).
+        func lotKey() -> String? {
+            hasPassed(.lotClass) ? table.lotKeys[slot] : nil
+        }
+
+        /// Records that the string, an `epcClass`, passed its checks and names the lot `key`.
+        func recordLotClass(key: String) {
+            guard generation == table.generation else { return }
+            table.lotKeys[slot] = key
+            table.passed[slot] |= PassedChecks.lotClass.rawValue
+        }
     }
 
     private static let capacity = 8_192            // a power of two
@@ -50,6 +66,8 @@ final class RepeatedStrings {
     private var hashes = [UInt64](repeating: 0, count: capacity)
     private var strings = [String](repeating: "", count: capacity)
     private var passed = [UInt8](repeating: 0, count: capacity)
+    /// Lot keys of the `epcClass` strings that passed ``PassedChecks/lotClass``.
+    private var lotKeys = [String](repeating: "", count: capacity)
     private var count = 0
     private var generation = 0
     /// Chosen per thread, so that no text known in advance crowds one run of slots.
@@ -92,6 +110,7 @@ final class RepeatedStrings {
     private func startOver() {
         for i in hashes.indices { hashes[i] = 0 }
         for i in strings.indices { strings[i] = "" }
+        for i in lotKeys.indices { lotKeys[i] = "" }
         count = 0
         generation += 1
     }
