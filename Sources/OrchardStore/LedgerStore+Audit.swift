@@ -198,6 +198,11 @@ private struct AuditReplay {
     /// Where stage timings go (`orchard --log-level trace audit`).
     let logger: Logger
 
+    /// Stretches in stage A beyond the one being applied. With one, stage A of the next stretch
+    /// could end while this thread still applied the current one, and the cores waited for the
+    /// stream after it; two keep them busy (a stretch more of prepared records in memory).
+    static let stageAAhead = 2
+
     init(ledger: LedgerSchema, scratch: LMDBEnvironment, scratchDB: LedgerSchema, options: AuditOptions, logger: Logger) {
         self.logger = logger
         self.ledger = ledger
@@ -246,38 +251,44 @@ private struct AuditReplay {
         }
         var segments = SegmentReader(txn: txn, db: ledger)
         let planner = AppendPlanner(genesis: genesis)
-        // Stage A of the next stretch runs on all cores while this thread applies the current one.
-        var next = read(fromHeight: height, leaf: leaf, txn: txn, segments: &segments)
-        var stream = next.stretch.map { PreparedStream($0.inputs, planner: planner, registry: registry) }
+        // Stage A runs on all cores `stageAAhead` stretches beyond the one this thread applies.
+        var queue: [(stretch: Stretch, stop: (height: UInt64, reason: String)?, stream: PreparedStream)] = []
+        var readFrom: (height: UInt64, leaf: UInt64)? = (height, leaf)
+        // A block that cannot be read where a stretch would start.
+        var stopBeforeStretch: (height: UInt64, reason: String)?
         var complete = true
         var trace = StageTrace(logger)
-        while let stretch = next.stretch, let current = stream {
-            if let stop = next.stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
-            let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
-            next = next.stop == nil ? read(fromHeight: stretch.firstHeight + UInt64(stretch.blocks.count), leaf: after, txn: txn, segments: &segments)
-                : (nil, nil)
-            // The registry is this stretch's start: the keys this stretch's registry records
-            // introduce are handed over too, or the events of new participants in the next
-            // stretch would be checked one by one on this thread.
-            stream = next.stretch.map {
-                PreparedStream($0.inputs, planner: planner, registry: registry, introduced: PreparedStream.keysIntroduced(by: stretch.inputs))
+        while true {
+            while queue.count <= Self.stageAAhead, let from = readFrom {
+                let next = read(fromHeight: from.height, leaf: from.leaf, txn: txn, segments: &segments)
+                guard let stretch = next.stretch else { stopBeforeStretch = next.stop; readFrom = nil; break }
+                // The registry is the start of the first stretch not yet applied: the keys the
+                // registry records of the stretches before this one introduce are handed over
+                // too, or the events of new participants would be checked one by one on this thread.
+                let introduced = queue.flatMap { PreparedStream.keysIntroduced(by: $0.stretch.inputs) }
+                queue.append((stretch, next.stop, PreparedStream(stretch.inputs, planner: planner, registry: registry, introduced: introduced)))
+                readFrom = next.stop == nil ? (stretch.firstHeight + UInt64(stretch.blocks.count), stretch.firstLeaf + UInt64(stretch.inputs.count)) : nil
             }
+            guard !queue.isEmpty else { break }
+            let (stretch, stop, current) = queue.removeFirst()
+            if let stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
+            let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
             do {
                 trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
-                // Stage A's records of this stretch are let go of by the next stretch's workers.
+                // Stage A's records of this stretch are let go of by the workers of the last stream.
                 let done = try apply(stretch, current, planner: planner, txn: txn)
                 report.signatureCPUSeconds += Double(current.signatureCPUNanoseconds) / 1e9
-                stream?.release(done)
+                queue.last?.stream.release(done)
                 trace.mark("audit: stretch applied and written (waited \(current.waitedNanoseconds / 1_000_000) ms for stage A)")
             } catch {
                 current.cancel()
-                stream?.cancel()
+                for q in queue { q.stream.cancel() }
                 throw error
             }
             options.progress?(AuditProgress(stage: .replay, done: after - (report.startedAtTreeSize ?? 0),
                                             total: max(totalRecords, after) - (report.startedAtTreeSize ?? 0)))
         }
-        if let stop = next.stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
+        if let stop = stopBeforeStretch { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
         if complete {
             try checkTail(txn, storedHead: storedHead)
             try compareDatabases(txn)

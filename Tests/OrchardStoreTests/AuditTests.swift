@@ -139,6 +139,22 @@ struct AuditTests {
         #expect(report.findings.allSatisfy { $0.leafIndex == nil }, "no record is blamed: \(report.findings.map(\.description))")
     }
 
+    @Test("A block that cannot be read stops the replay there, wherever it falls in a stretch: named, and everything before it replayed")
+    func unreadableBlock() throws {
+        let ledger = try Self.season()
+        let h: UInt64 = 3
+        let firstLeaf = try ledger.store.block(height: h).header.firstLeaf
+        try ledger.store.env.write { txn in try txn.put(ledger.store.db.blocks, [UInt8](bigEndian: h), Array("not a block".utf8)) }
+        // Stretches of one block (the stop where a stretch would start) and of several (inside one).
+        for records in [300, 1_000, 100_000] {
+            let report = try audit(ledger.store) { $0.stretchRecords = records }
+            #expect(!report.replayComplete)
+            #expect(report.findings.map(\.check) == [.unreadable], "\(records): \(report.findings.map(\.description))")
+            #expect(report.findings.first?.blockHeight == h)
+            #expect(report.blocksReplayed == h && report.recordsReplayed == firstLeaf && report.height == h - 1)
+        }
+    }
+
     @Test("A block replaced by one re-signed under a key that is not the sequencer's: sequencer, signature and checkpoint at that block")
     func resignedBlock() throws {
         let ledger = try Self.season()
