@@ -29,7 +29,7 @@ func componentBreakdown(_ file: URL, genesis: Genesis) throws {
         // For profilers: the audit's path (canonical payloads on a tape), every event, again and again.
         let payloads = records.filter { $0.kind == .event }.map(\.canonicalPayload)
         var n = 0
-        let rounds = 100
+        let rounds = ProcessInfo.processInfo.environment["ORCHARD_HASH_LOOP_ROUNDS"].flatMap { Int($0) } ?? 100
         let t = seconds {
             for _ in 0..<rounds {
                 for p in payloads {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OrchardModel
+@testable import OrchardModel
 import OrchardTesting
 
 /// CBV 2.0 event hash vectors from ../shared/conformance/event-hash (RalphTro/epcis-event-hash-generator).
@@ -87,6 +87,39 @@ struct EventHashTests {
         #expect(throws: EventHashError.missingEventType) {
             try EventHash.preHashString(for: ["eventTime": "2020-01-01T00:00:00Z"])
         }
+    }
+
+    @Test("Names outside the known ones are kept from event to event on a thread: one prefix bound to other namespaces, or to none, and more names than are kept, still hash as the reference does")
+    func extensionNamesAcrossEvents() throws {
+        func event(_ namespace: String?, _ names: [String], value: Int) -> JSONValue {
+            var members = [JSONMember("type", .string("ObjectEvent")), JSONMember("action", .string("OBSERVE")),
+                           JSONMember("eventTime", .string("2026-06-01T08:00:00+08:00")), JSONMember("eventTimeZoneOffset", .string("+08:00")),
+                           JSONMember("bizStep", .string("shipping")), JSONMember("epcList", .array([.string("urn:epc:id:sgtin:6901234.012345.1")]))]
+            if let namespace {
+                members.append(JSONMember("@context", .array([.string("https://ref.gs1.org/standards/epcis/epcis-context.jsonld"),
+                                                              .object([JSONMember("ex", .string(namespace))])])))
+            }
+            for n in names { members.append(JSONMember(n, .number(JSONNumber(value)))) }
+            members.append(JSONMember("ilmd", .object(names.map { JSONMember($0, .string("v\(value)")) })))
+            return .object(members)
+        }
+        var events = [event("https://a.example/", ["ex:size", "ex:grade"], value: 1), event("https://b.example/", ["ex:size"], value: 1),
+                      event(nil, ["ex:size", "https://a.example/size"], value: 2), event("https://a.example/", ["ex:size"], value: 3)]
+        // More new names than a thread keeps: it starts its names over in the middle.
+        events += (0..<5_000).map { event("https://c.example/", ["ex:n\($0)"], value: $0) }
+        events += events.prefix(4)
+        for (i, e) in events.enumerated() {
+            let context = EventHashContext(jsonLDContext: e["@context"])
+            let fast = try EventHash.preHashString(for: e, context: context)
+            #expect(fast == (try ReferencePreHash.preHashString(for: e, context: context)), "event \(i)")
+            let text = JSONWriter.canonical(e)
+            let tape = try #require(JSONTape(canonical: text, from: 0, depth: 1))
+            #expect(try EventID.compute(tape: tape) == (try EventID.compute(for: e, context: e["@context"])), "event \(i)")
+        }
+        // The same names under other namespaces are other names.
+        let a = try EventHash.preHashString(for: events[0], context: EventHashContext(jsonLDContext: events[0]["@context"]))
+        let b = try EventHash.preHashString(for: events[1], context: EventHashContext(jsonLDContext: events[1]["@context"]))
+        #expect(a.contains("{https://a.example/}size") && b.contains("{https://b.example/}size") && !b.contains("{https://a.example/}"))
     }
 
     @Test("Member order, time-zone spelling and number spelling do not change the hash")

@@ -565,8 +565,9 @@ final class PreHashWorkspace {
     var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
     var memo = ValueMemo()
     var out: [UInt8] = []
-    /// Larger buffers are let go after the event that needed them (bytes, and nodes).
-    static let keptCapacity = 1 << 16, keptNodes = 1 << 12
+    /// Larger buffers are let go after the event that needed them (bytes, and nodes); more names
+    /// than `keptNames` outside the static table, and the thread starts its names over.
+    static let keptCapacity = 1 << 16, keptNodes = 1 << 12, keptNames = 4096
 
     private static let perThread = PerThread { PreHashWorkspace() }
 

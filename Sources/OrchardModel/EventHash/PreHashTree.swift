@@ -89,7 +89,7 @@ struct TreeBuilder {
         topLevelIgnored = !context.ignoredFields.isEmpty
         var mask: UInt64 = 0, low: UInt64 = 0, high: UInt64 = 0
         for k in context.namespaces.keys {
-            if !k.utf8.allSatisfy({ $0 < 0x80 }) { mask = ~0; low = ~0; high = ~0; break }
+            if !Self.isASCII(k) { mask = ~0; low = ~0; high = ~0; break }
             mask |= 1 << UInt64(min(k.utf8.count, 63))
             let first = k.utf8.first ?? 0
             if first < 0x40 { low |= 1 << UInt64(first) } else { high |= 1 << UInt64(first & 0x3F) }
@@ -119,9 +119,14 @@ struct TreeBuilder {
         stack.removeAll(keepingCapacity: true)
         memberNames.removeAll(keepingCapacity: true)
         memberValues.removeAll(keepingCapacity: true)
-        dynInfos.removeAll(keepingCapacity: true)
-        dynBytes.removeAll(keepingCapacity: true)
-        if !dynIndex.isEmpty { dynIndex.removeAll(keepingCapacity: dynIndex.count <= 1024) }
+        // Names outside the static table are kept for the thread's next events: a name's ID, flags
+        // and list element depend on its spelling alone, and events repeat the extension and
+        // master-data names of the ones before (interning them again was a sixth of an event ID).
+        if dynInfos.count > PreHashWorkspace.keptNames {
+            dynInfos.removeAll(keepingCapacity: true)
+            dynBytes.removeAll(keepingCapacity: true)
+            dynIndex.removeAll()
+        }
         exchangeBuffers(with: ws)
     }
 
@@ -160,7 +165,7 @@ struct TreeBuilder {
         let known = staticName(s)
         if known >= 0 { return known }
         if let id = dynIndex[s] { return id }
-        guard s.utf8.allSatisfy({ $0 < 0x80 }) else { bail = true; return KN.empty.rawValue }
+        guard Self.isASCII(s) else { bail = true; return KN.empty.rawValue }
         let id = staticCount + Int32(dynInfos.count)
         dynInfos.append(NameInfo(start: Int32(dynBytes.count), count: Int32(s.utf8.count),
                                  flags: NameInfo.flags(of: s), listElement: -1))
@@ -201,7 +206,7 @@ struct TreeBuilder {
             if topLevel && topLevelIgnored && context.ignoredFields.contains(key) { return -1 }
             return id
         }
-        guard key.utf8.allSatisfy({ $0 < 0x80 }) else { bail = true; return -1 }
+        guard Self.isASCII(key) else { bail = true; return -1 }
         if key.utf8.starts(with: "@xmlns".utf8) { return -1 }
         if topLevel && topLevelIgnored && context.ignoredFields.contains(key) { return -1 }
         guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")) else { return intern(key) }
@@ -210,6 +215,12 @@ struct TreeBuilder {
         let n = key.utf8.distance(from: key.utf8.startIndex, to: colon)
         guard mayBePrefix(length: n, first: n > 0 ? key.utf8.first! : 0), let ns = context.namespaces[String(key.utf8[..<colon])!] else { return intern(key) }
         return intern("{" + ns + "}" + String(key.utf8[key.utf8.index(after: colon)...])!)
+    }
+
+    /// Whether every byte of `s` is ASCII (read in place: the generic UTF-8 view walk cost more
+    /// than the rest of interning a name).
+    @inline(__always) static func isASCII(_ s: String) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { b in !b.contains { $0 >= 0x80 } } ?? s.utf8.allSatisfy { $0 < 0x80 }
     }
 
     /// Whether a namespace prefix of `length` bytes starting with `first` may be declared
