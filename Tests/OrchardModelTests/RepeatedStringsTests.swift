@@ -9,6 +9,25 @@ struct RepeatedStringsTests {
         return t.withUTF8 { table.handle($0) }
     }
 
+    /// Reads canonical event text from a tape and from the tree: both must read it, or both refuse
+    /// it with the same problem, whose code is `expected` (nil: read). `same` compares what they read.
+    static func readsAlike(_ text: [UInt8], _ expected: ProblemCode?, _ same: (EPCISEvent, EPCISEvent) -> Void) throws {
+        let tape = try #require(JSONTape(canonical: text, from: 0, depth: 1))
+        let tree = try #require(JSONParser.parseCanonical(text, from: 0, depth: 1))
+        let fromTape = Result { () throws(EventProblem) in try EPCISEvent(tape: tape, index: 0) }
+        let fromTree = Result { () throws(EventProblem) in try EPCISEvent(json: tree, index: 0) }
+        switch (fromTape, fromTree) {
+        case let (.success(x), .success(y)):
+            #expect(expected == nil)
+            same(x, y)
+        case let (.failure(x), .failure(y)):
+            #expect(x == y)
+            #expect(x.code == expected)
+        default:
+            Issue.record("the tape says \(fromTape), the tree \(fromTree)")
+        }
+    }
+
     @Test("Strings come back as written, the same text as the same entry, checks kept per string")
     func stringsAndChecks() throws {
         let table = RepeatedStrings.current
@@ -79,19 +98,8 @@ struct RepeatedStringsTests {
             (good, nil),
         ]
         for (text, expected) in cases + cases {
-            let tape = try #require(JSONTape(canonical: text, from: 0, depth: 1))
-            let tree = try #require(JSONParser.parseCanonical(text, from: 0, depth: 1))
-            let fromTape = Result { () throws(EventProblem) in try EPCISEvent(tape: tape, index: 0) }
-            let fromTree = Result { () throws(EventProblem) in try EPCISEvent(json: tree, index: 0) }
-            switch (fromTape, fromTree) {
-            case let (.success(x), .success(y)):
-                #expect(expected == nil)
+            try Self.readsAlike(text, expected) { x, y in
                 #expect(x.bizStep == y.bizStep && x.disposition == y.disposition && x.readPoint == y.readPoint)
-            case let (.failure(x), .failure(y)):
-                #expect(x == y)
-                #expect(x.code == expected)
-            default:
-                Issue.record("the tape says \(fromTape), the tree \(fromTree)")
             }
         }
     }
@@ -120,20 +128,9 @@ struct RepeatedStringsTests {
             (event(urn), nil),
         ]
         for (text, expected) in cases {
-            let tape = try #require(JSONTape(canonical: text, from: 0, depth: 1))
-            let tree = try #require(JSONParser.parseCanonical(text, from: 0, depth: 1))
-            let fromTape = Result { () throws(EventProblem) in try EPCISEvent(tape: tape, index: 0) }
-            let fromTree = Result { () throws(EventProblem) in try EPCISEvent(json: tree, index: 0) }
-            switch (fromTape, fromTree) {
-            case let (.success(x), .success(y)):
-                #expect(expected == nil)
+            try Self.readsAlike(text, expected) { x, y in
                 #expect(x.quantities == y.quantities)
                 #expect(x.quantities.first?.lot == TraceKey(urn))
-            case let (.failure(x), .failure(y)):
-                #expect(x == y)
-                #expect(x.code == expected)
-            default:
-                Issue.record("the tape says \(fromTape), the tree \(fromTree)")
             }
         }
     }
