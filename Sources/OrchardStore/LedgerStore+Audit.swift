@@ -173,7 +173,13 @@ private struct Stretch {
     var absent: [Int: String] = [:]
     var firstLeaf: UInt64
     var firstHeight: UInt64
+
+    /// The height and leaf the stretch after this one starts at.
+    var end: (height: UInt64, leaf: UInt64) { (firstHeight + UInt64(blocks.count), firstLeaf + UInt64(inputs.count)) }
 }
+
+/// A block the replay cannot read, so it stops before it: its height and why.
+private typealias ReplayStop = (height: UInt64, reason: String)
 
 private struct AuditReplay {
     let ledger: LedgerSchema
@@ -252,10 +258,11 @@ private struct AuditReplay {
         var segments = SegmentReader(txn: txn, db: ledger)
         let planner = AppendPlanner(genesis: genesis)
         // Stage A runs on all cores `stageAAhead` stretches beyond the one this thread applies.
-        var queue: [(stretch: Stretch, stop: (height: UInt64, reason: String)?, stream: PreparedStream)] = []
+        // Each stretch read and not yet applied, with the keys its registry records introduce.
+        var queue: [(stretch: Stretch, stop: ReplayStop?, keys: [Ed25519PublicKey], stream: PreparedStream)] = []
         var readFrom: (height: UInt64, leaf: UInt64)? = (height, leaf)
         // A block that cannot be read where a stretch would start.
-        var stopBeforeStretch: (height: UInt64, reason: String)?
+        var stopBeforeStretch: ReplayStop?
         var complete = true
         var trace = StageTrace(logger)
         while true {
@@ -265,14 +272,14 @@ private struct AuditReplay {
                 // The registry is the start of the first stretch not yet applied: the keys the
                 // registry records of the stretches before this one introduce are handed over
                 // too, or the events of new participants would be checked one by one on this thread.
-                let introduced = queue.flatMap { PreparedStream.keysIntroduced(by: $0.stretch.inputs) }
-                queue.append((stretch, next.stop, PreparedStream(stretch.inputs, planner: planner, registry: registry, introduced: introduced)))
-                readFrom = next.stop == nil ? (stretch.firstHeight + UInt64(stretch.blocks.count), stretch.firstLeaf + UInt64(stretch.inputs.count)) : nil
+                let stream = PreparedStream(stretch.inputs, planner: planner, registry: registry, introduced: queue.flatMap(\.keys))
+                queue.append((stretch, next.stop, PreparedStream.keysIntroduced(by: stretch.inputs), stream))
+                readFrom = next.stop == nil ? stretch.end : nil
             }
             guard !queue.isEmpty else { break }
-            let (stretch, stop, current) = queue.removeFirst()
+            let (stretch, stop, _, current) = queue.removeFirst()
             if let stop { complete = false; finding(.unreadable, block: stop.height, stop.reason) }
-            let after = stretch.firstLeaf + UInt64(stretch.inputs.count)
+            let after = stretch.end.leaf
             do {
                 trace.mark("audit: stretch at leaf \(stretch.firstLeaf) read (\(stretch.inputs.count) records, \(stretch.blocks.count) blocks)")
                 // Stage A's records of this stretch are let go of by the workers of the last stream.
@@ -429,10 +436,10 @@ private struct AuditReplay {
     /// Reads blocks from `height` on, with their records from `leaf` on, until the stretch holds
     /// `stretchRecords` records or the chain ends; `stop` when a block cannot be read.
     func read(fromHeight height: UInt64, leaf: UInt64, txn: LMDBTransaction, segments: inout SegmentReader)
-        -> (stretch: Stretch?, stop: (height: UInt64, reason: String)?) {
+        -> (stretch: Stretch?, stop: ReplayStop?) {
         var stretch = Stretch(firstLeaf: leaf, firstHeight: height)
         var h = height
-        var stop: (height: UInt64, reason: String)?
+        var stop: ReplayStop?
         while stretch.inputs.count < options.stretchRecords {
             let block: SignedBlock
             do { block = try LedgerStore.block(txn, ledger, height: h) } catch StoreError.notFound { break } catch {
