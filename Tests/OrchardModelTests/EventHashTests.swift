@@ -122,6 +122,66 @@ struct EventHashTests {
         #expect(a.contains("{https://a.example/}size") && b.contains("{https://b.example/}size") && !b.contains("{https://a.example/}"))
     }
 
+    @Test("Objects written field by field after others with the same names, or names one byte, one member or one skipped key apart, and times in and out of the fixed layouts, hash as the reference does")
+    func repeatedObjectLayouts() throws {
+        func report(_ members: [(String, JSONValue)]) -> JSONValue { .object(members.map { JSONMember($0.0, $0.1) }) }
+        let plain: [(String, JSONValue)] = [("time", "2026-06-07T06:23:45+08:00"), ("type", "gs1:Temperature"), ("uom", "CEL"), ("value", 11.3)]
+        func with(_ changes: [(String, JSONValue?)], _ base: [(String, JSONValue)] = plain) -> JSONValue {
+            var m = base
+            for (k, v) in changes {
+                if let i = m.firstIndex(where: { $0.0 == k }) {
+                    if let v { m[i].1 = v } else { m.remove(at: i) }
+                } else if let v { m.append((k, v)) }
+            }
+            return report(m)
+        }
+        let reports: [JSONValue] = [
+            report(plain), with([("time", "2026-06-07T06:33:45+08:00"), ("value", 11)]),
+            with([("time", "2026-06-07T01:03:45+08:00")]),       // the UTC day before
+            with([("time", "2026-06-07T23:59:59-05:30")]),       // the UTC day after, minutes in the offset
+            with([("time", "2026-06-07t06:43:45z")]), with([("time", "2026-06-07T06:43:45Z")]),
+            with([("time", "2026-06-07T06:53:45.5+08:00")]),     // not a fixed layout
+            with([("time", " 2026-06-07T06:53:45+08:00")]),      // nor this (trimmed by the reference)
+            with([("time", "2026-02-30T06:53:45+08:00")]),       // not a time at all
+            with([("comment", "checked")]),                      // a skipped key among the names
+            with([("tyle", "gs1:Temperature")]),                 // a name one byte apart
+            with([("deviceID", "urn:epc:id:giai:697123.RF000019-3")]), with([("uom", nil)]), with([("value", nil)]),
+            with([("value", .object([JSONMember("x", 1)]))]),    // a value that is not written field by field
+            with([("value", .array([1, 2]))]), report(plain), with([("value", 9.75)]),
+        ]
+        func event(_ reports: [JSONValue], prefix: String?) -> JSONValue {
+            var members = [JSONMember("type", "ObjectEvent"), JSONMember("action", "OBSERVE"),
+                           JSONMember("eventTime", "2026-06-07T08:48:45+08:00"), JSONMember("eventTimeZoneOffset", "+08:00"),
+                           JSONMember("bizStep", "transporting"),
+                           JSONMember("readPoint", .object([JSONMember("id", "urn:epc:id:sgln:697123.000019.0")])),
+                           JSONMember("bizLocation", .object([JSONMember("id", "urn:epc:id:sgln:697123.000019.0"), JSONMember("comment", "dock 2")])),
+                           JSONMember("sensorElementList", .array([.object([
+                               JSONMember("sensorMetadata", .object([JSONMember("startTime", "2026-06-07T06:23:45+08:00"),
+                                                                     JSONMember("endTime", "2026-06-07T08:48:45+08:00")])),
+                               JSONMember("sensorReport", .array(reports))])]))]
+            if let prefix {
+                // A prefix spelt like a fixed time's text before its first colon.
+                members.append(JSONMember("@context", .array([.string("https://ref.gs1.org/standards/epcis/epcis-context.jsonld"),
+                                                              .object([JSONMember(prefix, "https://t.example/")])])))
+            }
+            return .object(members)
+        }
+        var events = [event(reports, prefix: nil), event(reports.reversed(), prefix: nil), event(reports, prefix: "2026-06-07T06"),
+                      event(reports, prefix: "2026-06-07T01")]
+        events += reports.map { event([$0, $0, report(plain)], prefix: nil) }
+        events += events
+        for (i, e) in events.enumerated() {
+            let context = EventHashContext(jsonLDContext: e["@context"])
+            let fast = try EventHash.preHashString(for: e, context: context)
+            #expect(fast == (try ReferencePreHash.preHashString(for: e, context: context)), "event \(i)")
+            let tape = try #require(JSONTape(canonical: JSONWriter.canonical(e), from: 0, depth: 1))
+            #expect(try EventID.compute(tape: tape) == (try EventID.compute(for: e, context: e["@context"])), "event \(i)")
+        }
+        // The declared prefix took the times it spells over: they are written as its URIs.
+        let curie = try EventHash.preHashString(for: events[2], context: EventHashContext(jsonLDContext: events[2]["@context"]))
+        #expect(curie.contains("https://t.example/"))
+    }
+
     @Test("Member order, time-zone spelling and number spelling do not change the hash")
     func spellingIndependence() throws {
         let a: JSONValue = ["type": "ObjectEvent", "eventTime": "2020-03-04T11:00:30+01:00", "eventTimeZoneOffset": "+01:00",

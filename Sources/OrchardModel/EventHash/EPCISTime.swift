@@ -190,11 +190,16 @@ public struct EPCISTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     /// whose UTC instant falls on the date written (its offset does not cross midnight) is
     /// written by moving the hour and minute only, without calendar arithmetic.
     static func appendUTCMilliseconds(ofText b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-        guard let f = fixed(b) else {
-            guard case let .success(ms, _) = parseGeneral(b) else { return false }
-            appendUTCMilliseconds(ms, to: &out)
-            return true
-        }
+        if appendUTCMilliseconds(ofFixedText: b, to: &out) { return true }
+        guard case let .success(ms, _) = parseGeneral(b) else { return false }
+        appendUTCMilliseconds(ms, to: &out)
+        return true
+    }
+
+    /// ``appendUTCMilliseconds(ofText:to:)`` for a time in one of the two fixed layouts (see
+    /// ``fixed(_:)``); false, with nothing appended, for any other text.
+    static func appendUTCMilliseconds(ofFixedText b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
+        guard let f = fixed(b) else { return false }
         let minutes = f.hour * 60 + f.minute - f.offsetMinutes
         guard minutes >= 0, minutes < 1440 else {
             appendUTCMilliseconds(milliseconds(f), to: &out)

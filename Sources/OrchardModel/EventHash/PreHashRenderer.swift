@@ -39,6 +39,8 @@ struct PreHashWriter {
     private var cacheBytes: [UInt8] = []
     /// What the String path wrote for values seen before on this thread.
     private var memo = ValueMemo()
+    /// The names `direct` last read under each field order, and what it made of them.
+    private var layouts = DirectLayouts()
     private let orderPos: [Int8]
     private let orderSub: [Int]
 
@@ -65,6 +67,7 @@ struct PreHashWriter {
         swap(&cache, &ws.cache)
         swap(&cacheBytes, &ws.cacheBytes)
         swap(&memo, &ws.memo)
+        swap(&layouts, &ws.layouts)
     }
 
     private mutating func giveBack(to ws: PreHashWorkspace) {
@@ -84,6 +87,7 @@ struct PreHashWriter {
         swap(&cache, &ws.cache)
         swap(&cacheBytes, &ws.cacheBytes)
         swap(&memo, &ws.memo)
+        swap(&layouts, &ws.layouts)
     }
 
     /// The pre-hash bytes of an event (an object, from the tree or from `tape`), or nil when it
@@ -215,23 +219,48 @@ struct PreHashWriter {
         guard tree.kind(object) == .object else { return false }
         let scope = tree.nodes[c].scope
         let mark = matches.count, vmark = directValues.count
-        let base = order * Int(tree.staticCount)
         var ok = true
-        TreeBuilder.forEachMember(tree.tape, object) { key, value in
-            guard ok else { return }
-            let i = directValues.count - vmark
-            guard i < 1 << 24 else { ok = false; return }
-            let id = tree.staticName(key)
-            guard id >= 0 else { ok = false; return }
-            let f = tree.staticInfos[Int(id)].flags
-            if f & NameInfo.skippedKey != 0 { return }
-            guard f & (NameInfo.list | NameInfo.childEPCs) == 0 else { ok = false; return }
-            let k = tree.kind(value)
-            guard k != .object && k != .array else { ok = false; return }
-            let pos = orderPos[base + Int(TreeBuilder.renamed(id, hasChildren: false))]
-            guard pos >= 0 else { ok = false; return }
-            matches.append(Int(pos) << 56 | i << 16 | Int(id))
-            directValues.append(value)
+        if layouts.hasNames(of: object, tape: tree.tape, order: order) {
+            // The names of the last object under this order: the same members are skipped and the
+            // same fields written in the same order; only the values are read (and checked) anew.
+            let skipped = layouts.skipped(order)
+            var m = 0
+            TreeBuilder.forEachMember(tree.tape, object) { _, value in
+                defer { m += 1 }
+                guard ok, skipped & (1 << UInt64(m)) == 0 else { return }
+                let k = tree.kind(value)
+                guard k != .object && k != .array else { ok = false; return }
+                directValues.append(value)
+            }
+            if ok { layouts.appendPlan(order, to: &matches) }
+        } else {
+            let base = order * Int(tree.staticCount)
+            var skipped: UInt64 = 0, m = 0
+            layouts.startNames(order)
+            TreeBuilder.forEachMember(tree.tape, object) { key, value in
+                guard ok else { return }
+                defer { m += 1 }
+                layouts.addName(order, key)
+                let i = directValues.count - vmark
+                guard i < 1 << 24 else { ok = false; return }
+                let id = tree.staticName(key)
+                guard id >= 0 else { ok = false; return }
+                let f = tree.staticInfos[Int(id)].flags
+                if f & NameInfo.skippedKey != 0 {
+                    if m < 64 { skipped |= 1 << UInt64(m) }
+                    return
+                }
+                guard f & (NameInfo.list | NameInfo.childEPCs) == 0 else { ok = false; return }
+                let k = tree.kind(value)
+                guard k != .object && k != .array else { ok = false; return }
+                let pos = orderPos[base + Int(TreeBuilder.renamed(id, hasChildren: false))]
+                guard pos >= 0 else { ok = false; return }
+                matches.append(Int(pos) << 56 | i << 16 | Int(id))
+                directValues.append(value)
+            }
+            if ok && matches.count - mark > 1 { sortMatches(mark..<matches.count) }
+            // Remembered only when every member was read: a refusal may depend on a value.
+            if ok && m <= 64 { layouts.remember(order, skipped: skipped, plan: matches[mark...]) }
         }
         let end = matches.count
         defer {
@@ -239,7 +268,6 @@ struct PreHashWriter {
             while directValues.count > vmark { directValues.removeLast() }
         }
         guard ok else { return false }
-        if end - mark > 1 { sortMatches(mark..<end) }
         var k = mark
         while k < end {
             let pos = matches[k] >> 56
@@ -387,6 +415,14 @@ struct PreHashWriter {
     }
 
     private mutating func writeString(_ s: UnsafeBufferPointer<UInt8>, _ scope: VocabularyScope, time: Bool) -> Bool {
+        // Most times are in a fixed layout (every sensor reading's): ASCII, nothing to trim, the
+        // first ":" at 13. Unless that could be a declared prefix, `writeText` would come to
+        // exactly this.
+        if time && !scope.expands && (s.count == 25 || s.count == 20) && !tree.mayBePrefix(length: 13, first: s[0]) {
+            out.append(UInt8(ascii: "="))
+            if EPCISTimestamp.appendUTCMilliseconds(ofFixedText: s, to: &out) { return true }
+            out.removeLast()
+        }
         let slot = Int(scope.rawValue) &* 2 &+ (time ? 1 : 0)
         if !cache.isEmpty, cache[slot].keyStart >= 0, Int(cache[slot].keyEnd - cache[slot].keyStart) == s.count,
            cacheBytes.withUnsafeBufferPointer({ s.isEmpty || memcmp($0.baseAddress! + Int(cache[slot].keyStart), s.baseAddress!, s.count) == 0 }) {
@@ -564,6 +600,7 @@ final class PreHashWorkspace {
     var segments: [PreHashWriter.Segment] = [], matches: [Int] = [], directValues: [TreeValue] = [], scratch: [UInt8] = []
     var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
     var memo = ValueMemo()
+    var layouts = DirectLayouts()
     var out: [UInt8] = []
     /// Larger buffers are let go after the event that needed them (bytes, and nodes); more names
     /// than `keptNames` outside the static table, and the thread starts its names over.
@@ -626,5 +663,74 @@ struct ValueMemo {
         bytes.append(contentsOf: value.utf8)
         slots[i] = Int32(entries.count)
         entries.append(Entry(hash: h, key: k, keyCount: Int32(key.count), value: v, valueCount: Int32(bytes.count) - v))
+    }
+}
+
+/// The member names of the last object ``PreHashWriter`` wrote field by field under each field
+/// order, and what it made of them: the members it skipped, and the fields it wrote in the order
+/// it wrote them. What it makes of an object's members depends on their names and the order
+/// alone, and objects of one kind repeat their names (every sensor report of a leg has `time`,
+/// `type`, `uom` and `value`): the next such object needs its names compared, not looked up and
+/// sorted. One entry per order, kept by one thread.
+struct DirectLayouts {
+    private struct Entry {
+        /// The names end to end, and where each ends.
+        var names: [UInt8] = []
+        var ends: [Int32] = []
+        /// Bit m set: member m is not written.
+        var skipped: UInt64 = 0
+        /// The fields written, in order (``PreHashWriter``'s `matches` entries, member positions
+        /// counted among the members not skipped).
+        var plan: [Int] = []
+        var valid = false
+    }
+
+    private var entries: [Entry] = []
+
+    /// Whether the members of `object` have exactly the names remembered for `order`.
+    func hasNames(of object: TreeValue, tape: JSONTapeView?, order: Int) -> Bool {
+        guard order < entries.count, entries[order].valid else { return false }
+        return entries[order].names.withUnsafeBufferPointer { names in
+            entries[order].ends.withUnsafeBufferPointer { ends in
+                var m = 0, start = 0, same = true
+                TreeBuilder.forEachMember(tape, object) { key, _ in
+                    guard same else { return }
+                    guard m < ends.count else { same = false; return }
+                    let end = Int(ends[m])
+                    if end - start != key.count || (key.count > 0 && memcmp(names.baseAddress! + start, key.baseAddress!, key.count) != 0) {
+                        same = false
+                        return
+                    }
+                    start = end
+                    m += 1
+                }
+                return same && m == ends.count
+            }
+        }
+    }
+
+    func skipped(_ order: Int) -> UInt64 { entries[order].skipped }
+
+    func appendPlan(_ order: Int, to matches: inout [Int]) { matches.append(contentsOf: entries[order].plan) }
+
+    /// Forgets `order`'s names, to record new ones with ``addName(_:)``.
+    mutating func startNames(_ order: Int) {
+        while entries.count <= order { entries.append(Entry()) }
+        entries[order].valid = false
+        entries[order].names.removeAll(keepingCapacity: true)
+        entries[order].ends.removeAll(keepingCapacity: true)
+    }
+
+    mutating func addName(_ order: Int, _ key: UnsafeBufferPointer<UInt8>) {
+        entries[order].names.append(contentsOf: key)
+        entries[order].ends.append(Int32(entries[order].names.count))
+    }
+
+    /// Keeps the names added since ``startNames(_:)`` with what was made of them.
+    mutating func remember(_ order: Int, skipped: UInt64, plan: ArraySlice<Int>) {
+        entries[order].skipped = skipped
+        entries[order].plan.removeAll(keepingCapacity: true)
+        entries[order].plan.append(contentsOf: plan)
+        entries[order].valid = true
     }
 }
