@@ -182,6 +182,27 @@ struct EventHashTests {
         #expect(curie.contains("https://t.example/"))
     }
 
+    @Test("Words written as they are, and text that only looks like one (a dot, a colon, a digit, a sign or a space first, a space inside, non-ASCII, past 16 bytes), hash as the reference does")
+    func plainWords() throws {
+        let words = ["CEL", "KGM", "x", "Ab-9_z", "abcdefghijklmnop", "abcdefghijklmnopq", "a.b", "ex:word", "urn:x", "1A", "-x",
+                     "+x", "_x", ".x", " x", "x ", "a b", "é", "aé", "10", "007", "1e3", "2.50", "OBSERVE", "in_transit", "shipping", "A", "Z", "@a", "[a", "`a", "{a"]
+        for w in words {
+            let e: JSONValue = .object([
+                JSONMember("type", "ObjectEvent"), JSONMember("action", .string(w)), JSONMember("eventTime", "2026-06-07T08:48:45+08:00"),
+                JSONMember("eventTimeZoneOffset", "+08:00"),
+                JSONMember("quantityList", .array([.object([JSONMember("epcClass", "urn:epc:class:lgtin:697123.0000005.260602-9-P1"),
+                                                            JSONMember("quantity", 2), JSONMember("uom", .string(w))])])),
+                JSONMember("readPoint", .object([JSONMember("id", .string(w))])),
+                JSONMember("@context", .array([.string("https://ref.gs1.org/standards/epcis/epcis-context.jsonld"),
+                                               .object([JSONMember("ex", "https://ex.example/")])])),
+                JSONMember("ex:note", .string(w))])
+            let context = EventHashContext(jsonLDContext: e["@context"])
+            #expect(try EventHash.preHashString(for: e, context: context) == (try ReferencePreHash.preHashString(for: e, context: context)), "\(w)")
+            let tape = try #require(JSONTape(canonical: JSONWriter.canonical(e), from: 0, depth: 1))
+            #expect(try EventID.compute(tape: tape) == (try EventID.compute(for: e, context: e["@context"])), "\(w)")
+        }
+    }
+
     @Test("Member order, time-zone spelling and number spelling do not change the hash")
     func spellingIndependence() throws {
         let a: JSONValue = ["type": "ObjectEvent", "eventTime": "2020-03-04T11:00:30+01:00", "eventTimeZoneOffset": "+01:00",

@@ -5,7 +5,24 @@ import OrchardCrypto
 import OrchardModel
 
 extension SignedRecord {
-    private static let kindCodes: [RecordKind: UInt8] = [.genesis: 0, .event: 1, .registry: 2]
+    /// The stored form's first byte for each kind (a switch: every record read asks).
+    private static func code(_ kind: RecordKind) -> UInt8 {
+        switch kind {
+        case .genesis: 0
+        case .event: 1
+        case .registry: 2
+        }
+    }
+
+    /// The kind a stored form's first byte names, if any.
+    private static func kind(code: UInt8) -> RecordKind? {
+        switch code {
+        case 0: .genesis
+        case 1: .event
+        case 2: .registry
+        default: nil
+        }
+    }
     /// Where the signer's key ID sits in the stored form of a signed record (after the kind).
     static let storedKeyIDRange = 1..<17
     /// Where the signature sits in the stored form of a signed record.
@@ -16,7 +33,7 @@ extension SignedRecord {
     /// `kind (1 byte) ‖ [signer key ID (16 raw bytes) ‖ signature (64)] ‖ canonical payload`;
     /// the bracketed part is absent for genesis.
     public var storedForm: [UInt8] {
-        var out = [Self.kindCodes[kind]!]
+        var out = [Self.code(kind)]
         out.reserveCapacity(canonicalPayload.count + Self.storedPayloadOffset)
         if let signer { out += Hex.decode(String(signer.rawValue.dropFirst(8))) ?? []; out += signature }
         out += canonicalPayload
@@ -25,11 +42,11 @@ extension SignedRecord {
 
     /// Whether a stored form may hold a registry change (its kind byte says so): false means
     /// surely not, without reading the rest.
-    static func mayBeRegistryChange(storedForm b: [UInt8]) -> Bool { b.first == kindCodes[.registry] }
+    static func mayBeRegistryChange(storedForm b: [UInt8]) -> Bool { b.first == code(.registry) }
 
     /// Reads a stored record (see ``storedForm``).
     public init(storedForm b: [UInt8]) throws {
-        guard let code = b.first, let kind = Self.kindCodes.first(where: { $0.value == code })?.key else {
+        guard let code = b.first, let kind = Self.kind(code: code) else {
             throw LedgerFormatError("stored record: unknown kind")
         }
         if kind == .genesis {
@@ -47,7 +64,7 @@ extension SignedRecord {
 
     /// The canonical record bytes of a stored record, without parsing its payload.
     public static func recordBytes(storedForm b: [UInt8]) throws -> [UInt8] {
-        guard let code = b.first, let kind = kindCodes.first(where: { $0.value == code })?.key else {
+        guard let code = b.first, let kind = kind(code: code) else {
             throw LedgerFormatError("stored record: unknown kind")
         }
         if kind == .genesis {
@@ -67,7 +84,7 @@ extension SignedRecord {
     /// rebuilt and parsed whole), so that what is wrong is reported exactly as before.
     static func readCanonicalStored(_ b: [UInt8]) -> (kind: RecordKind, signer: KeyID, payload: JSONTape)? {
         guard b.count > storedPayloadOffset else { return nil }
-        guard let kind = kindCodes.first(where: { $0.value == b[0] })?.key, kind != .genesis,
+        guard let kind = kind(code: b[0]), kind != .genesis,
               let signer = KeyIDMemo.current.keyID(b[storedKeyIDRange]) else { return nil }
         // Depth 1: inside the record object, as the long way parses it (the same nesting limit).
         guard let payload = JSONTape(canonical: b, from: storedPayloadOffset, depth: 1) else { return nil }

@@ -423,6 +423,12 @@ struct PreHashWriter {
             if EPCISTimestamp.appendUTCMilliseconds(ofFixedText: s, to: &out) { return true }
             out.removeLast()
         }
+        // A plain word (a unit such as `CEL`, an action): nothing to expand, trim or normalise.
+        if !time && !scope.expands && Self.isPlainWord(s) {
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: s)
+            return true
+        }
         let slot = Int(scope.rawValue) &* 2 &+ (time ? 1 : 0)
         if !cache.isEmpty, cache[slot].keyStart >= 0, Int(cache[slot].keyEnd - cache[slot].keyStart) == s.count,
            cacheBytes.withUnsafeBufferPointer({ s.isEmpty || memcmp($0.baseAddress! + Int(cache[slot].keyStart), s.baseAddress!, s.count) == 0 }) {
@@ -557,6 +563,18 @@ struct PreHashWriter {
             }
         }
         return (true, colon)
+    }
+
+    /// Whether `b` is a letter followed by letters, digits, `_` or `-`, at most 16 bytes: no
+    /// colon (no CURIE or URN), no dot, nothing to trim, not a number — `writeText` writes such
+    /// text as it is.
+    @inline(__always) static func isPlainWord(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count > 0 && b.count <= 16, (b[0] | 0x20) &- 0x61 < 26 else { return false }
+        for c in b {
+            let letter = (c | 0x20) &- 0x61 < 26, digit = c &- 0x30 < 10
+            if !(letter || digit || c == 0x5F || c == 0x2D) { return false }
+        }
+        return true
     }
 
     @inline(__always) private static func isSpace(_ b: UInt8) -> Bool {
