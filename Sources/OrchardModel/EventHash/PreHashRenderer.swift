@@ -240,7 +240,8 @@ struct PreHashWriter {
             TreeBuilder.forEachMember(tree.tape, object) { key, value in
                 guard ok else { return }
                 defer { m += 1 }
-                layouts.addName(order, key)
+                // (An object of more than 64 members is not remembered: its names are not kept.)
+                if m < 64 { layouts.addName(order, key) }
                 let i = directValues.count - vmark
                 guard i < 1 << 24 else { ok = false; return }
                 let id = tree.staticName(key)
@@ -731,7 +732,7 @@ struct DirectLayouts {
 
     func appendPlan(_ order: Int, to matches: inout [Int]) { matches.append(contentsOf: entries[order].plan) }
 
-    /// Forgets `order`'s names, to record new ones with ``addName(_:)``.
+    /// Forgets `order`'s names, to record new ones with ``addName(_:_:)``.
     mutating func startNames(_ order: Int) {
         while entries.count <= order { entries.append(Entry()) }
         entries[order].valid = false
