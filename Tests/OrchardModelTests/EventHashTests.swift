@@ -89,6 +89,17 @@ struct EventHashTests {
         }
     }
 
+    /// One event against the reference renderer, with the context its `@context` declares: the
+    /// byte writer's pre-hash (which must not have handed the event to the reference), and the
+    /// pre-hash read from the tape of its canonical text (EventHashSpeedTests' comparisons).
+    static func expectLikeReference(_ e: JSONValue, _ label: String) throws {
+        let context = EventHashContext(jsonLDContext: e["@context"])
+        let r = try EventHashSpeedTests.fastAndReference(e, context)
+        #expect(r.usedFastPath, "\(label): the byte writer did not take it")
+        #expect(r.fast == r.reference, "\(label)")
+        #expect(EventHashSpeedTests.expectSameFromTape(e, context), "\(label)")
+    }
+
     @Test("Names outside the known ones are kept from event to event on a thread: one prefix bound to other namespaces, or to none, and more names than are kept, still hash as the reference does")
     func extensionNamesAcrossEvents() throws {
         func event(_ namespace: String?, _ names: [String], value: Int) -> JSONValue {
@@ -108,14 +119,7 @@ struct EventHashTests {
         // More new names than a thread keeps: it starts its names over in the middle.
         events += (0..<5_000).map { event("https://c.example/", ["ex:n\($0)"], value: $0) }
         events += events.prefix(4)
-        for (i, e) in events.enumerated() {
-            let context = EventHashContext(jsonLDContext: e["@context"])
-            let fast = try EventHash.preHashString(for: e, context: context)
-            #expect(fast == (try ReferencePreHash.preHashString(for: e, context: context)), "event \(i)")
-            let text = JSONWriter.canonical(e)
-            let tape = try #require(JSONTape(canonical: text, from: 0, depth: 1))
-            #expect(try EventID.compute(tape: tape) == (try EventID.compute(for: e, context: e["@context"])), "event \(i)")
-        }
+        for (i, e) in events.enumerated() { try Self.expectLikeReference(e, "event \(i)") }
         // The same names under other namespaces are other names.
         let a = try EventHash.preHashString(for: events[0], context: EventHashContext(jsonLDContext: events[0]["@context"]))
         let b = try EventHash.preHashString(for: events[1], context: EventHashContext(jsonLDContext: events[1]["@context"]))
@@ -170,13 +174,7 @@ struct EventHashTests {
                       event(reports, prefix: "2026-06-07T01")]
         events += reports.map { event([$0, $0, report(plain)], prefix: nil) }
         events += events
-        for (i, e) in events.enumerated() {
-            let context = EventHashContext(jsonLDContext: e["@context"])
-            let fast = try EventHash.preHashString(for: e, context: context)
-            #expect(fast == (try ReferencePreHash.preHashString(for: e, context: context)), "event \(i)")
-            let tape = try #require(JSONTape(canonical: JSONWriter.canonical(e), from: 0, depth: 1))
-            #expect(try EventID.compute(tape: tape) == (try EventID.compute(for: e, context: e["@context"])), "event \(i)")
-        }
+        for (i, e) in events.enumerated() { try Self.expectLikeReference(e, "event \(i)") }
         // The declared prefix took the times it spells over: they are written as its URIs.
         let curie = try EventHash.preHashString(for: events[2], context: EventHashContext(jsonLDContext: events[2]["@context"]))
         #expect(curie.contains("https://t.example/"))
@@ -196,10 +194,7 @@ struct EventHashTests {
                 JSONMember("@context", .array([.string("https://ref.gs1.org/standards/epcis/epcis-context.jsonld"),
                                                .object([JSONMember("ex", "https://ex.example/")])])),
                 JSONMember("ex:note", .string(w))])
-            let context = EventHashContext(jsonLDContext: e["@context"])
-            #expect(try EventHash.preHashString(for: e, context: context) == (try ReferencePreHash.preHashString(for: e, context: context)), "\(w)")
-            let tape = try #require(JSONTape(canonical: JSONWriter.canonical(e), from: 0, depth: 1))
-            #expect(try EventID.compute(tape: tape) == (try EventID.compute(for: e, context: e["@context"])), "\(w)")
+            try Self.expectLikeReference(e, w)
         }
     }
 
