@@ -43,6 +43,9 @@ struct PreHashWriter {
     private var layouts = DirectLayouts()
     private let orderPos: [Int8]
     private let orderSub: [Int]
+    /// Set while this event's writing is recorded as a plan (see PreHashPlan.swift).
+    private var recording = false
+    private var recorder = PreHashRecorder()
 
     struct Segment { var start: Int, end: Int }
 
@@ -68,6 +71,7 @@ struct PreHashWriter {
         swap(&cacheBytes, &ws.cacheBytes)
         swap(&memo, &ws.memo)
         swap(&layouts, &ws.layouts)
+        swap(&recorder, &ws.recorder)
     }
 
     private mutating func giveBack(to ws: PreHashWorkspace) {
@@ -88,6 +92,7 @@ struct PreHashWriter {
         swap(&cacheBytes, &ws.cacheBytes)
         swap(&memo, &ws.memo)
         swap(&layouts, &ws.layouts)
+        swap(&recorder, &ws.recorder)
     }
 
     /// The pre-hash bytes of an event (an object, from the tree or from `tape`), or nil when it
@@ -114,16 +119,102 @@ struct PreHashWriter {
         return w.out.withUnsafeBufferPointer(body)
     }
 
+    /// `body` with the pre-hash bytes of the event at the root of `tape` (its text from
+    /// `textStart` to the end; its type at node `type`, a non-empty string), whose context is the
+    /// standard one: written by the plan of its shape when this thread has one, else by the
+    /// writer, recording a plan. Nil when the event needs the String reference.
+    static func withRendered<R>(tape: JSONTapeView, textStart: Int, type: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        let ws = PreHashWorkspace.current
+        var w = PreHashWriter(context: .standard, tape: tape, workspace: ws)
+        defer { w.giveBack(to: ws) }
+        if let i = ws.plans.find(tape, textStart: textStart) {
+            if w.run(ws.plans.plans[i], starts: &ws.planStarts) {
+                ws.planWrites &+= 1
+                return w.out.withUnsafeBufferPointer(body)
+            }
+            // A value that writes nothing: the writer decides what that changes.
+            w.out.removeAll(keepingCapacity: true)
+            w.segments.removeAll(keepingCapacity: true)
+        } else {
+            w.recording = true
+            w.recorder.reset()
+        }
+        let root = w.tree.root(.tape(0))
+        if w.tree.bail { return nil }
+        w.out.append(contentsOf: "eventType=".utf8)
+        if w.recording { w.recorder.literal(w.out, from: 0) }
+        let at = w.out.count
+        _ = tape.withUTF8(type) { w.out.append(contentsOf: $0) }
+        if w.recording { w.recorder.raw(type, at: at) }
+        w.ordered(Int(root), StaticNames.Order.event)
+        w.generic(Int(root), .eventTail)
+        if w.tree.bail { return nil }
+        if w.recording && !w.recorder.failed && w.recorder.open.isEmpty {
+            ws.plans.add(PreHashPlan(w.recorder, tape: tape, textStart: textStart))
+        }
+        return w.out.withUnsafeBufferPointer(body)
+    }
+
+    /// Writes an event by `plan` (its shape checked by the caller); false when a value wrote
+    /// nothing, which the plan cannot say the meaning of.
+    private mutating func run(_ plan: PreHashPlan, starts: inout [Int]) -> Bool {
+        starts.removeAll(keepingCapacity: true)
+        return plan.ops.withUnsafeBufferPointer { ops in
+            for op in ops {
+                starts.append(out.count)
+                switch op.kind {
+                case .literal:
+                    plan.literals.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(op.a)..<Int(op.a + op.b)])) }
+                case .value:
+                    guard writeValue(.tape(op.a), op.scope, time: op.time) else { return false }
+                case .raw:
+                    guard tree.tape!.withUTF8(op.a, { b -> Bool in out.append(contentsOf: b); return !b.isEmpty }) == true else { return false }
+                case .sort:
+                    let smark = segments.count
+                    var k = Int(op.a)
+                    for _ in 0..<Int(op.b) {
+                        segments.append(Segment(start: starts[Int(plan.sorts[k])], end: starts[Int(plan.sorts[k + 1])]))
+                        k += 2
+                    }
+                    sortSegments(segments[smark].start, smark)
+                }
+            }
+            return true
+        }
+    }
+
     // MARK: - Structure
 
     @inline(__always) private mutating func appendName(_ id: Int32) {
         let i = tree.info(id)
         let range = Int(i.start)..<Int(i.start + i.count)
+        let start = out.count
         if id < tree.staticCount {
             tree.staticBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
         } else {
             tree.dynBytes.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
         }
+        if recording { recorder.literal(out, from: start) }
+    }
+
+    /// Writes a value of the event (see ``writeValue(_:_:time:)``), recorded when recording.
+    @inline(__always) private mutating func writeEventValue(_ value: TreeValue, _ scope: VocabularyScope, time: Bool) -> Bool {
+        let start = out.count
+        let written = writeValue(value, scope, time: time)
+        if recording { recorder.value(value, scope, time: time, at: start, written: written) }
+        return written
+    }
+
+    /// Opens the sibling range `start..<out.count`, to be sorted with others.
+    @inline(__always) private mutating func openSegment(_ start: Int) {
+        segments.append(Segment(start: start, end: out.count))
+        if recording { recorder.segment(start, out.count) }
+    }
+
+    /// Sorts the sibling ranges opened since `smark` (see ``sortSegments(_:_:)``), recorded when recording.
+    @inline(__always) private mutating func sortOpened(_ base: Int, _ smark: Int) {
+        if recording { recorder.sort(segments.count - smark, end: out.count) }
+        sortSegments(base, smark)
     }
 
     /// Writes the children of `p` in `order`, consuming what it writes.
@@ -171,14 +262,14 @@ struct PreHashWriter {
                 let c = Int(tree.kids[matches[i] & 0xFFFF_FFFF])
                 let s = out.count
                 element(c, sub)
-                if !single && out.count > s { segments.append(Segment(start: s, end: out.count)) }
+                if !single && out.count > s { openSegment(s) }
                 if tree.nodes[c].live == 0 {
                     tree.nodes[c].consumed = true
                     tree.nodes[p].live -= 1
                 }
                 i += 1
             }
-            if !single { sortSegments(base, smark) }
+            if !single { sortOpened(base, smark) }
         }
         while matches.count > mark { matches.removeLast() }
         if taken { generic(p, .taken) }
@@ -196,7 +287,9 @@ struct PreHashWriter {
         appendName(name)
         let kind = tree.nodes[c].kind
         if kind == TreeNode.leaf {
-            if !writeValue(c, time: tree.flags(name) & NameInfo.time != 0) { out.removeLast(out.count - start) }
+            if !writeEventValue(tree.nodes[c].value, tree.nodes[c].scope, time: tree.flags(name) & NameInfo.time != 0) {
+                out.removeLast(out.count - start)
+            }
         } else {
             let after = out.count
             if kind == TreeNode.lazy && sub >= 0 && direct(c, sub) {
@@ -206,7 +299,10 @@ struct PreHashWriter {
             } else {
                 tree.expand(c)
             }
-            if out.count == after { out.removeLast(out.count - start) }
+            if out.count == after {
+                out.removeLast(out.count - start)
+                if recording { recorder.failed = true }
+            }
         }
     }
 
@@ -279,14 +375,14 @@ struct PreHashWriter {
                 let name = TreeBuilder.renamed(id, hasChildren: false)
                 let s = out.count
                 appendName(name)
-                if !writeValue(directValues[vmark + i], scope.child(id), time: tree.flags(name) & NameInfo.time != 0) {
+                if !writeEventValue(directValues[vmark + i], scope.child(id), time: tree.flags(name) & NameInfo.time != 0) {
                     out.removeLast(out.count - s)
                 } else if !single {
-                    segments.append(Segment(start: s, end: out.count))
+                    openSegment(s)
                 }
                 k += 1
             }
-            if !single { sortSegments(groupStart, smark) }
+            if !single { sortOpened(groupStart, smark) }
         }
         return true
     }
@@ -312,16 +408,16 @@ struct PreHashWriter {
             } else {
                 one(c)
             }
-            if out.count > s { segments.append(Segment(start: s, end: out.count)) }
+            if out.count > s { openSegment(s) }
         }
-        sortSegments(base, smark)
+        sortOpened(base, smark)
     }
 
     /// `name[=value]` and the remaining children.
     private mutating func one(_ c: Int) {
         appendName(tree.nodes[c].name)
         if tree.nodes[c].kind == TreeNode.leaf {
-            _ = writeValue(c, time: false)
+            _ = writeEventValue(tree.nodes[c].value, tree.nodes[c].scope, time: false)
         } else {
             generic(c, .unconsumed)
         }
@@ -369,10 +465,6 @@ struct PreHashWriter {
     // MARK: - Values
 
     /// Writes `=value` for a leaf; false (nothing written) when its text is empty.
-    private mutating func writeValue(_ c: Int, time: Bool) -> Bool {
-        writeValue(tree.nodes[c].value, tree.nodes[c].scope, time: time)
-    }
-
     private mutating func writeValue(_ value: TreeValue, _ scope: VocabularyScope, time: Bool) -> Bool {
         switch value {
         case .none: return false
@@ -620,6 +712,11 @@ final class PreHashWorkspace {
     var cache: [PreHashWriter.CacheEntry] = [], cacheBytes: [UInt8] = []
     var memo = ValueMemo()
     var layouts = DirectLayouts()
+    var recorder = PreHashRecorder()
+    var plans = PreHashPlans()
+    var planStarts: [Int] = []
+    /// Events written by a plan on this thread (for tests).
+    var planWrites = 0
     var out: [UInt8] = []
     /// Larger buffers are let go after the event that needed them (bytes, and nodes); more names
     /// than `keptNames` outside the static table, and the thread starts its names over.

@@ -32,6 +32,8 @@ public struct JSONTape: Sendable {
     /// The whole buffer the text lies in (the text is `bytes[from...]`).
     let bytes: [UInt8]
     let nodes: [TapeNode]
+    /// Where the text starts in `bytes` (it runs to the end).
+    let textStart: Int
 
     /// The root value's node.
     public var root: Int32 { 0 }
@@ -53,6 +55,7 @@ public struct JSONTape: Sendable {
         guard ok else { return nil }
         self.bytes = bytes
         self.nodes = nodes
+        textStart = start
     }
 
     /// Offers this tape's node storage to the next tape read on this thread, for a caller done
