@@ -20,10 +20,10 @@ struct PreHashPlanTests {
     }
 
     /// What the tree of the event's canonical text gives (members in the stored order), with the
-    /// standard context.
+    /// context it declares.
     static func fromTree(_ event: JSONValue) throws -> [UInt8] {
-        let text = JSONWriter.canonical(event)
-        return try EventHash.preHashBytes(for: JSONParser.parseCanonical(text, from: 0, depth: 1) ?? event, context: EventHashContext())
+        let tree = JSONParser.parseCanonical(JSONWriter.canonical(event), from: 0, depth: 1) ?? event
+        return try EventHash.preHashBytes(for: tree, context: EventHashContext(jsonLDContext: tree["@context"]))
     }
 
     /// Strings a value may be: every way of writing a value the writer has (times, identifiers
@@ -44,26 +44,27 @@ struct PreHashPlanTests {
     }
 
     /// The event with every string and number value replaced by another of the same kind (member
-    /// names, booleans and nulls kept): the same shape.
-    static func revalued(_ v: JSONValue, _ r: inout Rng) -> JSONValue {
+    /// names, booleans, nulls and its own `@context` kept): the same shape.
+    static func revalued(_ v: JSONValue, _ r: inout Rng, top: Bool = true) -> JSONValue {
         switch v {
         case .string: return .string(string(&r))
         case .number: return EventHashSpeedTests.number(&r)
-        case let .array(items): return .array(items.map { revalued($0, &r) })
-        case let .object(members): return .object(members.map { JSONMember($0.key, revalued($0.value, &r)) })
+        case let .array(items): return .array(items.map { revalued($0, &r, top: false) })
+        case let .object(members):
+            return .object(members.map { top && $0.key == "@context" ? $0 : JSONMember($0.key, revalued($0.value, &r, top: false)) })
         default: return v
         }
     }
 
-    /// Shapes worth writing by plan: sensor legs of many lengths, the odd shapes, and the
-    /// conformance set's events, none with a `@context` of its own.
+    /// Shapes worth writing by plan: sensor legs of many lengths, the odd shapes (some with a
+    /// `@context` of their own), and the conformance set's events.
     static func shapes(_ r: inout Rng) throws -> [JSONValue] {
         var events = (1...40).map { EventHashSpeedTests.sensorEvent(&r, reports: $0) }
         events += (0..<400).map { _ in EventHashSpeedTests.oddEvent(&r) }
         for name in EventHashTests.examples {
             events += try EventHashTests.document("event-hash/examples/\(name).jsonld").events
         }
-        return events.filter { $0["@context"] == nil }
+        return events
     }
 
     @Test("Events of a shape seen before are written by its plan, with the bytes the tree gives, whatever their values")
@@ -139,17 +140,23 @@ struct PreHashPlanTests {
         #expect(bytes == (try Self.fromTree(blank)))
     }
 
-    @Test("An event with a @context of its own is not written by a plan, and still hashes as its tree does")
+    @Test("An event's own @context is part of its shape: the same context is written by the plan, another one (one namespace changed) is not, and each hashes as its tree does with what it declares")
     func ownContext() throws {
-        let declared: JSONValue = ["ex": "https://ns.example.com/epcis/"]
-        for value in ["A", "B", "ex:thing"] {
-            let event: JSONValue = .object([JSONMember("type", "ObjectEvent"), JSONMember("action", "OBSERVE"), JSONMember("@context", declared),
-                                            JSONMember("eventTime", "2026-06-01T08:00:00+08:00"), JSONMember("eventTimeZoneOffset", "+08:00"),
-                                            JSONMember("ex:grade", .string(value))])
-            let (bytes, byPlan) = try #require(try Self.fromTape(event))
-            #expect(!byPlan)
-            let tree = try #require(JSONParser.parseCanonical(JSONWriter.canonical(event), from: 0, depth: 1))
-            #expect(bytes == (try EventHash.preHashBytes(for: tree, context: EventHashContext(jsonLDContext: declared))))
+        func event(_ namespace: String, _ value: String) -> JSONValue {
+            .object([JSONMember("type", "ObjectEvent"), JSONMember("action", "OBSERVE"),
+                     JSONMember("@context", .array([.string("https://ref.gs1.org/standards/epcis/epcis-context.jsonld"),
+                                                    .object([JSONMember("ex", .string(namespace))])])),
+                     JSONMember("eventTime", "2026-06-01T08:00:00+08:00"), JSONMember("eventTimeZoneOffset", "+08:00"),
+                     JSONMember("ex:grade", .string(value)), JSONMember("ex:more", .string("ex:thing"))])
+        }
+        for (k, (namespace, value)) in [("https://a.example/", "A"), ("https://a.example/", "ex:B"), ("https://b.example/", "ex:B"),
+                                        ("https://b.example/", "C"), ("https://a.example/", "ex:D")].enumerated() {
+            let e = event(namespace, value)
+            let (bytes, byPlan) = try #require(try Self.fromTape(e))
+            // The first of each context records the plan; the rest are written by it.
+            #expect(byPlan == (k == 1 || k == 3 || k == 4), "event \(k)")
+            let tree = try #require(JSONParser.parseCanonical(JSONWriter.canonical(e), from: 0, depth: 1))
+            #expect(bytes == (try EventHash.preHashBytes(for: tree, context: EventHashContext(jsonLDContext: tree["@context"]))), "event \(k)")
         }
     }
 }

@@ -128,17 +128,9 @@ public enum EventHash {
         let root = tape.root
         return tape.withView { t -> R? in
             guard t.kind(root) == .object else { return nil }
-            let declared = t.member(root, "@context")
-            guard let type = t.member(root, "type") else { return nil }
-            if declared == nil {
-                // The standard context: events of one shape are written by one plan (PreHashPlans).
-                guard t.withUTF8(type, { !$0.isEmpty }) == true else { return nil }
-                return PreHashWriter.withRendered(tape: t, textStart: tape.textStart, type: type, body)
-            }
-            let context = EventHashContext(jsonLDContext: declared.map { t.value($0) })
-            return t.withUTF8(type) { b -> R? in
-                b.isEmpty ? nil : PreHashWriter.withRendered(.tape(root), tape: t, type: b, context: context, body)
-            } ?? nil
+            guard let type = t.member(root, "type"), t.withUTF8(type, { !$0.isEmpty }) == true else { return nil }
+            // Events of one shape (their own context's text included) are written by one plan.
+            return PreHashWriter.withRendered(tape: t, textStart: tape.textStart, type: type, declared: t.member(root, "@context"), body)
         }
     }
 

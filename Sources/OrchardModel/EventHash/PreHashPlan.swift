@@ -2,7 +2,7 @@
 // order, which siblings are sorted together, which values are normalised how — depends on the
 // member names, the kinds of the values and the context, never on a value's text, except that a
 // value may write nothing (and sorted siblings come out in another order). So the writing of a
-// stored event with the standard context is recorded once per shape, as a plan: the names it
+// stored event is recorded once per shape, as a plan: the names it
 // wrote, the values it wrote (by tape node, with their vocabulary and time handling), and the
 // sorts. An event of the same shape is then written by the plan — each value normalised as the
 // writer normalises it, each sort done again on the new bytes — without building the tree or
@@ -10,8 +10,9 @@
 // takes the event as it would have.
 //
 // Two stored events have the same shape when their canonical texts are equal outside the text of
-// their string and number values (which the tape places exactly): the same bytes between those
-// values, in the same number of nodes. A JSON text read around values of the same kinds at the
+// their string and number values (which the tape places exactly; the event's own `@context` is
+// compared whole, so the plan's context is the event's): the same bytes between those values, in
+// the same number of nodes. A JSON text read around values of the same kinds at the
 // same places parses into the same nodes, so each of the plan's node numbers names the same value
 // in the new event's tape as in the recorded one's.
 
@@ -50,15 +51,20 @@ struct PreHashPlan {
     let kinds: [JSONKind]
     let gaps: [UInt8]
     let gapEnds: [Int32]
+    /// The context the event declares (the text of its `@context` is part of the shape).
+    let context: EventHashContext
     // What was written.
     let ops: [Op]
     let literals: [UInt8]
     let sorts: [Int32]
 
     /// The plan `recorder` recorded for the event on `tape` (its text from `textStart`).
-    init(_ recorder: PreHashRecorder, tape: JSONTapeView, textStart: Int) {
+    init(_ recorder: PreHashRecorder, tape: JSONTapeView, textStart: Int, context: EventHashContext) {
         var values = [Int32]()
-        Self.values(tape, 0, into: &values)
+        // (The event's own `@context` is shape: its values stay in the text compared.)
+        tape.forEachMember(0) { key, v in
+            if !(key.count == 8 && memcmp(key.baseAddress!, "@context", 8) == 0) { Self.values(tape, v, into: &values) }
+        }
         var kinds = [JSONKind](), gaps = [UInt8](), gapEnds = [Int32]()
         kinds.reserveCapacity(values.count)
         gapEnds.reserveCapacity(values.count + 1)
@@ -73,6 +79,7 @@ struct PreHashPlan {
         gaps.append(contentsOf: UnsafeBufferPointer(rebasing: tape.bytes[previous...]))
         gapEnds.append(Int32(gaps.count))
         nodeCount = tape.nodes.count
+        self.context = context
         self.values = values
         self.kinds = kinds
         self.gaps = gaps

@@ -120,14 +120,19 @@ struct PreHashWriter {
     }
 
     /// `body` with the pre-hash bytes of the event at the root of `tape` (its text from
-    /// `textStart` to the end; its type at node `type`, a non-empty string), whose context is the
-    /// standard one: written by the plan of its shape when this thread has one, else by the
-    /// writer, recording a plan. Nil when the event needs the String reference.
-    static func withRendered<R>(tape: JSONTapeView, textStart: Int, type: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+    /// `textStart` to the end; its type at node `type`, a non-empty string; the `@context` it
+    /// declares at node `declared`): written by the plan of its shape when this thread has one,
+    /// else by the writer, recording a plan. Nil when the event needs the String reference.
+    static func withRendered<R>(tape: JSONTapeView, textStart: Int, type: Int32, declared: Int32?,
+                                _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         let ws = PreHashWorkspace.current
-        var w = PreHashWriter(context: .standard, tape: tape, workspace: ws)
+        let found = ws.plans.find(tape, textStart: textStart)
+        // A plan's shape holds the text of the event's own context: the plan knows what it declares.
+        let context = found.map { ws.plans.plans[$0].context }
+            ?? declared.map { EventHashContext(jsonLDContext: tape.value($0)) } ?? .standard
+        var w = PreHashWriter(context: context, tape: tape, workspace: ws)
         defer { w.giveBack(to: ws) }
-        if let i = ws.plans.find(tape, textStart: textStart) {
+        if let i = found {
             if w.run(ws.plans.plans[i], starts: &ws.planStarts) {
                 ws.planWrites &+= 1
                 return w.out.withUnsafeBufferPointer(body)
@@ -150,7 +155,7 @@ struct PreHashWriter {
         w.generic(Int(root), .eventTail)
         if w.tree.bail { return nil }
         if w.recording && !w.recorder.failed && w.recorder.open.isEmpty {
-            ws.plans.add(PreHashPlan(w.recorder, tape: tape, textStart: textStart))
+            ws.plans.add(PreHashPlan(w.recorder, tape: tape, textStart: textStart, context: context))
         }
         return w.out.withUnsafeBufferPointer(body)
     }
