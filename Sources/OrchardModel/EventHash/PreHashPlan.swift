@@ -22,8 +22,10 @@ import Glibc
 import Darwin
 #endif
 
-/// How one event's pre-hash bytes were written, and the shape of the events it writes.
-struct PreHashPlan {
+/// How one event's pre-hash bytes were written, and the shape of the events it writes. A class:
+/// a thread's plans are looked up for every event, and one reference is cheaper to hand over than
+/// the arrays it holds.
+final class PreHashPlan {
     enum Kind: UInt8 {
         /// `literals[a..<a + b]` (a name).
         case literal
@@ -84,9 +86,31 @@ struct PreHashPlan {
         self.kinds = kinds
         self.gaps = gaps
         self.gapEnds = gapEnds
-        ops = recorder.ops
-        literals = recorder.literals
-        sorts = recorder.sorts
+        // Names written one after another are one literal, unless a sibling range starts or ends
+        // between them (the ops a sort names keep their places).
+        var named = [Bool](repeating: false, count: recorder.ops.count + 1)
+        for i in recorder.sorts { named[Int(i)] = true }
+        var ops = [Op](), literals = [UInt8](), moved = [Int32](repeating: 0, count: recorder.ops.count + 1)
+        ops.reserveCapacity(recorder.ops.count)
+        for (i, op) in recorder.ops.enumerated() {
+            moved[i] = Int32(ops.count)
+            var op = op
+            if op.kind == .literal {
+                let bytes = recorder.literals[Int(op.a)..<Int(op.a + op.b)]
+                if !named[i], let last = ops.last, last.kind == .literal {
+                    ops[ops.count - 1].b += op.b
+                    literals.append(contentsOf: bytes)
+                    continue
+                }
+                op.a = Int32(literals.count)
+                literals.append(contentsOf: bytes)
+            }
+            ops.append(op)
+        }
+        moved[recorder.ops.count] = Int32(ops.count)
+        self.ops = ops
+        self.literals = literals
+        sorts = recorder.sorts.map { moved[Int($0)] }
     }
 
     /// The string and number values under node `n`, in text order.
@@ -191,22 +215,22 @@ struct PreHashRecorder {
 /// One thread's plans, found by the node count of the event's tape. Full, it starts over.
 struct PreHashPlans {
     static let capacity = 256
-    private var byNodes: [Int: [Int32]] = [:]
-    private(set) var plans: [PreHashPlan] = []
+    private var byNodes: [Int: [PreHashPlan]] = [:]
+    private var count = 0
 
     /// The plan whose shape the event on `tape` has, if one was recorded.
-    func find(_ tape: JSONTapeView, textStart: Int) -> Int? {
+    func find(_ tape: JSONTapeView, textStart: Int) -> PreHashPlan? {
         guard let candidates = byNodes[tape.nodes.count] else { return nil }
-        for i in candidates where plans[Int(i)].fits(tape, textStart: textStart) { return Int(i) }
+        for plan in candidates where plan.fits(tape, textStart: textStart) { return plan }
         return nil
     }
 
     mutating func add(_ plan: PreHashPlan) {
-        if plans.count >= Self.capacity {
-            plans.removeAll(keepingCapacity: true)
+        if count >= Self.capacity {
             byNodes.removeAll(keepingCapacity: true)
+            count = 0
         }
-        byNodes[plan.nodeCount, default: []].append(Int32(plans.count))
-        plans.append(plan)
+        byNodes[plan.nodeCount, default: []].append(plan)
+        count += 1
     }
 }

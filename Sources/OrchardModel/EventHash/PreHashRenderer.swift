@@ -46,6 +46,8 @@ struct PreHashWriter {
     /// Set while this event's writing is recorded as a plan (see PreHashPlan.swift).
     private var recording = false
     private var recorder = PreHashRecorder()
+    /// Where each op of the plan being run started in `out`.
+    private var starts: [Int] = []
 
     struct Segment { var start: Int, end: Int }
 
@@ -72,6 +74,7 @@ struct PreHashWriter {
         swap(&memo, &ws.memo)
         swap(&layouts, &ws.layouts)
         swap(&recorder, &ws.recorder)
+        swap(&starts, &ws.planStarts)
     }
 
     private mutating func giveBack(to ws: PreHashWorkspace) {
@@ -93,6 +96,7 @@ struct PreHashWriter {
         swap(&memo, &ws.memo)
         swap(&layouts, &ws.layouts)
         swap(&recorder, &ws.recorder)
+        swap(&starts, &ws.planStarts)
     }
 
     /// The pre-hash bytes of an event (an object, from the tree or from `tape`), or nil when it
@@ -128,12 +132,11 @@ struct PreHashWriter {
         let ws = PreHashWorkspace.current
         let found = ws.plans.find(tape, textStart: textStart)
         // A plan's shape holds the text of the event's own context: the plan knows what it declares.
-        let context = found.map { ws.plans.plans[$0].context }
-            ?? declared.map { EventHashContext(jsonLDContext: tape.value($0)) } ?? .standard
+        let context = found?.context ?? declared.map { EventHashContext(jsonLDContext: tape.value($0)) } ?? .standard
         var w = PreHashWriter(context: context, tape: tape, workspace: ws)
         defer { w.giveBack(to: ws) }
-        if let i = found {
-            if w.run(ws.plans.plans[i], starts: &ws.planStarts) {
+        if let found {
+            if w.run(found) {
                 ws.planWrites &+= 1
                 return w.out.withUnsafeBufferPointer(body)
             }
@@ -162,8 +165,9 @@ struct PreHashWriter {
 
     /// Writes an event by `plan` (its shape checked by the caller); false when a value wrote
     /// nothing, which the plan cannot say the meaning of.
-    private mutating func run(_ plan: PreHashPlan, starts: inout [Int]) -> Bool {
+    private mutating func run(_ plan: PreHashPlan) -> Bool {
         starts.removeAll(keepingCapacity: true)
+        starts.reserveCapacity(plan.ops.count)
         return plan.ops.withUnsafeBufferPointer { ops in
             for op in ops {
                 starts.append(out.count)
