@@ -60,51 +60,6 @@ final class PreHashPlan {
     let literals: [UInt8]
     let sorts: [Int32]
 
-    /// What each value op last read (a string outside the times) and wrote: values that repeat
-    /// from event to event in one place — a step, a disposition, a location, a unit — are copied
-    /// from here, not normalised again (what a value is written as depends on its text, its
-    /// vocabulary and the context alone, all fixed for the op). One thread's, like the plan; in
-    /// unmanaged memory, so that reading it takes no exclusivity check.
-    private struct Remembered { var start: Int32 = -1, textCount: Int32 = 0, writtenCount: Int32 = 0 }
-    private let remembered: UnsafeMutablePointer<Remembered>
-    private var rememberedBytes: UnsafeMutablePointer<UInt8>?
-    private var rememberedUsed = 0
-    /// Bytes of remembered text a plan keeps; full, it forgets them all.
-    static let rememberedCapacity = 4096
-
-    deinit {
-        remembered.deallocate()
-        rememberedBytes?.deallocate()
-    }
-
-    /// Appends what op `i` wrote the last time it read `text`, if it did.
-    @inline(__always) func appendRemembered(_ i: Int, _ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Bool {
-        let r = remembered[i]
-        guard r.start >= 0, Int(r.textCount) == text.count, let bytes = rememberedBytes,
-              text.isEmpty || memcmp(bytes + Int(r.start), text.baseAddress!, text.count) == 0 else { return false }
-        out.append(contentsOf: UnsafeBufferPointer(start: bytes + Int(r.start) + text.count, count: Int(r.writtenCount)))
-        return true
-    }
-
-    /// Remembers that op `i` wrote `written` for `text`.
-    func remember(_ i: Int, _ text: UnsafeBufferPointer<UInt8>, wrote written: UnsafeBufferPointer<UInt8>) {
-        let need = text.count + written.count
-        guard need <= Self.rememberedCapacity / 4 else { return }
-        let bytes: UnsafeMutablePointer<UInt8>
-        if let b = rememberedBytes { bytes = b } else {
-            bytes = .allocate(capacity: Self.rememberedCapacity)
-            rememberedBytes = bytes
-        }
-        if rememberedUsed + need > Self.rememberedCapacity {
-            for k in 0..<ops.count { remembered[k].start = -1 }
-            rememberedUsed = 0
-        }
-        if !text.isEmpty { (bytes + rememberedUsed).update(from: text.baseAddress!, count: text.count) }
-        if !written.isEmpty { (bytes + rememberedUsed + text.count).update(from: written.baseAddress!, count: written.count) }
-        remembered[i] = Remembered(start: Int32(rememberedUsed), textCount: Int32(text.count), writtenCount: Int32(written.count))
-        rememberedUsed += need
-    }
-
     /// The plan `recorder` recorded for the event on `tape` (its text from `textStart`).
     init(_ recorder: PreHashRecorder, tape: JSONTapeView, textStart: Int, context: EventHashContext) {
         var values = [Int32]()
@@ -156,8 +111,6 @@ final class PreHashPlan {
         self.ops = ops
         self.literals = literals
         sorts = recorder.sorts.map { moved[Int($0)] }
-        remembered = .allocate(capacity: max(ops.count, 1))
-        remembered.initialize(repeating: Remembered(), count: max(ops.count, 1))
     }
 
     /// The string and number values under node `n`, in text order.

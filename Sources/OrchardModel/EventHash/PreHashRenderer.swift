@@ -168,26 +168,14 @@ struct PreHashWriter {
     private mutating func run(_ plan: PreHashPlan) -> Bool {
         starts.removeAll(keepingCapacity: true)
         starts.reserveCapacity(plan.ops.count)
-        let tape = tree.tape!
         return plan.ops.withUnsafeBufferPointer { ops in
-            for i in 0..<ops.count {
-                let op = ops[i]
+            for op in ops {
                 starts.append(out.count)
                 switch op.kind {
                 case .literal:
                     plan.literals.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[Int(op.a)..<Int(op.a + op.b)])) }
                 case .value:
-                    let node = tape.nodes[Int(op.a)]
-                    guard !op.time, node.kind == .string, !node.escaped else {
-                        guard writeValue(.tape(op.a), op.scope, time: op.time) else { return false }
-                        continue
-                    }
-                    // A string outside the times: what this op wrote for the same text before.
-                    let text = UnsafeBufferPointer(start: tape.bytes.baseAddress! + Int(node.start), count: Int(node.end - node.start))
-                    if plan.appendRemembered(i, text, to: &out) { continue }
-                    let start = out.count
-                    guard writeValue(.tape(op.a), op.scope, time: false) else { return false }
-                    out.withUnsafeBufferPointer { plan.remember(i, text, wrote: UnsafeBufferPointer(rebasing: $0[start...])) }
+                    guard writeValue(.tape(op.a), op.scope, time: op.time) else { return false }
                 case .raw:
                     guard tree.tape!.withUTF8(op.a, { b -> Bool in out.append(contentsOf: b); return !b.isEmpty }) == true else { return false }
                 case .sort:
