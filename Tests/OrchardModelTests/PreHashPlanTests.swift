@@ -115,6 +115,31 @@ struct PreHashPlanTests {
         #expect(bytes != (try Self.fromTree(a)))
     }
 
+    @Test("Values a byte shorter or longer, in another vocabulary, or long, in events a plan writes one after another, are written as the tree writes them")
+    func rememberedValues() throws {
+        func event(_ step: String, _ location: String, _ note: String) -> JSONValue {
+            .object([JSONMember("type", "ObjectEvent"), JSONMember("action", "OBSERVE"), JSONMember("bizStep", .string(step)),
+                     JSONMember("eventTime", "2026-06-01T08:00:00+08:00"), JSONMember("eventTimeZoneOffset", "+08:00"),
+                     JSONMember("readPoint", ["id": .string(location)]), JSONMember("ex:note", .string(note))])
+        }
+        let steps = ["shipping", "shippin", "shippingx", "urn:epcglobal:cbv:bizstep:shipping", "receiving", "gs1:shipping", "Shipping"]
+        let locations = ["urn:epc:id:sgln:0614141.07346.1234", "urn:epc:id:sgln:0614141.07346.123", "https://id.gs1.org/414/0614141073467",
+                         "urn:epc:id:sgln:0614141.07346.12345"]
+        var r = Rng(state: 23)
+        var planned = 0
+        for k in 0..<600 {
+            // Long notes, some repeated.
+            let note = k % 3 == 0 ? "short" : String(repeating: "n\(k % 40)-", count: 1 + r.int(120))
+            let e = event(r.pick(steps), r.pick(locations), note)
+            let (bytes, byPlan) = try #require(try Self.fromTape(e))
+            if byPlan { planned += 1 }
+            let tree = try Self.fromTree(e)
+            #expect(bytes == tree, "event \(k): \(JSONWriter.compactString(e).prefix(300))")
+            if bytes != tree { return }
+        }
+        #expect(planned == 599)
+    }
+
     @Test("Another shape is never written by a plan: a name one byte apart, a value of another kind, one more item")
     func otherShapes() throws {
         func event(_ key: String, _ value: JSONValue, items: Int) -> JSONValue {
