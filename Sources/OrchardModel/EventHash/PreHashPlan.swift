@@ -113,6 +113,11 @@ final class PreHashPlan {
         sorts = recorder.sorts.map { moved[Int($0)] }
     }
 
+    /// About the memory the plan holds.
+    var byteSize: Int {
+        gaps.count + literals.count + MemoryLayout<Op>.stride * ops.count + 5 * values.count + 4 * (gapEnds.count + sorts.count)
+    }
+
     /// The string and number values under node `n`, in text order.
     private static func values(_ t: JSONTapeView, _ n: Int32, into out: inout [Int32]) {
         switch t.kind(n) {
@@ -212,11 +217,13 @@ struct PreHashRecorder {
     }
 }
 
-/// One thread's plans, found by the node count of the event's tape. Full, it starts over.
+/// One thread's plans, found by the node count of the event's tape. Full — `capacity` plans, or
+/// plans holding `byteCapacity` bytes of shapes and names (a plan holds about its event's text) —
+/// it starts over.
 struct PreHashPlans {
-    static let capacity = 256
+    static let capacity = 256, byteCapacity = 8 << 20
     private var byNodes: [Int: [PreHashPlan]] = [:]
-    private var count = 0
+    private var count = 0, bytes = 0
 
     /// The plan whose shape the event on `tape` has, if one was recorded.
     func find(_ tape: JSONTapeView, textStart: Int) -> PreHashPlan? {
@@ -226,11 +233,14 @@ struct PreHashPlans {
     }
 
     mutating func add(_ plan: PreHashPlan) {
-        if count >= Self.capacity {
+        let size = plan.byteSize
+        if count >= Self.capacity || bytes + size > Self.byteCapacity {
             byNodes.removeAll(keepingCapacity: true)
             count = 0
+            bytes = 0
         }
         byNodes[plan.nodeCount, default: []].append(plan)
         count += 1
+        bytes += size
     }
 }
